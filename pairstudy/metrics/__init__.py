@@ -1,0 +1,20 @@
+"""The run Parquet contract: schema, validated atomic write, validated read."""
+
+from .identity import canonical_json, hyperparameter_hash
+from .io import RunFileError, read_run, read_runs, validate_run_table, write_run
+from .schema import ACCURACY_COLUMNS, EPOCH_COLUMNS, RUN_COLUMNS, RUN_SCHEMA, STATUSES
+
+__all__ = [
+    "canonical_json",
+    "hyperparameter_hash",
+    "ACCURACY_COLUMNS",
+    "EPOCH_COLUMNS",
+    "RUN_COLUMNS",
+    "RUN_SCHEMA",
+    "STATUSES",
+    "RunFileError",
+    "read_run",
+    "read_runs",
+    "validate_run_table",
+    "write_run",
+]

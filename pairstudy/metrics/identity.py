@@ -1,0 +1,16 @@
+"""Run identity helpers shared by every writer of run files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+
+def canonical_json(value) -> str:
+    """JSON with sorted keys and no whitespace: equal values give equal strings."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def hyperparameter_hash(hyperparameters: dict) -> str:
+    """A short stable hash of a resolved hyperparameter dict."""
+    return hashlib.sha256(canonical_json(hyperparameters).encode()).hexdigest()[:16]

@@ -1,0 +1,43 @@
+"""The run schema: the columns of a run's Parquet file, defined once.
+
+One file holds one run (one configuration, one seed): one row per epoch. The epoch
+columns change per row; the run columns repeat the run's identity on every row so a
+concatenation of files is a tidy long table.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+EPOCH_COLUMNS: dict[str, tuple[pa.DataType, str]] = {
+    "epoch": (pa.int32(), "epoch number, 1-based"),
+    "train_loss": (pa.float64(), "training objective averaged over the epoch's batches (with the aux terms when aux is on)"),
+    "train_accuracy": (pa.float64(), "comparison accuracy on the training pairs after the epoch, eval mode, fraction"),
+    "test_loss": (pa.float64(), "comparison cross-entropy on the test pairs after the epoch, eval mode"),
+    "test_accuracy": (pa.float64(), "comparison accuracy on the test pairs after the epoch, eval mode, fraction"),
+    "test_digit_accuracy": (pa.float64(), "digit-class accuracy on both test digits; null when the model predicts no digits"),
+    "epoch_seconds": (pa.float64(), "wall time of the epoch's training and evaluation"),
+    "learning_rate": (pa.float64(), "learning rate used during the epoch"),
+}
+
+RUN_COLUMNS: dict[str, tuple[pa.DataType, str]] = {
+    "study": (pa.string(), "study name"),
+    "config": (pa.string(), "configuration name, unique within the study"),
+    "architecture": (pa.string(), "registered architecture name"),
+    "seed": (pa.int64(), "seed: fixes the data pairs, the initialisation and the data order"),
+    "factors": (pa.string(), "JSON object: the value of every factor of the study that applies to this run"),
+    "hyperparameters": (pa.string(), "JSON object: the run's full resolved hyperparameters"),
+    "config_hash": (pa.string(), "hash of the resolved hyperparameters"),
+    "parameter_count": (pa.int64(), "trainable parameters of the model"),
+    "device": (pa.string(), "device the run trained on, e.g. cpu or cuda:0"),
+    "torch_version": (pa.string(), "torch.__version__ of the run"),
+    "status": (pa.string(), "ok, or diverged when the loss became NaN or infinite"),
+}
+
+STATUSES = ("ok", "diverged")
+ACCURACY_COLUMNS = ("train_accuracy", "test_accuracy", "test_digit_accuracy")
+NULLABLE_COLUMNS = ("test_digit_accuracy", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+
+RUN_SCHEMA = pa.schema(
+    [pa.field(name, dtype, nullable=name in NULLABLE_COLUMNS) for name, (dtype, _) in {**EPOCH_COLUMNS, **RUN_COLUMNS}.items()]
+)

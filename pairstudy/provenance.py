@@ -1,0 +1,48 @@
+"""Where results came from: code hash, git commit, package versions."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).parent
+TRAINING_CODE = ("data", "models", "train", "metrics")
+PACKAGES = ("pairstudy", "torch", "snakemake", "pandas", "pyarrow", "numpy", "scipy", "altair", "vl-convert-python")
+
+
+def code_hash(parts=TRAINING_CODE) -> str:
+    """Content hash of the package code that training runs, so only a real edit reruns training."""
+    digest = hashlib.sha256()
+    for part in parts:
+        for path in sorted((PACKAGE_ROOT / part).rglob("*.py")):
+            digest.update(str(path.relative_to(PACKAGE_ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def git_commit(folder: str | Path = ".") -> str:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=folder, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    if commit.returncode != 0:
+        return "unknown"
+    return commit.stdout.strip()[:12] + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
+
+
+def package_versions(names=PACKAGES) -> dict[str, str]:
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def now_utc() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,34 @@
+CHARTS = config["report"]["charts"]
+
+
+rule render_report:
+    input:
+        epochs="results/{study}/epochs.parquet",
+        finals="results/{study}/finals.parquet",
+        curves="results/{study}/curves.parquet",
+        summary="results/{study}/summary.csv",
+    output:
+        html=report(
+            "reports/{study}/index.html",
+            caption="../report/index.rst",
+            category="Reports",
+            subcategory="{study}",
+        ),
+        markdown="reports/{study}/report.md",
+        charts=[
+            report(
+                f"reports/{{study}}/{chart}.png",
+                caption=f"../report/{chart}.rst",
+                category="Charts",
+                subcategory="{study}",
+            )
+            for chart in CHARTS
+        ],
+    params:
+        study=lambda wildcards: study_params(wildcards.study),
+        report=config["report"],
+    log:
+        "logs/{study}/report.log",
+    localrule: True
+    script:
+        "../scripts/render_report.py"

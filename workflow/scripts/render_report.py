@@ -1,0 +1,19 @@
+"""Tables -> charts -> reports/<study>/index.html and report.md."""
+
+import sys
+from pathlib import Path
+
+with open(snakemake.log[0], "w") as log:
+    sys.stdout = sys.stderr = log
+    from pairstudy.report.study import render_study_report
+
+    render_study_report(
+        epochs=snakemake.input.epochs,
+        finals=snakemake.input.finals,
+        curves=snakemake.input.curves,
+        summary=snakemake.input.summary,
+        out_dir=Path(snakemake.output.html).parent,
+        study=snakemake.params.study,
+        report_settings=snakemake.params.report,
+        workflow_dir=Path(snakemake.scriptdir).parent.parent,
+    )

@@ -1,0 +1,27 @@
+"""Train the seeds of one block for one configuration; one Parquet per seed."""
+
+import sys
+
+with open(snakemake.log[0], "w") as log:
+    sys.stdout = sys.stderr = log
+    import torch
+
+    from pairstudy.train import train_seed_block
+
+    torch.set_num_threads(snakemake.threads)
+    run = snakemake.params.run
+    train_seed_block(
+        list(snakemake.output),
+        seeds=list(snakemake.params.seeds),
+        study=run["study"],
+        config=run["config"],
+        factors=run["factors"],
+        hyperparameters=run["hyperparameters"],
+        device=snakemake.config["device"],
+        checkpoint_every=snakemake.config["checkpoint_every"],
+        on_run=lambda seed, result: print(
+            f"seed {seed}: {result.status} on {result.device}, final test accuracy "
+            f"{result.rows[-1]['test_accuracy']:.4f}, {sum(r['epoch_seconds'] for r in result.rows):.1f} s",
+            flush=True,
+        ),
+    )
