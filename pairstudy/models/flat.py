@@ -1,0 +1,55 @@
+"""Single-stream models on the whole 2 x 14 x 14 input: no digit outputs."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class SingleStream(nn.Module):
+    """Wraps a network mapping the pair to 2 comparison logits into the (comparison, digits) contract."""
+
+    def __init__(self, network: nn.Module):
+        super().__init__()
+        self.network = network
+
+    def forward(self, x: torch.Tensor):
+        return self.network(x), None
+
+
+def build_mlp(hidden, batch_norm, dropout) -> nn.Module:
+    """Linear -> [BatchNorm] -> ReLU -> [Dropout] per hidden width, then Linear to 2."""
+    layers: list[nn.Module] = [nn.Flatten()]
+    width = 2 * 14 * 14
+    for size in hidden:
+        layers.append(nn.Linear(width, size))
+        if batch_norm:
+            layers.append(nn.BatchNorm1d(size))
+        layers.append(nn.ReLU())
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+        width = size
+    layers.append(nn.Linear(width, 2))
+    return SingleStream(nn.Sequential(*layers))
+
+
+def conv_stack(in_channels: int, channels, batch_norm: bool, dropout: float) -> tuple[nn.Sequential, int]:
+    """3x3 conv -> ReLU -> 2x2 max-pool -> [BatchNorm] -> [Dropout] per channel count; returns it and its flat width."""
+    layers: list[nn.Module] = []
+    size = 14
+    for out_channels in channels:
+        layers += [nn.Conv2d(in_channels, out_channels, 3), nn.ReLU(), nn.MaxPool2d(2)]
+        if batch_norm:
+            layers.append(nn.BatchNorm2d(out_channels))
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+        in_channels, size = out_channels, (size - 2) // 2
+    if size < 1:
+        raise ValueError(f"{len(channels)} conv blocks shrink a 14x14 input to nothing; use at most 2")
+    return nn.Sequential(*layers, nn.Flatten()), in_channels * size * size
+
+
+def build_cnn(channels, hidden, batch_norm, dropout) -> nn.Module:
+    """Report 000's ConvNet on the 2-channel input: conv blocks, FC hidden, FC 2."""
+    features, width = conv_stack(2, channels, batch_norm, dropout)
+    return SingleStream(nn.Sequential(features, nn.Linear(width, hidden), nn.ReLU(), nn.Linear(hidden, 2)))

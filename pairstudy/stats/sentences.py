@@ -1,0 +1,69 @@
+"""One readable sentence per effect, from a row of paired_comparisons or factorial_effects."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+UNITS = {"points": (100.0, " points"), "fraction": (1.0, "")}
+
+
+def format_pvalue(p: float, smallest: float = 0.001) -> str:
+    """'p = 0.012', or 'p < 0.001' below `smallest`; 'p = n/a' for NaN."""
+    if p is None or math.isnan(p):
+        return "p = n/a"
+    if p < smallest:
+        return f"p < {smallest:g}"
+    return f"p = {p:.3f}"
+
+
+def format_number(number: float, decimals: int, signed: bool = False) -> str:
+    text = f"{number:+.{decimals}f}" if signed else f"{number:.{decimals}f}"
+    if float(text) == 0:  # no "-0.0"
+        text = f"{0:+.{decimals}f}" if signed else f"{0:.{decimals}f}"
+    return text
+
+
+def effect_label(row: Mapping, labels: Mapping[str, str]) -> str:
+    if "effect" in row:
+        effect = str(row["effect"])
+        if effect in labels:
+            return labels[effect]
+        return " x ".join(labels.get(part, part) for part in effect.split(" x "))
+    factor = str(row["factor"])
+    return f"{labels.get(factor, factor)} ({row['config_a']} → {row['config_b']})"
+
+
+def effect_sentence(
+    row: Mapping,
+    labels: Mapping[str, str] | None = None,
+    unit: str = "points",
+    pvalue_column: str | None = None,
+    decimals: int = 1,
+) -> str:
+    """E.g. "auxiliary loss: +7.6 points [6.1, 9.0], p < 0.001 over 10 paired seeds".
+
+    `row` is a row (Series or dict) of factorial_effects (labelled by its effect) or of
+    paired_comparisons (labelled by its factor and the two configs, a → b). `labels` maps
+    factor names to readable names. unit="points" prints fractions as percentage points,
+    unit="fraction" as they are. The p-value is `pvalue_column`, by default holm_t_pvalue
+    where the row has it (paired comparisons) and t_pvalue otherwise.
+    """
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {list(UNITS)}, got {unit!r}")
+    if "effect" not in row and "factor" not in row:
+        raise ValueError("row must come from factorial_effects (has 'effect') or paired_comparisons (has 'factor')")
+    scale, unit_text = UNITS[unit]
+    estimate = row["estimate"] if "estimate" in row else row["mean_difference"]
+    if pvalue_column is None:
+        pvalue_column = "holm_t_pvalue" if "holm_t_pvalue" in row else "t_pvalue"
+    low, high = float(row["ci_low"]), float(row["ci_high"])
+    if math.isnan(low) or math.isnan(high):
+        interval = "[no interval]"
+    else:
+        interval = f"[{format_number(low * scale, decimals)}, {format_number(high * scale, decimals)}]"
+    n = int(row["n"])
+    return (
+        f"{effect_label(row, labels or {})}: {format_number(float(estimate) * scale, decimals, signed=True)}{unit_text} "
+        f"{interval}, {format_pvalue(float(row[pvalue_column]))} over {n} paired seed{'' if n == 1 else 's'}"
+    )
