@@ -1,0 +1,60 @@
+"""Render one study's report from its aggregate files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from pairstudy.charts import CHARTS, forest_plot
+from pairstudy.metrics import hyperparameter_hash
+from pairstudy.provenance import git_commit, now_utc, package_versions
+
+from .page import write_report
+from .statistics import statistics_sections
+from .tables import factor_columns
+
+
+def study_description(study: dict, finals: pd.DataFrame) -> dict:
+    epochs = sorted(finals["epochs"].unique().tolist()) if "epochs" in finals else []
+    return {
+        "name": study["name"],
+        "description": study.get("description", "").strip(),
+        "data source": f"{study['data']['source']} ({study['data']['n_pairs']} train and {study['data']['n_pairs']} test pairs)",
+        "factors": study["factors"],
+        "seeds": study["seeds"],
+        "epochs": epochs[0] if len(epochs) == 1 else epochs,
+        "shared training settings": study.get("training", {}),
+        "per-architecture overrides": study.get("overrides", {}),
+        "runs": f"{len(finals)} ({(finals['status'] == 'ok').sum()} ok)",
+    }
+
+
+def render_study_report(*, epochs, finals, curves, summary, out_dir, study: dict, report_settings: dict, workflow_dir=".") -> dict:
+    tables = {
+        "epochs": pd.read_parquet(epochs),
+        "finals": pd.read_parquet(finals),
+        "curves": pd.read_parquet(curves),
+        "summary": pd.read_csv(summary),
+    }
+    factor_names = ["architecture", *factor_columns(tables["summary"])]
+    sections, comparisons = statistics_sections(tables["finals"], factor_names)
+    charts = {name: CHARTS[name](tables) for name in report_settings["charts"]}
+    if comparisons is not None and len(comparisons):
+        labelled = comparisons.assign(label=comparisons["config_a"] + " → " + comparisons["config_b"])
+        charts["paired_differences"] = forest_plot(labelled)
+    devices = sorted(tables["finals"]["device"].unique().tolist())
+    provenance = {
+        "git commit": git_commit(workflow_dir),
+        "study config hash": hyperparameter_hash(study),
+        "run config hashes": len(tables["finals"]["config_hash"].unique()),
+        "devices": ", ".join(devices),
+        "torch (runs)": ", ".join(sorted(tables["epochs"]["torch_version"].unique().tolist())),
+        "packages": package_versions(),
+        "generated": now_utc(),
+    }
+    description = study_description(study, tables["finals"])
+    if report_settings.get("title"):
+        description["title"] = report_settings["title"]
+    return write_report(out_dir, study=description, summary=tables["summary"], charts=charts, provenance=provenance, sections=sections)
