@@ -104,7 +104,8 @@ def check_study(study_name: str, study: dict) -> None:
     for factor, levels in study["factors"].items():
         if factor == "model":
             raise ConfigError(f"config key {where}.factors.model: name model knobs directly as factors; allowed factors: {allowed}")
-        if factor not in allowed:
+        known_anywhere = factor in allowed_factors(ARCHITECTURES)
+        if not known_anywhere:
             raise ConfigError(f"config key {where}.factors.{factor}: unknown factor for architectures {architectures}; allowed factors: {allowed}")
         if not any(factor_applies(factor, name, {"aux": True}) for name in architectures):
             takers = sorted(name for name in ARCHITECTURES if factor_applies(factor, name, {"aux": True}))

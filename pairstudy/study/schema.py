@@ -32,7 +32,7 @@ def _with_defaults(validator_class):
     return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
 
 
-DefaultFillingValidator = _with_defaults(jsonschema.Draft7Validator)
+DefaultFillingValidator = _with_defaults(jsonschema.Draft202012Validator)
 
 
 def key_path(parts) -> str:
@@ -65,6 +65,9 @@ def validate_against_schema(config: dict) -> dict:
     if errors:
         error = jsonschema.exceptions.best_match(errors)
         raise ConfigError(describe_error(error))
+    # overrides share the training definition, but only the keys a user wrote may override
+    for name, study in resolved["studies"].items():
+        study["overrides"] = copy.deepcopy(config["studies"][name].get("overrides", {}))
     return resolved
 
 

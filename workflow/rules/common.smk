@@ -10,7 +10,7 @@ try:
     config = validate_config(config)
 except ConfigError as error:
     raise WorkflowError(f"config.yaml: {error}") from None
-validate(config, SCHEMA_PATH)
+validate(config, SCHEMA_PATH, set_default=False)
 
 
 wildcard_constraints:

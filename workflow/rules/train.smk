@@ -13,7 +13,7 @@ for _study in config["studies"]:
             params:
                 run=lambda wildcards, study=_study: run_params(study, wildcards.config),
                 seeds=_block,
-                code=TRAINING_CODE_HASH,
+                code=f"pairstudy training code {TRAINING_CODE_HASH}",
             log:
                 f"logs/{_study}/train/{{config}}/seeds{_block[0]}_to_{_block[-1]}.log",
             threads: config["threads"]

@@ -1,0 +1,162 @@
+"""The Snakemake workflow end to end on a tiny study, and what it reruns after an edit."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = {
+    "studies": {
+        "tiny": {
+            "seeds": 3,
+            "data": {"n_pairs": 100},
+            "training": {"epochs": 2, "batch_size": 50},
+            "factors": {"architecture": ["mlp", "twin"], "sharing": [False, True], "aux": [True]},
+        }
+    }
+}
+
+
+def snakemake(workdir: Path, *arguments: str) -> subprocess.CompletedProcess:
+    # the workspace's own copy of the package comes first, so a test can edit the training code
+    environment = {**os.environ, "PYTHONPATH": str(workdir)}
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", *arguments], cwd=workdir, env=environment, capture_output=True, text=True
+    )
+
+
+def planned(workdir: Path) -> dict[str, list[str]]:
+    """Dry run: rule name -> outputs of each planned job, and the reasons text."""
+    result = snakemake(workdir, "-n")
+    assert result.returncode == 0, result.stdout + result.stderr
+    jobs: dict[str, list[str]] = {}
+    rule = None
+    for line in result.stdout.splitlines():
+        match = re.match(r"^(?:local)?rule (\S+):$", line)
+        if match:
+            rule = match.group(1)
+            jobs.setdefault(rule, [])
+        elif rule and line.strip().startswith("output:"):
+            jobs[rule] += [path.strip() for path in line.split(":", 1)[1].split(",")]
+    jobs["_stdout"] = [result.stdout]
+    return jobs
+
+
+def training_outputs(jobs) -> list[str]:
+    return sorted(path for rule, outputs in jobs.items() if rule.startswith("train_") for path in outputs)
+
+
+def write_config(workdir: Path, config: dict) -> None:
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("workflow")
+    for name in ("Snakefile", "workflow", "profiles"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, workdir / name)
+    shutil.copytree(ROOT / "pairstudy", workdir / "pairstudy", ignore=shutil.ignore_patterns("__pycache__"))
+    write_config(workdir, TINY)
+    result = snakemake(workdir)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    return workdir
+
+
+def test_study_runs_to_a_report_whose_table_matches_the_run_files(workdir):
+    report = workdir / "reports" / "tiny" / "index.html"
+    assert report.exists() and "<svg" in report.read_text()
+    summary = pd.read_csv(workdir / "results" / "tiny" / "summary.csv").set_index("config")
+    assert list(summary.index) == ["mlp", "twin-nosharing", "twin-sharing"]
+    for config in summary.index:
+        runs = [pd.read_parquet(path) for path in sorted((workdir / "results" / "tiny" / "runs" / config).glob("seed*.parquet"))]
+        finals = pd.Series([run.sort_values("epoch")["test_accuracy"].iloc[-1] for run in runs])
+        assert len(runs) == 3 and summary.loc[config, "n_seeds"] == 3
+        assert summary.loc[config, "final_test_accuracy_mean"] == pytest.approx(finals.mean())
+        assert summary.loc[config, "final_test_accuracy_std"] == pytest.approx(finals.std(ddof=1))
+    assert (workdir / "results" / "tiny" / "summary.tex").read_text().startswith("\\begin{tabular}")
+    assert "| mlp |" in (workdir / "results" / "tiny" / "summary.md").read_text()
+    epochs = pd.read_parquet(workdir / "results" / "tiny" / "epochs.parquet")
+    assert len(epochs) == 3 * 3 * 2
+
+
+def test_nothing_to_do_after_a_complete_run(workdir):
+    assert "Nothing to be done" in snakemake(workdir, "-n").stdout
+
+
+def test_one_architecture_learning_rate_reruns_only_its_jobs(workdir):
+    config = yaml.safe_load(yaml.safe_dump(TINY))
+    config["studies"]["tiny"]["overrides"] = {"mlp": {"lr": 0.01}}
+    write_config(workdir, config)
+    try:
+        jobs = planned(workdir)
+    finally:
+        write_config(workdir, TINY)
+    assert training_outputs(jobs) == [f"results/tiny/runs/mlp/seed{seed}.parquet" for seed in range(3)]
+    assert "aggregate_study" in jobs and "render_report" in jobs
+
+
+def test_more_seeds_run_only_the_new_seeds(workdir):
+    config = yaml.safe_load(yaml.safe_dump(TINY))
+    config["studies"]["tiny"]["seeds"] = 5
+    write_config(workdir, config)
+    try:
+        jobs = planned(workdir)
+    finally:
+        write_config(workdir, TINY)
+    expected = sorted(
+        f"results/tiny/runs/{name}/seed{seed}.parquet" for name in ("mlp", "twin-nosharing", "twin-sharing") for seed in (3, 4)
+    )
+    assert training_outputs(jobs) == expected
+
+
+def test_report_setting_reruns_no_training(workdir):
+    config = yaml.safe_load(yaml.safe_dump(TINY))
+    config["report"] = {"title": "A new title"}
+    write_config(workdir, config)
+    try:
+        jobs = planned(workdir)
+    finally:
+        write_config(workdir, TINY)
+    assert training_outputs(jobs) == [] and "aggregate_study" not in jobs and "render_report" in jobs
+
+
+def test_training_code_edit_reruns_every_training_job(workdir):
+    loop = workdir / "pairstudy" / "train" / "loop.py"
+    original = loop.read_text()
+    os.utime(workdir / "pairstudy" / "models" / "flat.py")  # a touch alone changes nothing
+    assert "Nothing to be done" in snakemake(workdir, "-n").stdout
+    loop.write_text(original + "\n# an edit\n")
+    try:
+        jobs = planned(workdir)
+    finally:
+        loop.write_text(original)
+    assert len(training_outputs(jobs)) == 9
+    assert re.search(r"before: .pairstudy training code \w+. now: .pairstudy training code \w+", jobs["_stdout"][0])
+
+
+def test_bad_config_stops_before_any_job_with_the_key_path(workdir):
+    config = yaml.safe_load(yaml.safe_dump(TINY))
+    config["studies"]["tiny"]["training"]["optimiser"] = "adam"
+    write_config(workdir, config)
+    try:
+        result = snakemake(workdir, "-n")
+    finally:
+        write_config(workdir, TINY)
+    assert result.returncode != 0
+    assert "studies.tiny.training: unknown key(s) ['optimiser']" in result.stdout + result.stderr
+
+
+def test_lint_finds_nothing_but_the_missing_per_rule_environments():
+    # every job shares the one Python environment that holds torch, so no rule names a conda env
+    result = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True, text=True)
+    lints = re.findall(r"^\s+\* (.+?):?$", result.stdout + result.stderr, flags=re.MULTILINE)
+    assert lints, result.stdout + result.stderr
+    assert set(lints) == {"Specify a conda environment or container for each rule."}
