@@ -94,7 +94,7 @@ def run_workflow(config: dict, cores: str) -> dict:
         for name in ("Snakefile", "workflow", "profiles"):
             source = ROOT / name
             (shutil.copytree if source.is_dir() else shutil.copy)(source, workdir / name)
-        (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+        (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
         result, wall, peak = measured([sys.executable, "-m", "snakemake", "--cores", cores, "--quiet", "all"], cwd=workdir)
         if result.returncode != 0:
             raise SystemExit(result.stdout[-4000:] + result.stderr[-4000:])

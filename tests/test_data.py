@@ -6,6 +6,7 @@ import torch
 
 from pairstudy.data import DataSourceError, generate_pair_sets, load_pools, read_idx
 from pairstudy.data.sources import load_torchvision
+from system_packages import ensure_debian_package
 
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 
@@ -68,8 +69,8 @@ def test_idx_reader_round_trip(tmp_path):
         read_idx(tmp_path / "bad")
 
 
-@pytest.mark.skipif(not FASHION.is_dir(), reason="Debian package dataset-fashion-mnist is not installed")
 def test_idx_source_reads_real_fashion_mnist():
+    ensure_debian_package("dataset-fashion-mnist", FASHION / "t10k-labels-idx1-ubyte.gz")
     pools = load_pools("idx", str(FASHION))
     assert pools.train_images.shape == (60000, 28, 28) and pools.test_images.shape == (10000, 28, 28)
     assert np.bincount(pools.test_classes).tolist() == [1000] * 10

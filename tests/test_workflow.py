@@ -160,3 +160,17 @@ def test_lint_finds_nothing_but_the_missing_per_rule_environments():
     lints = re.findall(r"^\s+\* (.+?):?$", result.stdout + result.stderr, flags=re.MULTILINE)
     assert lints, result.stdout + result.stderr
     assert set(lints) == {"Specify a conda environment or container for each rule."}
+
+
+def test_study_report_renders_in_a_browser(workdir, tmp_path):
+    from test_report_browser import open_in_chromium
+
+    seen = open_in_chromium(workdir / "reports" / "tiny" / "index.html", tmp_path / "tiny.png")
+    assert seen["charts"] >= 3 and seen["table_rows"] == 3
+    assert seen["errors"] == [] and seen["failed"] == []
+
+
+def test_snakemake_report_builds(workdir):
+    result = snakemake(workdir, "--report", "snakemake-report.zip")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (workdir / "snakemake-report.zip").stat().st_size > 10_000
