@@ -81,3 +81,15 @@ def test_seed_blocks_are_fixed_by_seed_value():
     # adding seeds 5..9 leaves the finished blocks as they were
     assert seed_blocks(list(range(10)), 2)[:2] == [[0, 1], [2, 3]]
     assert seed_blocks([7, 3], 1) == [[3], [7]]
+
+
+@pytest.mark.parametrize("seeds", [[0], [0, 1]])
+def test_a_raising_run_is_recorded_as_failed(tmp_path, seeds):
+    hp = hyperparameters("cnn", model={"channels": [8, 16, 32]})
+    outputs = [tmp_path / f"seed{seed}.parquet" for seed in seeds]
+    with pytest.raises(ValueError, match="shrink"):
+        train_seed_block(outputs, seeds=seeds, study="t", config="cnn", factors={}, hyperparameters=hp)
+    train_seed_block(outputs, seeds=seeds, study="t", config="cnn", factors={}, hyperparameters=hp, record_failures=True)
+    for path in outputs:
+        table = read_run(path)
+        assert table["status"].iloc[0] == "failed" and "shrink a 14x14 input" in table["message"].iloc[0]

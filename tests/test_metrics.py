@@ -18,7 +18,7 @@ def run_frame(epochs=3, **overrides):
     frame = pd.DataFrame(rows)
     identity = {
         "study": "s", "config": "mlp", "architecture": "mlp", "seed": 0, "factors": "{}", "hyperparameters": "{}",
-        "config_hash": "abc", "parameter_count": 10, "device": "cpu", "torch_version": "x", "status": "ok",
+        "config_hash": "abc", "parameter_count": 10, "device": "cpu", "torch_version": "x", "status": "ok", "message": "",
     }
     identity.update(overrides)
     for key, value in identity.items():
@@ -69,3 +69,13 @@ def test_partial_file_is_refused_on_read(tmp_path):
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(RunFileError, match="not a readable Parquet"):
         read_run(path)
+
+
+def test_failed_run_is_one_row_at_epoch_zero(tmp_path):
+    failed = run_frame(epochs=1, status="failed", message="ValueError: boom").assign(
+        epoch=0, test_accuracy=None, train_accuracy=None, train_loss=None, test_loss=None, epoch_seconds=None, learning_rate=None
+    )
+    table = read_run(write_run(failed, tmp_path / "failed.parquet"))
+    assert table["status"].iloc[0] == "failed" and table["message"].iloc[0] == "ValueError: boom"
+    with pytest.raises(RunFileError, match="one row, epoch 0"):
+        write_run(run_frame(epochs=2, status="failed"), tmp_path / "bad.parquet")

@@ -174,3 +174,46 @@ def test_snakemake_report_builds(workdir):
     result = snakemake(workdir, "--report", "snakemake-report.zip")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert (workdir / "snakemake-report.zip").stat().st_size > 10_000
+
+
+def test_failed_and_diverged_runs_do_not_stop_the_report(tmp_path):
+    workdir = tmp_path / "broken"
+    workdir.mkdir()
+    for name in ("Snakefile", "workflow", "profiles"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, workdir / name)
+    write_config(
+        workdir,
+        {
+            "min_seeds": 2,
+            "studies": {
+                "broken": {
+                    "seeds": 2,
+                    "data": {"n_pairs": 100},
+                    "training": {"epochs": 2},
+                    # three conv blocks shrink 14x14 to nothing: every cnn run raises
+                    "factors": {"architecture": ["mlp", "cnn", "twin"]},
+                    "overrides": {
+                        "cnn": {"model": {"channels": [8, 16, 32]}},
+                        "twin": {"optimizer": "sgd", "lr": 1.0e30, "model": {"batch_norm": False, "dropout": 0.0}},
+                    },
+                }
+            },
+        },
+    )
+    result = snakemake(workdir)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
+    status = pd.read_csv(workdir / "results" / "broken" / "run_status.csv").set_index("config")
+    cnn = "cnn"
+    assert status.loc["mlp", "finished"] == 2
+    assert status.loc[cnn, "finished"] == 0 and str(status.loc[cnn, "failed_seeds"]) == "0 1"
+    assert "shrink a 14x14 input to nothing" in status.loc[cnn, "errors"]
+    assert status.loc["twin", "diverged_seeds"] == "0 1"
+    assert status.loc["twin", "rerun"] == (
+        "snakemake --cores all --forcerun results/broken/runs/twin/seed0.parquet results/broken/runs/twin/seed1.parquet"
+    )
+    summary = pd.read_csv(workdir / "results" / "broken" / "summary.csv").set_index("config")
+    assert summary.loc["mlp", "n_seeds"] == 2 and summary.loc[cnn, "n_seeds"] == 0
+    assert pd.isna(summary.loc[cnn, "final_test_accuracy_mean"]) and pd.isna(summary.loc["twin", "final_test_accuracy_mean"])
+    page = (workdir / "reports" / "broken" / "index.html").read_text()
+    assert "--forcerun results/broken/runs/twin/seed0.parquet" in page

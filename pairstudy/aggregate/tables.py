@@ -39,23 +39,24 @@ def final_rows(epochs: pd.DataFrame, factor_names: list[str]) -> pd.DataFrame:
     for (config, seed), run in epochs.groupby(["config", "seed"], sort=False):
         run = run.sort_values("epoch")
         last = run.iloc[-1]
-        best = run.loc[run["test_accuracy"].fillna(-1).idxmax()]
+        best = run.loc[run["test_accuracy"].astype(float).fillna(-1).idxmax()]
         row = {
             "study": last["study"],
             "config": config,
             "architecture": last["architecture"],
             "seed": int(seed),
             "status": last["status"],
-            "parameter_count": int(last["parameter_count"]),
+            "parameter_count": last["parameter_count"],
             "epochs": int(last["epoch"]),
             "final_test_accuracy": last["test_accuracy"],
             "best_test_accuracy": best["test_accuracy"],
             "best_epoch": int(best["epoch"]),
             "final_train_accuracy": last["train_accuracy"],
             "final_test_digit_accuracy": last["test_digit_accuracy"],
-            "run_seconds": float(run["epoch_seconds"].sum()),
+            "run_seconds": float(run["epoch_seconds"].astype(float).sum(min_count=1)),
             "device": last["device"],
             "config_hash": last["config_hash"],
+            "message": last["message"],
         }
         row.update({name: last[name] for name in factor_names if name != "architecture"})
         rows.append(row)
@@ -64,6 +65,7 @@ def final_rows(epochs: pd.DataFrame, factor_names: list[str]) -> pd.DataFrame:
 
 def learning_curves(epochs: pd.DataFrame) -> pd.DataFrame:
     """Per configuration, epoch and metric: mean, sample std, mean -/+ std, n runs."""
+    epochs = epochs[epochs["status"] != "failed"]
     long = epochs.melt(id_vars=["config", "seed", "epoch"], value_vars=list(CURVE_METRICS), var_name="metric")
     grouped = long.groupby(["config", "epoch", "metric"], sort=False)["value"]
     curves = grouped.agg(mean="mean", std=lambda values: values.std(ddof=1), n="count").reset_index()
@@ -82,14 +84,41 @@ def summarize(finals: pd.DataFrame, factor_names: list[str], min_seeds: int = 1)
         row = {"config": config, "architecture": first["architecture"]}
         row.update({name: first[name] for name in factor_names if name != "architecture"})
         row["n_seeds"] = len(finished)
-        row["parameter_count"] = int(first["parameter_count"])
+        row["parameter_count"] = runs["parameter_count"].max()
         for metric in SUMMARY_METRICS:
             values = finished[metric].astype(float)
             enough = len(finished) >= min_seeds and values.notna().any()
             row[f"{metric}_mean"] = values.mean() if enough else np.nan
             row[f"{metric}_std"] = values.std(ddof=1) if enough and len(values) > 1 else np.nan
-        row["run_seconds_mean"] = runs["run_seconds"].mean()
+        row["run_seconds_mean"] = runs["run_seconds"].astype(float).mean()
         rows.append(row)
     return pd.DataFrame(rows)
 
 
+
+
+def run_status(finals: pd.DataFrame, study: str, run_path: str = "results/{study}/runs/{config}/seed{seed}.parquet") -> pd.DataFrame:
+    """Per configuration: finished seeds, diverged and failed seeds, and the command that re-runs those."""
+    rows = []
+    for config, runs in finals.groupby("config", sort=False):
+        diverged = sorted(runs.loc[runs["status"] == "diverged", "seed"].tolist())
+        failed = sorted(runs.loc[runs["status"] == "failed", "seed"].tolist())
+        redo = [run_path.format(study=study, config=config, seed=seed) for seed in diverged + failed]
+        messages = sorted(set(runs.loc[runs["status"] == "failed", "message"].tolist()))
+        rows.append(
+            {
+                "config": config,
+                "finished": int((runs["status"] == "ok").sum()),
+                "diverged_seeds": " ".join(map(str, diverged)),
+                "failed_seeds": " ".join(map(str, failed)),
+                "errors": " | ".join(messages),
+                "rerun": f"snakemake --cores all --forcerun {' '.join(redo)}" if redo else "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def factor_columns(summary: pd.DataFrame) -> list[str]:
+    """The factor columns of a summary table (architecture aside)."""
+    fixed = {"config", "architecture", "n_seeds", "parameter_count", "run_seconds_mean"}
+    return [c for c in summary.columns if c not in fixed and not c.endswith(("_mean", "_std"))]

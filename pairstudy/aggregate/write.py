@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .tables import final_rows, learning_curves, read_epochs, summarize
+from .tables import final_rows, learning_curves, read_epochs, run_status, summarize
 
 
-def write_study_tables(run_paths, outputs: dict, min_seeds: int = 1) -> None:
+def write_study_tables(run_paths, outputs: dict, study: str, min_seeds: int = 1) -> None:
     """Read every run file once and write epochs/finals/curves Parquet and the summary as CSV, Markdown, LaTeX.
 
-    `outputs` maps epochs, finals, curves, summary, markdown, latex to paths.
+    `outputs` maps epochs, finals, curves, summary, markdown, latex, run_status to paths.
     """
     from pairstudy.report.tables import summary_table_latex, summary_table_markdown
 
@@ -23,5 +23,6 @@ def write_study_tables(run_paths, outputs: dict, min_seeds: int = 1) -> None:
     finals.to_parquet(outputs["finals"], index=False)
     learning_curves(epochs).to_parquet(outputs["curves"], index=False)
     summary.to_csv(outputs["summary"], index=False)
+    run_status(finals, study).to_csv(outputs["run_status"], index=False)
     Path(outputs["markdown"]).write_text(summary_table_markdown(summary))
     Path(outputs["latex"]).write_text(summary_table_latex(summary))

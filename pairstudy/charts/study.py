@@ -39,14 +39,10 @@ def learning_curves(curves: pd.DataFrame, order: list[str]) -> alt.Chart:
     return alt.hconcat(*panels).properties(title="Learning curves (mean ± std over seeds)")
 
 
-def final_accuracy(finals: pd.DataFrame, summary: pd.DataFrame) -> alt.Chart:
-    """Every seed's final test accuracy as a dot, with the mean and a ± std bar per configuration."""
-    order = config_order(summary)
+def seed_dots(finals: pd.DataFrame, stats: pd.DataFrame, order: list[str], interval: str) -> alt.Chart:
+    """Every seed's final test accuracy as a dot; `stats` gives per config: mean, low, high (fractions)."""
     runs = percent(finals[finals["status"] == "ok"], ["final_test_accuracy"])
-    stats = summary[["config", "final_test_accuracy_mean", "final_test_accuracy_std"]].copy()
-    stats["low"] = stats["final_test_accuracy_mean"] - stats["final_test_accuracy_std"].fillna(0)
-    stats["high"] = stats["final_test_accuracy_mean"] + stats["final_test_accuracy_std"].fillna(0)
-    stats = percent(stats, ["final_test_accuracy_mean", "low", "high"])
+    stats = percent(stats[["config", "mean", "low", "high"]], ["mean", "low", "high"])
     y = alt.Y("config:N", sort=order, title=None)
     dots = alt.Chart(runs).mark_circle(size=40, opacity=0.55).encode(
         x=alt.X("final_test_accuracy:Q", title="final test accuracy (%)", scale=alt.Scale(zero=False)),
@@ -54,8 +50,25 @@ def final_accuracy(finals: pd.DataFrame, summary: pd.DataFrame) -> alt.Chart:
         tooltip=["config", "seed", alt.Tooltip("final_test_accuracy:Q", format=".1f")],
     )
     bars = alt.Chart(stats).mark_rule(strokeWidth=2, color="black").encode(x="low:Q", x2="high:Q", y=y)
-    means = alt.Chart(stats).mark_tick(color="black", thickness=3, size=18).encode(x="final_test_accuracy_mean:Q", y=y)
-    return (dots + bars + means).properties(width=520, height=max(120, 34 * len(order)), title="Final test accuracy per seed, mean ± std")
+    means = alt.Chart(stats).mark_tick(color="black", thickness=3, size=18).encode(
+        x="mean:Q", y=y, tooltip=["config", alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("low:Q", format=".2f"), alt.Tooltip("high:Q", format=".2f")]
+    )
+    return (dots + bars + means).properties(
+        width=520, height=max(120, 34 * len(order)), title=f"Final test accuracy per seed, mean and {interval}"
+    )
+
+
+def final_accuracy(finals: pd.DataFrame, summary: pd.DataFrame) -> alt.Chart:
+    """Every seed as a dot, with the mean and a ± one sample std bar per configuration."""
+    mean, std = summary["final_test_accuracy_mean"], summary["final_test_accuracy_std"].fillna(0)
+    stats = pd.DataFrame({"config": summary["config"], "mean": mean, "low": mean - std, "high": mean + std})
+    return seed_dots(finals, stats, config_order(summary), "± std")
+
+
+def final_accuracy_ci(finals: pd.DataFrame, intervals: pd.DataFrame, order: list[str]) -> alt.Chart:
+    """Every seed as a dot, with the mean and its stored 95% bootstrap confidence interval."""
+    stats = pd.DataFrame({"config": intervals["config"], "mean": intervals["mean"], "low": intervals["ci_low"], "high": intervals["ci_high"]})
+    return seed_dots(finals, stats, order, "95% CI")
 
 
 def accuracy_vs_parameters(summary: pd.DataFrame) -> alt.Chart:

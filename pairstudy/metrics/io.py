@@ -31,12 +31,15 @@ def validate_run_table(table: pd.DataFrame, source: str = "run table") -> None:
     for name in RUN_COLUMNS:
         if table[name].nunique(dropna=False) != 1:
             raise RunFileError(f"{source}: run column {name!r} differs between rows (one file holds one run)")
-    epochs = table["epoch"].to_numpy()
-    if not np.array_equal(epochs, np.arange(1, len(table) + 1)):
-        raise RunFileError(f"{source}: epochs must be 1..{len(table)} in order, found {epochs.tolist()}")
     status = table["status"].iloc[0]
     if status not in STATUSES:
         raise RunFileError(f"{source}: status {status!r} is not one of {STATUSES}")
+    epochs = table["epoch"].to_numpy()
+    if status == "failed":
+        if not np.array_equal(epochs, [0]):
+            raise RunFileError(f"{source}: a failed run has one row, epoch 0")
+    elif not np.array_equal(epochs, np.arange(1, len(table) + 1)):
+        raise RunFileError(f"{source}: epochs must be 1..{len(table)} in order, found {epochs.tolist()}")
     for name in ACCURACY_COLUMNS:
         values = table[name].dropna().to_numpy()
         if ((values < 0) | (values > 1)).any():

@@ -31,12 +31,15 @@ RUN_COLUMNS: dict[str, tuple[pa.DataType, str]] = {
     "parameter_count": (pa.int64(), "trainable parameters of the model"),
     "device": (pa.string(), "device the run trained on, e.g. cpu or cuda:0"),
     "torch_version": (pa.string(), "torch.__version__ of the run"),
-    "status": (pa.string(), "ok, or diverged when the loss became NaN or infinite"),
+    "status": (pa.string(), "ok; diverged when the loss became NaN or infinite; failed when training raised an error"),
+    "message": (pa.string(), "why a run failed (the error); empty otherwise"),
 }
 
-STATUSES = ("ok", "diverged")
+STATUSES = ("ok", "diverged", "failed")
 ACCURACY_COLUMNS = ("train_accuracy", "test_accuracy", "test_digit_accuracy")
-NULLABLE_COLUMNS = ("test_digit_accuracy", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+NULLABLE_COLUMNS = (
+    "test_digit_accuracy", "train_loss", "test_loss", "train_accuracy", "test_accuracy", "epoch_seconds", "learning_rate", "parameter_count"
+)
 
 RUN_SCHEMA = pa.schema(
     [pa.field(name, dtype, nullable=name in NULLABLE_COLUMNS) for name, (dtype, _) in {**EPOCH_COLUMNS, **RUN_COLUMNS}.items()]

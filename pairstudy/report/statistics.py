@@ -1,96 +1,89 @@
-"""The statistics sections of a report: intervals, paired comparisons and factor effects."""
+"""Report sections drawn from the stored statistics and run-status tables."""
 
 from __future__ import annotations
 
 import html
 
-import numpy as np
 import pandas as pd
 
-from pairstudy.stats import effect_sentence, factorial_effects, paired_comparisons, summarize_configs
+from pairstudy.stats import effect_sentence
+from pairstudy.stats.study import CI_METHOD
 
 FACTOR_LABELS = {"aux": "auxiliary loss", "sharing": "weight sharing", "architecture": "architecture"}
-STATISTICS_SEED = 0  # fixed bootstrap generator: the same runs give the same report
-RESAMPLES = 10_000
 
 
-def two_level_factors(finals: pd.DataFrame, factor_names) -> list[str]:
-    return [name for name in factor_names if name != "architecture" and finals[name].dropna().nunique() == 2]
+def section(title: str, note: str, table: pd.DataFrame | None = None, items: list[str] | None = None) -> tuple[str, str, str]:
+    """(title, HTML, Markdown) of a note followed by a table or a list."""
+    body_html, body_markdown = f"<p>{html.escape(note)}</p>", note + "\n\n"
+    if table is not None:
+        body_html += table.to_html(index=False, border=0)
+        body_markdown += table.to_markdown(index=False)
+    if items:
+        body_html += "<ul>" + "".join(f"<li>{html.escape(item)}</li>" for item in items) + "</ul>"
+        body_markdown += "\n".join(f"- {item}" for item in items)
+    return title, body_html, body_markdown
 
 
-def interval_table(finals: pd.DataFrame) -> pd.DataFrame:
-    table = summarize_configs(finals, rng=np.random.default_rng(STATISTICS_SEED), n_resamples=RESAMPLES)
-    return pd.DataFrame(
+def interval_section(intervals: pd.DataFrame):
+    table = pd.DataFrame(
         {
-            "configuration": table["config"],
-            "n": table["n"],
-            "mean (%)": (table["mean"] * 100).round(2),
-            "std": (table["std"] * 100).round(2),
-            "s.e.": (table["sem"] * 100).round(2),
-            "95% CI": [f"[{low * 100:.2f}, {high * 100:.2f}]" for low, high in zip(table["ci_low"], table["ci_high"])],
+            "configuration": intervals["config"],
+            "n": intervals["n"],
+            "mean (%)": (intervals["mean"] * 100).round(2),
+            "std": (intervals["std"] * 100).round(2),
+            "s.e.": (intervals["sem"] * 100).round(2),
+            "95% CI": [f"[{low * 100:.2f}, {high * 100:.2f}]" for low, high in zip(intervals["ci_low"], intervals["ci_high"])],
         }
     )
+    return section("Confidence intervals", f"Final test accuracy per configuration; 95% CI by {CI_METHOD}.", table)
 
 
-def statistics_sections(finals: pd.DataFrame, factor_names: list[str]) -> tuple[list[tuple[str, str, str]], pd.DataFrame | None]:
-    """Report sections (title, HTML, Markdown) and the paired comparisons (for the forest plot)."""
-    ok = finals[finals["status"] == "ok"]
-    sections = []
-    intervals = interval_table(ok)
-    method = f"percentile bootstrap of the mean over seeds, {RESAMPLES:,} resamples, generator seed {STATISTICS_SEED}"
-    sections.append(
-        (
-            "Confidence intervals",
-            f"<p>Final test accuracy per configuration; 95% CI by {html.escape(method)}.</p>" + intervals.to_html(index=False, border=0),
-            f"Final test accuracy per configuration; 95% CI by {method}.\n\n" + intervals.to_markdown(index=False),
-        )
+def comparison_section(comparisons: pd.DataFrame):
+    table = pd.DataFrame(
+        {
+            "comparison": comparisons["config_a"] + " → " + comparisons["config_b"],
+            "factor": comparisons["factor"],
+            "n": comparisons["n"],
+            "difference (points)": (comparisons["mean_difference"] * 100).round(2),
+            "95% CI": [f"[{l * 100:.2f}, {h * 100:.2f}]" for l, h in zip(comparisons["ci_low"], comparisons["ci_high"])],
+            "paired t p (Holm)": comparisons["holm_t_pvalue"].map(lambda p: f"{p:.3g}"),
+            "Wilcoxon p (Holm)": comparisons["holm_wilcoxon_pvalue"].map(lambda p: f"{p:.3g}"),
+            "d_z": comparisons["effect_size"].round(2),
+        }
     )
-    comparisons = None
-    if len(ok["config"].unique()) > 1:
-        comparisons = paired_comparisons(
-            ok, factor_names, rng=np.random.default_rng(STATISTICS_SEED), n_resamples=RESAMPLES, on_mismatch="intersect"
-        )
-    if comparisons is not None and len(comparisons):
-        shown = pd.DataFrame(
-            {
-                "comparison": [f"{a} → {b}" for a, b in zip(comparisons["config_a"], comparisons["config_b"])],
-                "factor": comparisons["factor"],
-                "n": comparisons["n"],
-                "difference (points)": (comparisons["mean_difference"] * 100).round(2),
-                "95% CI": [f"[{l * 100:.2f}, {h * 100:.2f}]" for l, h in zip(comparisons["ci_low"], comparisons["ci_high"])],
-                "paired t p (Holm)": comparisons["holm_t_pvalue"].map(lambda p: f"{p:.3g}"),
-                "Wilcoxon p (Holm)": comparisons["holm_wilcoxon_pvalue"].map(lambda p: f"{p:.3g}"),
-                "d_z": comparisons["effect_size"].round(2),
-            }
-        )
-        note = (
-            "Configurations that differ in exactly one factor, paired by seed (a seed fixes the data pairs). "
-            "Difference = second minus first; p-values Holm-corrected across the comparisons shown; d_z = mean / sd of the paired differences."
-        )
-        sections.append(("Paired comparisons", f"<p>{note}</p>" + shown.to_html(index=False, border=0), note + "\n\n" + shown.to_markdown(index=False)))
-    sentences = []
-    candidates = two_level_factors(ok, factor_names)
-    if len(candidates) >= 2:
-        block_factors = [name for name in factor_names if name not in candidates[:2]]
-        try:
-            effects = factorial_effects(
-                ok, candidates[:2], rng=np.random.default_rng(STATISTICS_SEED), block_factors=block_factors,
-                n_resamples=RESAMPLES, on_mismatch="intersect",
-            )
-        except ValueError:
-            effects = None
-        if effects is not None:
-            for block, rows in effects.groupby("block", sort=False):
-                for _, row in rows.iterrows():
-                    sentences.append(f"{block}: {effect_sentence(row, labels=FACTOR_LABELS)}")
-    if sentences:
-        note = "Main effects and interaction of the 2 x 2 factorial block, estimated per seed (95% bootstrap CI, one-sample t test)."
-        sections.insert(
-            0,
-            (
-                "What helped",
-                f"<p>{note}</p><ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in sentences) + "</ul>",
-                note + "\n\n" + "\n".join(f"- {s}" for s in sentences),
-            ),
-        )
-    return sections, comparisons
+    note = (
+        "Configurations that differ in exactly one factor, paired by seed (a seed fixes the data pairs). Difference = second "
+        "minus first, in percentage points of final test accuracy; p-values Holm-corrected across the comparisons shown; "
+        f"d_z = mean / sd of the paired differences; CI by {CI_METHOD}."
+    )
+    return section("Paired comparisons", note, table)
+
+
+def effects_section(effects: pd.DataFrame):
+    sentences = [f"{row['block']}: {effect_sentence(row, labels=FACTOR_LABELS)}" for _, row in effects.iterrows()]
+    note = (
+        "Main effects and interaction of each full 2 x 2 factorial block, estimated per seed on final test accuracy "
+        f"(95% CI by {CI_METHOD}; one-sample t test over seeds)."
+    )
+    return section("What helped", note, items=sentences)
+
+
+def run_status_section(status: pd.DataFrame, min_seeds: int):
+    problems = status[(status["diverged_seeds"].fillna("") != "") | (status["failed_seeds"].fillna("") != "") | (status["finished"] < min_seeds)]
+    note = f"Finished seeds per configuration; a configuration needs at least {min_seeds} finished seeds to enter the tables."
+    if problems.empty:
+        return section("Runs", note + " Every run finished.", status[["config", "finished"]])
+    items = [f"{row['config']}: rerun with `{row['rerun']}`" for _, row in problems.iterrows() if row["rerun"]]
+    title, body_html, body_markdown = section("Runs", note, status.fillna(""), items)
+    return title, body_html, body_markdown
+
+
+def statistics_sections(statistics: dict[str, pd.DataFrame], status: pd.DataFrame, min_seeds: int) -> list:
+    sections = []
+    if not statistics["effects"].empty:
+        sections.append(effects_section(statistics["effects"]))
+    sections.append(interval_section(statistics["intervals"]))
+    if not statistics["comparisons"].empty:
+        sections.append(comparison_section(statistics["comparisons"]))
+    sections.append(run_status_section(status, min_seeds))
+    return sections

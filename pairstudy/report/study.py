@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from pairstudy.charts import CHARTS, forest_plot
+from pairstudy.charts import CHARTS, final_accuracy_ci, forest_plot
 from pairstudy.metrics import hyperparameter_hash
 from pairstudy.provenance import git_commit, now_utc, package_versions
 
 from .page import write_report
 from .statistics import statistics_sections
-from .tables import factor_columns
 
 
 def study_description(study: dict, finals: pd.DataFrame) -> dict:
@@ -31,20 +30,34 @@ def study_description(study: dict, finals: pd.DataFrame) -> dict:
     }
 
 
-def render_study_report(*, epochs, finals, curves, summary, out_dir, study: dict, report_settings: dict, workflow_dir=".") -> dict:
+def read_optional_csv(path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:  # a study with nothing to compare stores an empty table
+        return pd.DataFrame()
+
+
+def render_study_report(
+    *, epochs, finals, curves, summary, run_status, statistics: dict, out_dir, study: dict, report_settings: dict, min_seeds: int = 1,
+    workflow_dir=".",
+) -> dict:
+    """Read the stored tables and statistics of a study and write its report (torch-free)."""
     tables = {
         "epochs": pd.read_parquet(epochs),
         "finals": pd.read_parquet(finals),
         "curves": pd.read_parquet(curves),
         "summary": pd.read_csv(summary),
     }
-    factor_names = ["architecture", *factor_columns(tables["summary"])]
-    sections, comparisons = statistics_sections(tables["finals"], factor_names)
+    stored = {name: read_optional_csv(path) for name, path in statistics.items()}
+    sections = statistics_sections(stored, pd.read_csv(run_status), min_seeds)
+    comparisons = stored["comparisons"]
     charts = {name: CHARTS[name](tables) for name in report_settings["charts"]}
-    if comparisons is not None and len(comparisons):
+    if len(stored["intervals"]):
+        charts["final_accuracy_ci"] = final_accuracy_ci(tables["finals"], stored["intervals"], tables["summary"]["config"].tolist())
+    if len(comparisons):
         labelled = comparisons.assign(label=comparisons["config_a"] + " → " + comparisons["config_b"])
         charts["paired_differences"] = forest_plot(labelled)
-    devices = sorted(tables["finals"]["device"].unique().tolist())
+    devices = sorted(tables["finals"].loc[tables["finals"]["status"] != "failed", "device"].unique().tolist())
     provenance = {
         "git commit": git_commit(workflow_dir),
         "study config hash": hyperparameter_hash(study),

@@ -6,6 +6,8 @@ import math
 
 import pandas as pd
 
+from pairstudy.aggregate.tables import factor_columns
+
 METRIC_COLUMNS = {
     "final_test_accuracy": "test acc. (final, %)",
     "best_test_accuracy": "test acc. (best epoch, %)",
@@ -34,17 +36,13 @@ def display_table(summary: pd.DataFrame, factor_names=None) -> pd.DataFrame:
             value = row.get(name)
             cells[name] = "–" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
         cells["seeds"] = str(int(row["n_seeds"]))
-        cells["parameters"] = f"{int(row['parameter_count']):,}"
+        count = row["parameter_count"]
+        cells["parameters"] = "–" if pd.isna(count) else f"{int(count):,}"
         for metric, title in METRIC_COLUMNS.items():
             cells[title] = format_mean_std(row[f"{metric}_mean"], row[f"{metric}_std"])
-        cells["s / run"] = f"{row['run_seconds_mean']:.1f}"
+        cells["s / run"] = "–" if pd.isna(row["run_seconds_mean"]) else f"{row['run_seconds_mean']:.1f}"
         rows.append(cells)
     return pd.DataFrame(rows)
-
-
-def factor_columns(summary: pd.DataFrame) -> list[str]:
-    fixed = {"config", "architecture", "n_seeds", "parameter_count", "run_seconds_mean"}
-    return [c for c in summary.columns if c not in fixed and not c.endswith(("_mean", "_std"))]
 
 
 def summary_table_markdown(summary: pd.DataFrame) -> str:

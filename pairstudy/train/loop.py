@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -35,7 +35,20 @@ class RunResult:
     device: str
     parameter_count: int
     resumed_from_epoch: int = 0
-    extra: dict = field(default_factory=dict)
+    message: str = ""
+
+    def summary(self) -> str:
+        if self.status == "failed":
+            return f"failed: {self.message}"
+        seconds = sum(row["epoch_seconds"] for row in self.rows)
+        return f"{self.status} on {self.device}, final test accuracy {self.rows[-1]['test_accuracy']:.4f}, {seconds:.1f} s"
+
+
+def failed_result(error: BaseException, device: str = "unknown") -> RunResult:
+    """A run that raised: one row at epoch 0 with no metrics, and the error as its message."""
+    row = {name: None for name in ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "test_digit_accuracy")}
+    row.update({"epoch": 0, "epoch_seconds": None, "learning_rate": None})
+    return RunResult([row], "failed", device, None, message=f"{type(error).__name__}: {error}")
 
 
 def check_hyperparameters(hyperparameters: dict) -> None:

@@ -35,6 +35,7 @@ def run_table(result: RunResult, *, study: str, config: str, seed: int, factors:
         "device": result.device,
         "torch_version": torch.__version__,
         "status": result.status,
+        "message": result.message,
     }
     for name, value in identity.items():
         table[name] = value

@@ -13,6 +13,7 @@ rule aggregate_study:
         ),
         markdown="results/{study}/summary.md",
         latex="results/{study}/summary.tex",
+        run_status="results/{study}/run_status.csv",
     params:
         min_seeds=config["min_seeds"],
     log:
@@ -20,3 +21,23 @@ rule aggregate_study:
     localrule: True
     script:
         "../scripts/aggregate_study.py"
+
+
+rule study_statistics:
+    input:
+        finals="results/{study}/finals.parquet",
+        summary="results/{study}/summary.csv",
+    output:
+        intervals="results/{study}/statistics/intervals.csv",
+        comparisons=report(
+            "results/{study}/statistics/comparisons.csv",
+            caption="../report/comparisons.rst",
+            category="Tables",
+            subcategory="{study}",
+        ),
+        effects="results/{study}/statistics/effects.csv",
+    log:
+        "logs/{study}/statistics.log",
+    localrule: True
+    script:
+        "../scripts/study_statistics.py"

@@ -7,6 +7,10 @@ rule render_report:
         finals="results/{study}/finals.parquet",
         curves="results/{study}/curves.parquet",
         summary="results/{study}/summary.csv",
+        run_status="results/{study}/run_status.csv",
+        intervals="results/{study}/statistics/intervals.csv",
+        comparisons="results/{study}/statistics/comparisons.csv",
+        effects="results/{study}/statistics/effects.csv",
     output:
         html=report(
             "reports/{study}/index.html",
@@ -27,6 +31,7 @@ rule render_report:
     params:
         study=lambda wildcards: study_params(wildcards.study),
         report=config["report"],
+        min_seeds=config["min_seeds"],
     log:
         "logs/{study}/report.log",
     localrule: True

@@ -19,9 +19,6 @@ with open(snakemake.log[0], "w") as log:
         hyperparameters=run["hyperparameters"],
         device=snakemake.config["device"],
         checkpoint_every=snakemake.config["checkpoint_every"],
-        on_run=lambda seed, result: print(
-            f"seed {seed}: {result.status} on {result.device}, final test accuracy "
-            f"{result.rows[-1]['test_accuracy']:.4f}, {sum(r['epoch_seconds'] for r in result.rows):.1f} s",
-            flush=True,
-        ),
+        record_failures=True,
+        on_run=lambda seed, result: print(f"seed {seed}: {result.summary()}", flush=True),
     )
