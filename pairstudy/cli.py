@@ -97,12 +97,7 @@ def train(architecture, sharing, model_knobs, seed, device, threads, checkpoint_
         )
     except (DataSourceError, RuntimeError, ValueError) as error:
         raise click.ClickException(str(error))
-    last = result.rows[-1]
-    seconds = sum(row["epoch_seconds"] for row in result.rows)
-    click.echo(
-        f"{configuration.name} seed {seed} on {result.device}: {result.status}, test accuracy {last['test_accuracy']:.4f} "
-        f"after {len(result.rows)} epochs, {seconds:.1f} s, {result.parameter_count:,} parameters -> {out}"
-    )
+    click.echo(f"{configuration.name} seed {seed}: {result.summary()}, {result.parameter_count:,} parameters -> {out}")
 
 
 @main.command()
@@ -152,13 +147,19 @@ def data():
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="PNG (or .svg/.html) to write.")
 def preview(seed, source, root, count, split, out):
     """Draw a grid of pairs with their classes and target."""
-    from pairstudy.data import DataSourceError
-    from pairstudy.data.preview import preview_pairs
+    from pairstudy.charts.pairs import pair_labels, pairs_chart, pairs_frame
+    from pairstudy.data import DataSourceError, generate_pair_sets, load_pools
 
     try:
-        preview_pairs(out, seed=seed, source=source, root=root, count=count, split=split)
+        sets = generate_pair_sets(count, seed, load_pools(source, root), normalize=False)
     except DataSourceError as error:
         raise click.ClickException(str(error))
+    pairs = sets.train if split == "train" else sets.test
+    frame = pairs_frame(pairs.input.numpy(), pair_labels(pairs.classes.tolist(), pairs.target.tolist()))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pairs_chart(frame, title=f"{source} {split} pairs, seed {seed} (target 1: first digit <= second)").save(
+        str(out), **({"inline": True} if out.suffix == ".html" else {})
+    )
     click.echo(f"wrote {out}")
 
 

@@ -12,7 +12,7 @@ def test_train_writes_a_run(tmp_path):
     assert result.exit_code == 0, result.output
     table = read_run(out)
     assert table["seed"].iloc[0] == 3 and len(table) == 2 and table["parameter_count"].iloc[0] == 9_574
-    assert "twin seed 3 on cpu: ok" in result.output
+    assert "twin seed 3: ok on cpu" in result.output
 
 
 def test_train_errors_name_the_option_and_value(tmp_path):

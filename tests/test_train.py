@@ -93,3 +93,18 @@ def test_cuda_request_without_gpu_is_a_clear_error():
         pytest.skip("a GPU is present")
     with pytest.raises(RuntimeError, match="no CUDA GPU"):
         train_run(hyperparameters("mlp"), 0, device="cuda")
+
+
+def test_a_finished_run_keeps_its_misclassified_test_pairs(tmp_path):
+    from pairstudy.metrics import read_misclassified
+
+    hp = hyperparameters("twin", aux=True)
+    out = tmp_path / "seed0.parquet"
+    result = train_to_parquet(out, study="t", config="twin-aux", seed=0, factors={"aux": True}, hyperparameters=hp)
+    stored = read_misclassified(out)
+    wrong = round((1 - result.rows[-1]["test_accuracy"]) * 200)
+    assert len(stored) == min(16, wrong) and stored == result.misclassified
+    first = stored[0]
+    assert first["predicted"] != first["target"] and len(first["pixels"]) == 2 * 14 * 14
+    assert first["target"] == int(first["classes"][0] <= first["classes"][1]) and len(first["predicted_digits"]) == 2
+    assert 0 <= min(first["pixels"]) and max(first["pixels"]) <= 255 and max(first["pixels"]) > 100

@@ -21,6 +21,12 @@ class PairSet:
 class PairSets:
     train: PairSet
     test: PairSet
+    mean: float = 0.0  # normalisation: input = (pixels - mean) / std, from the train set
+    std: float = 1.0
+
+    def pixels(self, normalized: torch.Tensor) -> torch.Tensor:
+        """Undo the normalisation: back to 0-255 grey levels."""
+        return normalized * self.std + self.mean
 
 
 def pool_to_pairs(n: int, images: torch.Tensor, classes: torch.Tensor, generator: torch.Generator) -> PairSet:
@@ -48,8 +54,9 @@ def generate_pair_sets(n: int, seed: int, pools: DigitPools, normalize: bool = T
 
     train = pool_to_pairs(n, *as_tensors(pools.train_images, pools.train_classes), generator)
     test = pool_to_pairs(n, *as_tensors(pools.test_images, pools.test_classes), generator)
-    if normalize:
-        mean, std = train.input.mean(), train.input.std()
-        train.input = (train.input - mean) / std
-        test.input = (test.input - mean) / std
-    return PairSets(train, test)
+    if not normalize:
+        return PairSets(train, test)
+    mean, std = train.input.mean(), train.input.std()
+    train.input = (train.input - mean) / std
+    test.input = (test.input - mean) / std
+    return PairSets(train, test, mean.item(), std.item())

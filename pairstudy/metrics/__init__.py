@@ -1,7 +1,7 @@
 """The run Parquet contract: schema, validated atomic write, validated read."""
 
 from .identity import canonical_json, hyperparameter_hash
-from .io import RunFileError, read_run, read_runs, validate_run_table, write_run
+from .io import RunFileError, read_misclassified, read_run, read_runs, validate_run_table, write_run
 from .schema import ACCURACY_COLUMNS, EPOCH_COLUMNS, RUN_COLUMNS, RUN_SCHEMA, STATUSES
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "RUN_SCHEMA",
     "STATUSES",
     "RunFileError",
+    "read_misclassified",
     "read_run",
     "read_runs",
     "validate_run_table",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -50,11 +51,20 @@ def to_arrow(table: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(table[RUN_SCHEMA.names], schema=RUN_SCHEMA, preserve_index=False)
 
 
-def write_run(table: pd.DataFrame, path: str | Path) -> Path:
-    """Validate and write one run atomically: a temporary file in the same folder, then a rename."""
+MISCLASSIFIED_KEY = b"pairstudy.misclassified"
+
+
+def write_run(table: pd.DataFrame, path: str | Path, misclassified: list | None = None) -> Path:
+    """Validate and write one run atomically: a temporary file in the same folder, then a rename.
+
+    `misclassified` (the run's wrongly compared test pairs) travels as file metadata.
+    """
     path = Path(path)
     validate_run_table(table, str(path))
     arrow_table = to_arrow(table)
+    if misclassified:
+        metadata = {**(arrow_table.schema.metadata or {}), MISCLASSIFIED_KEY: json.dumps(misclassified).encode()}
+        arrow_table = arrow_table.replace_schema_metadata(metadata)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
@@ -82,6 +92,12 @@ def read_run(path: str | Path) -> pd.DataFrame:
     table = arrow_table.to_pandas()
     validate_run_table(table, str(path))
     return table
+
+
+def read_misclassified(path: str | Path) -> list[dict]:
+    """The wrongly compared test pairs stored with a run (empty when none were stored)."""
+    metadata = pq.read_schema(path).metadata or {}
+    return json.loads(metadata[MISCLASSIFIED_KEY]) if MISCLASSIFIED_KEY in metadata else []
 
 
 def read_runs(paths) -> pd.DataFrame:

@@ -17,7 +17,7 @@ def section(title: str, note: str, table: pd.DataFrame | None = None, items: lis
     body_html, body_markdown = f"<p>{html.escape(note)}</p>", note + "\n\n"
     if table is not None:
         body_html += table.to_html(index=False, border=0)
-        body_markdown += table.to_markdown(index=False)
+        body_markdown += table.to_markdown(index=False, disable_numparse=True)
     if items:
         body_html += "<ul>" + "".join(f"<li>{html.escape(item)}</li>" for item in items) + "</ul>"
         body_markdown += "\n".join(f"- {item}" for item in items)

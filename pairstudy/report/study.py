@@ -8,10 +8,12 @@ from pathlib import Path
 import pandas as pd
 
 from pairstudy.charts import CHARTS, final_accuracy_ci, forest_plot
+from pairstudy.charts.pairs import misclassified_chart
 from pairstudy.metrics import hyperparameter_hash
 from pairstudy.provenance import git_commit, now_utc, package_versions
 
 from .page import write_report
+from .published import published_section
 from .statistics import statistics_sections
 
 
@@ -38,7 +40,7 @@ def read_optional_csv(path) -> pd.DataFrame:
 
 
 def render_study_report(
-    *, epochs, finals, curves, summary, run_status, statistics: dict, out_dir, study: dict, report_settings: dict, min_seeds: int = 1,
+    *, epochs, finals, curves, summary, run_status, statistics: dict, misclassified=None, out_dir, study: dict, report_settings: dict, min_seeds: int = 1,
     workflow_dir=".",
 ) -> dict:
     """Read the stored tables and statistics of a study and write its report (torch-free)."""
@@ -50,6 +52,8 @@ def render_study_report(
     }
     stored = {name: read_optional_csv(path) for name, path in statistics.items()}
     sections = statistics_sections(stored, pd.read_csv(run_status), min_seeds)
+    if study.get("published"):
+        sections.insert(0, published_section(study["published"], tables["summary"], study["data"]["source"]))
     comparisons = stored["comparisons"]
     charts = {name: CHARTS[name](tables) for name in report_settings["charts"]}
     if len(stored["intervals"]):
@@ -57,6 +61,9 @@ def render_study_report(
     if len(comparisons):
         labelled = comparisons.assign(label=comparisons["config_a"] + " → " + comparisons["config_b"])
         charts["paired_differences"] = forest_plot(labelled)
+    errors = json.loads(Path(misclassified).read_text()) if misclassified else {}
+    if errors.get("pairs"):
+        charts["misclassified"] = misclassified_chart(errors)
     devices = sorted(tables["finals"].loc[tables["finals"]["status"] != "failed", "device"].unique().tolist())
     provenance = {
         "git commit": git_commit(workflow_dir),

@@ -20,6 +20,7 @@ from torch.func import functional_call, stack_module_state, vmap
 from pairstudy.models import count_parameters, create_model
 
 from .device import device_name, resolve_device
+from .errors import misclassified_pairs
 from .loop import RunResult, check_hyperparameters, load_pairs, make_optimizer, make_scheduler, uses_aux_loss
 
 
@@ -134,4 +135,14 @@ def train_runs_batched(hyperparameters: dict, seeds: list[int], *, device: str =
             break
 
     name = device_name(torch_device)
-    return [RunResult(rows[m], "ok" if live[m] else "diverged", name, parameter_count) for m in range(n_members)]
+    with torch.no_grad():
+        base.eval()
+        comparison_logits, digit_logits = batched_forward(params, buffers, test_input)
+    results = []
+    for m in range(n_members):
+        misclassified = []
+        if live[m]:
+            member_digits = digit_logits[m] if predicts_digits else None
+            misclassified = misclassified_pairs(pair_sets[m], comparison_logits[m], member_digits)
+        results.append(RunResult(rows[m], "ok" if live[m] else "diverged", name, parameter_count, misclassified=misclassified))
+    return results

@@ -35,7 +35,7 @@ def train_seed_block(
     identity = {"study": study, "config": config, "factors": factors, "hyperparameters": hyperparameters}
 
     def write(seed, out, result):
-        write_run(run_table(result, seed=seed, **identity), out)
+        write_run(run_table(result, seed=seed, **identity), out, result.misclassified)
         if on_run is not None:
             on_run(seed, result)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -21,6 +21,7 @@ from pairstudy.models import count_parameters, create_model, get_architecture
 
 from .checkpoint import load_checkpoint, remove_checkpoint, save_checkpoint
 from .device import device_name, resolve_device
+from .errors import misclassified_pairs
 
 REQUIRED_KEYS = (
     "architecture", "model", "aux", "aux_weight", "optimizer", "lr", "weight_decay", "momentum",
@@ -36,12 +37,14 @@ class RunResult:
     parameter_count: int
     resumed_from_epoch: int = 0
     message: str = ""
+    misclassified: list = field(default_factory=list)  # wrongly compared test pairs after the last epoch
 
     def summary(self) -> str:
         if self.status == "failed":
             return f"failed: {self.message}"
         seconds = sum(row["epoch_seconds"] for row in self.rows)
-        return f"{self.status} on {self.device}, final test accuracy {self.rows[-1]['test_accuracy']:.4f}, {seconds:.1f} s"
+        resumed = f" (resumed from epoch {self.resumed_from_epoch})" if self.resumed_from_epoch else ""
+        return f"{self.status} on {self.device}, final test accuracy {self.rows[-1]['test_accuracy']:.4f}, {seconds:.1f} s{resumed}"
 
 
 def failed_result(error: BaseException, device: str = "unknown") -> RunResult:
@@ -188,4 +191,9 @@ def train_run(
         if checkpoint_path is not None and checkpoint_every > 0 and epoch % checkpoint_every == 0 and epoch < hyperparameters["epochs"]:
             save_checkpoint(checkpoint_path, model, optimizer, scheduler, order_generator, rows, hyperparameters, seed)
 
-    return RunResult(rows, status, device_name(torch_device), count_parameters(model), resumed_from)
+    misclassified = []
+    if status == "ok":
+        with torch.no_grad():
+            model.eval()
+            misclassified = misclassified_pairs(pairs, *model(pairs.test.input))
+    return RunResult(rows, status, device_name(torch_device), count_parameters(model), resumed_from, misclassified=misclassified)

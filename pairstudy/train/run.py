@@ -59,6 +59,7 @@ def train_to_parquet(
     result = train_run(
         hyperparameters, seed, device=device, on_epoch=on_epoch, checkpoint_path=checkpoint, checkpoint_every=checkpoint_every
     )
-    write_run(run_table(result, study=study, config=config, seed=seed, factors=factors, hyperparameters=hyperparameters), out)
+    table = run_table(result, study=study, config=config, seed=seed, factors=factors, hyperparameters=hyperparameters)
+    write_run(table, out, result.misclassified)
     remove_checkpoint(checkpoint)
     return result

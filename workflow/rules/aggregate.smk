@@ -14,6 +14,7 @@ rule aggregate_study:
         markdown="results/{study}/summary.md",
         latex="results/{study}/summary.tex",
         run_status="results/{study}/run_status.csv",
+        misclassified="results/{study}/misclassified.json",
     params:
         min_seeds=config["min_seeds"],
     log:

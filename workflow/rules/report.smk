@@ -8,6 +8,7 @@ rule render_report:
         curves="results/{study}/curves.parquet",
         summary="results/{study}/summary.csv",
         run_status="results/{study}/run_status.csv",
+        misclassified="results/{study}/misclassified.json",
         intervals="results/{study}/statistics/intervals.csv",
         comparisons="results/{study}/statistics/comparisons.csv",
         effects="results/{study}/statistics/effects.csv",

@@ -13,6 +13,7 @@ with open(snakemake.log[0], "w") as log:
         curves=snakemake.input.curves,
         summary=snakemake.input.summary,
         run_status=snakemake.input.run_status,
+        misclassified=snakemake.input.misclassified,
         statistics={name: snakemake.input[name] for name in ("intervals", "comparisons", "effects")},
         min_seeds=snakemake.params.min_seeds,
         out_dir=Path(snakemake.output.html).parent,
