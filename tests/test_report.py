@@ -21,7 +21,8 @@ def synthetic_epochs(configs=("mlp", "twin-<sharing>", "twin-aux"), seeds=3, epo
                     {
                         "study": "s", "config": config, "architecture": config.split("-")[0], "seed": seed, "epoch": epoch,
                         "train_loss": 1 / epoch, "train_accuracy": accuracy + 0.02, "test_loss": 1.2 / epoch, "test_accuracy": accuracy,
-                        "test_digit_accuracy": np.nan if config == "mlp" else 0.9, "epoch_seconds": 0.5, "learning_rate": 1e-3,
+                        "test_digit_accuracy": np.nan if config == "mlp" else 0.9, "validation_accuracy": np.nan, "epoch_seconds": 0.5,
+                        "learning_rate": 1e-3,
                         "status": "ok", "message": "", "parameter_count": 1000 * (index + 1), "device": "cpu", "config_hash": config,
                         "aux": None if config == "mlp" else config.endswith("aux"),
                     }

@@ -12,7 +12,9 @@ import pandas as pd
 
 from pairstudy.metrics import read_run
 
-SUMMARY_METRICS = ("final_test_accuracy", "best_test_accuracy", "final_train_accuracy", "final_test_digit_accuracy")
+SUMMARY_METRICS = (
+    "final_test_accuracy", "best_test_accuracy", "final_train_accuracy", "final_test_digit_accuracy", "final_validation_accuracy"
+)
 CURVE_METRICS = ("train_loss", "train_accuracy", "test_accuracy")
 
 
@@ -53,6 +55,7 @@ def final_rows(epochs: pd.DataFrame, factor_names: list[str]) -> pd.DataFrame:
             "best_epoch": int(best["epoch"]),
             "final_train_accuracy": last["train_accuracy"],
             "final_test_digit_accuracy": last["test_digit_accuracy"],
+            "final_validation_accuracy": last["validation_accuracy"],
             "run_seconds": float(run["epoch_seconds"].astype(float).sum(min_count=1)),
             "device": last["device"],
             "config_hash": last["config_hash"],

@@ -23,40 +23,57 @@ class PairSets:
     test: PairSet
     mean: float = 0.0  # normalisation: input = (pixels - mean) / std, from the train set
     std: float = 1.0
+    validation: PairSet | None = None  # from train-pool digits the training pairs do not use
 
     def pixels(self, normalized: torch.Tensor) -> torch.Tensor:
         """Undo the normalisation: back to 0-255 grey levels."""
         return normalized * self.std + self.mean
 
 
-def pool_to_pairs(n: int, images: torch.Tensor, classes: torch.Tensor, generator: torch.Generator) -> PairSet:
-    """Draw n pairs of distinct digits from a pool, as the course prologue does."""
-    if 2 * n > len(images):
-        raise ValueError(f"n_pairs={n} needs {2 * n} distinct digits but the pool has {len(images)}; use at most {len(images) // 2}")
-    pooled = F.avg_pool2d(images, kernel_size=2)
-    index = torch.randperm(len(images), generator=generator)[: 2 * n].view(n, 2)
+def make_pairs(pooled: torch.Tensor, classes: torch.Tensor, index: torch.Tensor) -> PairSet:
+    """Pairs from digit indices (n x 2): channels are the two digits, target = class0 <= class1."""
     pair_input = torch.cat((pooled[index[:, 0]], pooled[index[:, 1]]), dim=1)
     pair_classes = classes[index]
-    target = (pair_classes[:, 0] <= pair_classes[:, 1]).long()
-    return PairSet(pair_input, target, pair_classes)
+    return PairSet(pair_input, (pair_classes[:, 0] <= pair_classes[:, 1]).long(), pair_classes)
 
 
-def generate_pair_sets(n: int, seed: int, pools: DigitPools, normalize: bool = True) -> PairSets:
+def pool_to_pairs(n: int, images: torch.Tensor, classes: torch.Tensor, generator: torch.Generator, extra: int = 0):
+    """Draw n pairs of distinct digits from a pool, as the course prologue does.
+
+    With `extra` > 0, also `extra` more pairs from digits the n pairs do not use (the first
+    n pairs are the same either way); returns (pairs, extra pairs or None).
+    """
+    needed = 2 * (n + extra)
+    if needed > len(images):
+        raise ValueError(
+            f"n_pairs={n} and {extra} validation pairs need {needed} distinct digits but the pool has {len(images)}"
+            f"; use at most {len(images) // 2} pairs in all"
+        )
+    pooled = F.avg_pool2d(images, kernel_size=2)
+    order = torch.randperm(len(images), generator=generator)
+    pairs = make_pairs(pooled, classes, order[: 2 * n].view(n, 2))
+    more = make_pairs(pooled, classes, order[2 * n : needed].view(extra, 2)) if extra else None
+    return pairs, more
+
+
+def generate_pair_sets(n: int, seed: int, pools: DigitPools, normalize: bool = True, validation: int = 0) -> PairSets:
     """n train pairs from the train pool and n test pairs from the test pool.
 
     The same seed gives the same pairs on every machine (CPU generator). With
-    `normalize`, both sets are standardised with the train set's mean and std.
+    `normalize`, all sets are standardised with the train set's mean and std.
+    `validation` pairs come from train-pool digits that no training pair uses.
     """
     generator = torch.Generator().manual_seed(seed)
 
     def as_tensors(images, classes):
         return torch.from_numpy(images).float().unsqueeze(1), torch.from_numpy(classes).long()
 
-    train = pool_to_pairs(n, *as_tensors(pools.train_images, pools.train_classes), generator)
-    test = pool_to_pairs(n, *as_tensors(pools.test_images, pools.test_classes), generator)
+    train, held_out = pool_to_pairs(n, *as_tensors(pools.train_images, pools.train_classes), generator, extra=validation)
+    test, _ = pool_to_pairs(n, *as_tensors(pools.test_images, pools.test_classes), generator)
     if not normalize:
-        return PairSets(train, test)
+        return PairSets(train, test, validation=held_out)
     mean, std = train.input.mean(), train.input.std()
-    train.input = (train.input - mean) / std
-    test.input = (test.input - mean) / std
-    return PairSets(train, test, mean.item(), std.item())
+    for split in (train, test, held_out):
+        if split is not None:
+            split.input = (split.input - mean) / std
+    return PairSets(train, test, mean.item(), std.item(), validation=held_out)

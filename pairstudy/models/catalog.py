@@ -47,7 +47,7 @@ register(
 )
 register(
     "twin", "pairstudy.models.twin:build_twin",
-    {"sharing": True, "channels": [16, 32], "hidden": 32, "batch_norm": True, "dropout": 0.25},
+    {"sharing": True, "channels": [16, 32], "hidden": 32, "batch_norm": True, "dropout": 0.25, "softmax_digits": False},
     predicts_digits=True,
     description="twin net of report 004: LeNet-style tower per digit, head on the 20 digit logits (9,574 / 18,896 parameters)",
 )

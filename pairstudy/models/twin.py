@@ -59,11 +59,13 @@ def lenet_style_tower(channels, hidden: int, batch_norm: bool, dropout: float) -
     return nn.Sequential(*layers)
 
 
-def build_twin(sharing, channels, hidden, batch_norm, dropout) -> nn.Module:
+def build_twin(sharing, channels, hidden, batch_norm, dropout, softmax_digits) -> nn.Module:
+    """With `softmax_digits` the head compares the two digit probability vectors instead of raw logits."""
     return TwinNet(
         lambda: lenet_style_tower(channels, hidden, batch_norm, dropout),
         small_head(10, batch_norm, dropout),
         sharing,
+        softmax_digits=softmax_digits,
     )
 
 

@@ -13,6 +13,7 @@ METRIC_COLUMNS = {
     "best_test_accuracy": "test acc. (best epoch, %)",
     "final_train_accuracy": "train acc. (%)",
     "final_test_digit_accuracy": "digit acc. (%)",
+    "final_validation_accuracy": "validation acc. (%)",
 }
 
 
@@ -39,6 +40,8 @@ def display_table(summary: pd.DataFrame, factor_names=None) -> pd.DataFrame:
         count = row["parameter_count"]
         cells["parameters"] = "–" if pd.isna(count) else f"{int(count):,}"
         for metric, title in METRIC_COLUMNS.items():
+            if metric == "final_validation_accuracy" and summary[f"{metric}_mean"].isna().all():
+                continue  # a study without validation pairs
             cells[title] = format_mean_std(row[f"{metric}_mean"], row[f"{metric}_std"])
         cells["s / run"] = "–" if pd.isna(row["run_seconds_mean"]) else f"{row['run_seconds_mean']:.1f}"
         rows.append(cells)

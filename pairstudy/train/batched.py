@@ -56,6 +56,7 @@ def train_runs_batched(hyperparameters: dict, seeds: list[int], *, device: str =
     pair_sets = [load_pairs(hyperparameters, seed, torch_device) for seed in seeds]
     train_input, train_target, train_classes = stack_pairs(pair_sets, "train")
     test_input, test_target, test_classes = stack_pairs(pair_sets, "test")
+    validation = stack_pairs(pair_sets, "validation") if pair_sets[0].validation is not None else None
     order_generators = [torch.Generator().manual_seed(seed) for seed in seeds]
     optimizer = make_optimizer(params.values(), hyperparameters)
     scheduler = make_scheduler(optimizer, hyperparameters)
@@ -110,6 +111,7 @@ def train_runs_batched(hyperparameters: dict, seeds: list[int], *, device: str =
         train_losses = (loss_sums / n_batches).tolist()
         _, train_accuracies, _ = evaluate(train_input, train_target, train_classes)
         test_losses, test_accuracies, digit_accuracies = evaluate(test_input, test_target, test_classes)
+        validation_accuracies = evaluate(*validation)[1].tolist() if validation is not None else [None] * n_members
         seconds = (time.perf_counter() - started) / n_members
         train_accuracies, test_losses, test_accuracies, digit_accuracies = (
             t.tolist() for t in (train_accuracies, test_losses, test_accuracies, digit_accuracies)
@@ -125,6 +127,7 @@ def train_runs_batched(hyperparameters: dict, seeds: list[int], *, device: str =
                     "test_loss": test_losses[member],
                     "test_accuracy": test_accuracies[member],
                     "test_digit_accuracy": digit_accuracies[member] if predicts_digits else None,
+                    "validation_accuracy": validation_accuracies[member],
                     "epoch_seconds": seconds,
                     "learning_rate": learning_rate,
                 }

@@ -8,6 +8,7 @@ from typing import Callable
 from pairstudy.metrics import write_run
 
 from .batched import train_runs_batched
+from .augment import uses_augmentation
 from .loop import failed_result
 from .run import run_table, train_to_parquet
 
@@ -25,7 +26,8 @@ def train_seed_block(
     on_run: Callable | None = None,
     record_failures: bool = False,
 ) -> None:
-    """One seed: the plain loop (with checkpoints). Several: one vectorised model over the seeds.
+    """One seed: the plain loop (with checkpoints). Several: one vectorised model over the seeds,
+    except with augmentation, which trains seed after seed in the plain loop.
 
     With `record_failures`, a run that raises is written as a `failed` run with the error as its
     message, so the other runs and the study's report go on; an interrupt still stops the job.
@@ -39,7 +41,7 @@ def train_seed_block(
         if on_run is not None:
             on_run(seed, result)
 
-    if len(seeds) > 1:
+    if len(seeds) > 1 and not uses_augmentation(hyperparameters):
         try:
             results = train_runs_batched(hyperparameters, seeds, device=device)
         except Exception as error:

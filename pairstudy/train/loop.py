@@ -20,6 +20,7 @@ from pairstudy.data import PairSet, generate_pair_sets, load_pools
 from pairstudy.models import count_parameters, create_model, get_architecture
 
 from .checkpoint import load_checkpoint, remove_checkpoint, save_checkpoint
+from .augment import augment_batch, repaired, uses_augmentation
 from .device import device_name, resolve_device
 from .errors import misclassified_pairs
 
@@ -49,7 +50,7 @@ class RunResult:
 
 def failed_result(error: BaseException, device: str = "unknown") -> RunResult:
     """A run that raised: one row at epoch 0 with no metrics, and the error as its message."""
-    row = {name: None for name in ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "test_digit_accuracy")}
+    row = {name: None for name in ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "test_digit_accuracy", "validation_accuracy")}
     row.update({"epoch": 0, "epoch_seconds": None, "learning_rate": None})
     return RunResult([row], "failed", device, None, message=f"{type(error).__name__}: {error}")
 
@@ -111,9 +112,12 @@ def evaluate(model, pairs: PairSet) -> dict:
 def load_pairs(hyperparameters: dict, seed: int, device: torch.device):
     data = hyperparameters["data"]
     pools = load_pools(data["source"], data.get("root"))
-    pairs = generate_pair_sets(data["n_pairs"], seed, pools, normalize=data.get("normalize", True))
-    for split in (pairs.train, pairs.test):
-        split.input, split.target, split.classes = (t.to(device) for t in (split.input, split.target, split.classes))
+    pairs = generate_pair_sets(
+        data["n_pairs"], seed, pools, normalize=data.get("normalize", True), validation=data.get("validation_pairs", 0)
+    )
+    for split in (pairs.train, pairs.test, pairs.validation):
+        if split is not None:
+            split.input, split.target, split.classes = (t.to(device) for t in (split.input, split.target, split.classes))
     return pairs
 
 
@@ -140,6 +144,7 @@ def train_run(
     scheduler = make_scheduler(optimizer, hyperparameters)
     order_generator = torch.Generator().manual_seed(seed)
     aux = uses_aux_loss(hyperparameters)
+    augmented = uses_augmentation(hyperparameters)
     n_train, batch_size = len(pairs.train.target), hyperparameters["batch_size"]
 
     rows: list[dict] = []
@@ -154,15 +159,17 @@ def train_run(
         started = time.perf_counter()
         learning_rate = optimizer.param_groups[0]["lr"]
         model.train()
+        epoch_pairs = repaired(pairs.train, order_generator) if hyperparameters.get("repair_pairs") else pairs.train
         order = torch.randperm(n_train, generator=order_generator).to(torch_device)
         loss_sum = torch.zeros((), device=torch_device)
         n_batches = 0
         for first in range(0, n_train, batch_size):
             batch = order[first : first + batch_size]
-            comparison_logits, digit_logits = model(pairs.train.input[batch])
-            loss = objective(
-                comparison_logits, digit_logits, pairs.train.target[batch], pairs.train.classes[batch], aux, hyperparameters["aux_weight"]
-            )
+            x, target, classes = epoch_pairs.input[batch], epoch_pairs.target[batch], epoch_pairs.classes[batch]
+            if augmented:
+                x, target, classes = augment_batch(x, classes, hyperparameters, order_generator)
+            comparison_logits, digit_logits = model(x)
+            loss = objective(comparison_logits, digit_logits, target, classes, aux, hyperparameters["aux_weight"])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -179,6 +186,7 @@ def train_run(
             "test_loss": test_eval["loss"],
             "test_accuracy": test_eval["accuracy"],
             "test_digit_accuracy": test_eval["digit_accuracy"],
+            "validation_accuracy": evaluate(model, pairs.validation)["accuracy"] if pairs.validation is not None else None,
             "epoch_seconds": time.perf_counter() - started,
             "learning_rate": learning_rate,
         }
