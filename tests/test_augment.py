@@ -46,7 +46,7 @@ def test_repairing_keeps_the_digits_and_labels_consistent():
 
 
 def test_augmented_run_is_deterministic_and_records_validation_accuracy():
-    hp = hyperparameters("twin", aux=True, augment_swap=True, augment_shift=1, repair_pairs=True, model={"softmax_digits": True})
+    hp = hyperparameters("twin", aux=True, augment_swap=True, augment_shift=1, repair_pairs=True, model={"comparator": "softmax"})
     hp["data"]["validation_pairs"] = 50
     first, again = (pd.DataFrame(train_run(hp, 0).rows) for _ in range(2))
     pd.testing.assert_frame_equal(first.drop(columns="epoch_seconds"), again.drop(columns="epoch_seconds"))

@@ -63,7 +63,7 @@ def test_explicit_seed_list():
         ({"studies": {"s": {"factors": {"architecture": ["transformer"]}}}}, r"studies\.s\.factors\.architecture: 'transformer' is not a registered architecture; allowed values: \[.*'twin'"),
         ({"studies": {"s": {"factors": {"architecture": ["mlp"], "sharing": [True, False]}}}}, r"studies\.s\.factors\.sharing: no architecture of this study \(\['mlp'\]\) takes it; architectures that do: \[.*'twin'"),
         ({"studies": {"s": {"factors": {"architecture": ["mlp"], "colour": [1]}}}}, r"studies\.s\.factors\.colour: unknown factor.*allowed factors: \['architecture', 'optimizer'"),
-        (study(overrides={"mlp": {"model": {"sharing": True}}}), r"studies\.s\.overrides\.mlp\.model\.sharing: no architecture among \['mlp'\] takes it; allowed: \['batch_norm', 'dropout', 'hidden'\]"),
+        (study(overrides={"mlp": {"model": {"sharing": True}}}), r"studies\.s\.overrides\.mlp\.model\.sharing: no architecture among \['mlp'\] takes it; allowed: \['batch_norm', 'dropout', 'hidden', 'init'\]"),
         (study(seeds=[1, 1]), r"studies\.s\.seeds: \[1, 1\] has non-unique elements"),
         ({"studies": {"s": {"factors": {"architecture": ["mlp"]}}}, "devise": "cpu"}, r"\(top level\): unknown key\(s\) \['devise'\]"),
     ],

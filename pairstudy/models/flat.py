@@ -1,13 +1,17 @@
-"""Single-stream models on the whole 2 x 14 x 14 input: no digit outputs."""
+"""Single-stream models on the whole 2 x 14 x 14 input (no digit outputs), and report 000's shared pieces."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 
+INITS = ("torch", "xavier")
+
 
 class SingleStream(nn.Module):
     """Wraps a network mapping the pair to 2 comparison logits into the (comparison, digits) contract."""
+
+    predicts_digits = False
 
     def __init__(self, network: nn.Module):
         super().__init__()
@@ -17,7 +21,18 @@ class SingleStream(nn.Module):
         return self.network(x), None
 
 
-def build_mlp(hidden, batch_norm, dropout) -> nn.Module:
+def initialise(model: nn.Module, init: str) -> nn.Module:
+    """'torch' keeps PyTorch's default init; 'xavier' redraws every conv and linear weight (report 000)."""
+    if init not in INITS:
+        raise ValueError(f"init must be one of {list(INITS)}, got {init!r}")
+    if init == "xavier":
+        for module in model.modules():
+            if isinstance(module, (nn.Conv2d, nn.Linear)):
+                nn.init.xavier_uniform_(module.weight)
+    return model
+
+
+def build_mlp(hidden, batch_norm, dropout, init) -> nn.Module:
     """Linear -> [BatchNorm] -> ReLU -> [Dropout] per hidden width, then Linear to 2."""
     layers: list[nn.Module] = [nn.Flatten()]
     width = 2 * 14 * 14
@@ -30,7 +45,7 @@ def build_mlp(hidden, batch_norm, dropout) -> nn.Module:
             layers.append(nn.Dropout(dropout))
         width = size
     layers.append(nn.Linear(width, 2))
-    return SingleStream(nn.Sequential(*layers))
+    return initialise(SingleStream(nn.Sequential(*layers)), init)
 
 
 def conv_stack(in_channels: int, channels, batch_norm: bool, dropout: float) -> tuple[nn.Sequential, int]:
@@ -49,7 +64,8 @@ def conv_stack(in_channels: int, channels, batch_norm: bool, dropout: float) -> 
     return nn.Sequential(*layers, nn.Flatten()), in_channels * size * size
 
 
-def build_cnn(channels, hidden, batch_norm, dropout) -> nn.Module:
-    """Report 000's ConvNet on the 2-channel input: conv blocks, FC hidden, FC 2."""
+def build_cnn(channels, hidden, batch_norm, dropout, init) -> nn.Module:
+    """Report 000's ConvNet on the 2-channel input: 1 or 2 conv blocks, FC hidden, FC 2."""
     features, width = conv_stack(2, channels, batch_norm, dropout)
-    return SingleStream(nn.Sequential(features, nn.Linear(width, hidden), nn.ReLU(), nn.Linear(hidden, 2)))
+    network = nn.Sequential(features, nn.Linear(width, hidden), nn.ReLU(), nn.Linear(hidden, 2))
+    return initialise(SingleStream(network), init)

@@ -1,4 +1,8 @@
-"""Report 002's digit towers (LeNet, ResNet, AlexNet, fully connected) inside the twin structure."""
+"""Report 002's digit towers (LeNet, ResNet, AlexNet, fully connected) inside the twin structure.
+
+The report reads the comparison off the two predicted digits; here the twin head learns it from
+the 20 digit logits, so every tower trains with or without the auxiliary digit losses.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,15 @@ from .twin import TwinNet, small_head
 
 
 def maybe(module_class, enabled: bool, size: int) -> nn.Module:
+    """module_class(size) when enabled, else a pass-through (keeps the layer list readable)."""
     return module_class(size) if enabled else nn.Identity()
 
 
 def build_lenet(sharing, kernel_size, batch_norm, dropout) -> nn.Module:
-    """conv 6 and conv 16 (padded, so 14x14 fits), ReLU, max-pool; FC 120, 84, 10."""
+    """conv 6 and conv 16 (padded, so 14x14 fits), ReLU, max-pool; FC 120, 84, 10.
+
+    With kernel 5: 31,690 parameters shared, 63,128 not (the report: about 60,000).
+    """
     if kernel_size not in (3, 5, 7):
         raise ValueError(f"lenet kernel_size must be 3, 5 or 7, got {kernel_size}")
     padding = kernel_size // 2
@@ -48,7 +56,10 @@ class ResidualBlock(nn.Module):
 
 
 def build_resnet(sharing, blocks, channels, kernel_size, batch_norm, dropout) -> nn.Module:
-    """One conv, `blocks` residual blocks of two convs, global average pooling, FC 10."""
+    """One conv, `blocks` residual blocks of two convs, global average pooling, FC 10.
+
+    Defaults (2 blocks x 16 channels, kernel 7): 51,622 parameters shared (the report: about 50,000).
+    """
     if kernel_size % 2 == 0:
         raise ValueError(f"resnet kernel_size must be odd, got {kernel_size}")
 
@@ -63,7 +74,10 @@ def build_resnet(sharing, blocks, channels, kernel_size, batch_norm, dropout) ->
 
 
 def build_alexnet(sharing, dropout) -> nn.Module:
-    """Five 3x3 convs (32, 64, 96, 96, 64) with max-pools after the 1st, 2nd and 5th; FC 256, 256, 10."""
+    """Five 3x3 convs (32, 64, 96, 96, 64) with max-pools after the 1st, 2nd and 5th; FC 256, 256, 10.
+
+    Narrower than the report's adaptation (about 1.8M parameters): 297,862 shared.
+    """
 
     def tower():
         return nn.Sequential(
@@ -82,7 +96,10 @@ def build_alexnet(sharing, dropout) -> nn.Module:
 
 
 def build_linear(sharing, layers, nodes, dropout) -> nn.Module:
-    """Fully connected tower on one 14x14 digit: `layers` x (Linear nodes, ReLU, Dropout), Linear 10."""
+    """Fully connected tower on one 14x14 digit: `layers` x (Linear nodes, ReLU, Dropout), Linear 10.
+
+    2 x 128 gives a 43,018-parameter tower (the report states 42,018).
+    """
 
     def tower():
         modules: list[nn.Module] = [nn.Flatten()]

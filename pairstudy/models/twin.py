@@ -1,4 +1,4 @@
-"""The twin structure: one digit tower per channel (shared or not), a head on the 20 digit logits."""
+"""The twin structure: one digit tower per channel (shared or not), a head on the 20 digit outputs."""
 
 from __future__ import annotations
 
@@ -7,27 +7,50 @@ from typing import Callable
 import torch
 from torch import nn
 
-from .flat import conv_stack
+from .flat import conv_stack, initialise
+
+
+COMPARATORS = ("logits", "softmax", "probability")
+
+
+def probability_of_order(digits1: torch.Tensor, digits2: torch.Tensor) -> torch.Tensor:
+    """Comparison logits from digit probabilities: log P(d1 > d2) and log P(d1 <= d2), no parameters."""
+    p1, p2 = digits1.softmax(1), digits2.softmax(1)
+    at_least = p2.flip(1).cumsum(1).flip(1)  # at_least[:, i] = P(d2 >= i)
+    less_or_equal = (p1 * at_least).sum(1).clamp(1e-6, 1 - 1e-6)
+    return torch.stack((torch.log1p(-less_or_equal), torch.log(less_or_equal)), dim=1)
 
 
 class TwinNet(nn.Module):
-    """forward(x) -> (comparison logits N x 2, digit logits N x 2 x 10)."""
+    """forward(x) -> (comparison logits N x 2, digit logits N x 2 x 10).
 
-    def __init__(self, make_tower: Callable[[], nn.Module], head: nn.Module, sharing: bool, softmax_digits: bool = False):
+    The head compares the two digit logit vectors (comparator "logits") or the two digit
+    probability vectors (comparator "softmax"); "probability" has no head and gives the exact
+    probability that the first digit is <= the second under the two softmax vectors.
+    """
+
+    predicts_digits = True
+
+    def __init__(self, make_tower: Callable[[], nn.Module], head: nn.Module, sharing: bool, comparator: str = "logits"):
         super().__init__()
+        if comparator not in COMPARATORS:
+            raise ValueError(f"comparator must be one of {list(COMPARATORS)}, got {comparator!r}")
         self.tower1 = make_tower()
         # the same module object twice: one set of parameters serves both channels
         self.tower2 = self.tower1 if sharing else make_tower()
-        self.head = head
-        self.softmax_digits = softmax_digits
+        self.head = head if comparator != "probability" else None
+        self.comparator = comparator
 
     def forward(self, x: torch.Tensor):
         digits1 = self.tower1(x[:, 0:1])
         digits2 = self.tower2(x[:, 1:2])
         digits = torch.stack((digits1, digits2), dim=1)
-        head_input = torch.cat((digits1, digits2), dim=1)
-        if self.softmax_digits:
+        if self.comparator == "probability":
+            return probability_of_order(digits1, digits2), digits
+        if self.comparator == "softmax":
             head_input = torch.cat((digits1.softmax(1), digits2.softmax(1)), dim=1)
+        else:
+            head_input = torch.cat((digits1, digits2), dim=1)
         return self.head(head_input), digits
 
 
@@ -59,18 +82,19 @@ def lenet_style_tower(channels, hidden: int, batch_norm: bool, dropout: float) -
     return nn.Sequential(*layers)
 
 
-def build_twin(sharing, channels, hidden, batch_norm, dropout, softmax_digits) -> nn.Module:
-    """With `softmax_digits` the head compares the two digit probability vectors instead of raw logits."""
+def build_twin(sharing, channels, hidden, batch_norm, dropout, comparator) -> nn.Module:
+    """Report 004's TwinNet (two conv widths); its head reads the digit logits, or with "softmax" their
+    probabilities; "probability" replaces the head by the exact order probability."""
     return TwinNet(
         lambda: lenet_style_tower(channels, hidden, batch_norm, dropout),
         small_head(10, batch_norm, dropout),
         sharing,
-        softmax_digits=softmax_digits,
+        comparator=comparator,
     )
 
 
-def build_auxnet(sharing, channels, hidden, head, dropout) -> nn.Module:
-    """Report 000's AuxNet: its ConvNet per digit (to 10 classes); head on the two softmax outputs."""
+def build_auxnet(sharing, channels, hidden, head, dropout, init) -> nn.Module:
+    """Report 000's AuxNet: its ConvNet per digit (to 10 classes); head on the two softmax outputs, as the report states."""
 
     def tower():
         features, width = conv_stack(1, channels, True, dropout)
@@ -82,12 +106,16 @@ def build_auxnet(sharing, channels, hidden, head, dropout) -> nn.Module:
         layers += [nn.Linear(width, size), nn.ReLU(), nn.BatchNorm1d(size), nn.Dropout(dropout)]
         width = size
     layers.append(nn.Linear(width, 2))
-    return TwinNet(tower, nn.Sequential(*layers), sharing, softmax_digits=True)
+    return initialise(TwinNet(tower, nn.Sequential(*layers), sharing, comparator="softmax"), init)
 
 
-def build_siamese(sharing, channels, hidden, dropout) -> nn.Module:
-    """Report 001's Siamese net, read as: conv 3x3 + tanh + avg-pool twice, dropout, FC hidden + tanh, FC 10;
-    the comparison from the 20 digit logits through tanh, FC 20->hidden//4, tanh, FC 2."""
+def build_siamese(sharing, channels, hidden, head, dropout) -> nn.Module:
+    """Report 001's Siamese net, read as follows (its figure is not in the text).
+
+    Tower: conv 3x3 + tanh + 2x2 average pool, twice (14 -> 6 -> 2), dropout, FC hidden + tanh, FC 10.
+    Head on the 20 digit logits: tanh, FC head, tanh, FC 2. The report ends both outputs in a sigmoid
+    with a binary cross-entropy; here they stay logits for the trainer's cross-entropy.
+    """
     first, second = channels
 
     def tower():
@@ -97,5 +125,4 @@ def build_siamese(sharing, channels, hidden, dropout) -> nn.Module:
             nn.Flatten(), nn.Dropout(dropout), nn.Linear(second * 2 * 2, hidden), nn.Tanh(), nn.Linear(hidden, 10),
         )
 
-    head = nn.Sequential(nn.Tanh(), nn.Linear(20, hidden // 4), nn.Tanh(), nn.Linear(hidden // 4, 2))
-    return TwinNet(tower, head, sharing)
+    return TwinNet(tower, nn.Sequential(nn.Tanh(), nn.Linear(20, head), nn.Tanh(), nn.Linear(head, 2)), sharing)

@@ -19,5 +19,6 @@ for _study in config["studies"]:
             threads: config["threads"]
             resources:
                 gpu=1 if USES_GPU else 0,
+                gpu_model=config["gpu_model"] if USES_GPU else "",
             script:
                 "../scripts/train_block.py"
