@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import altair as alt
 
+# the interactive page offers exports, not links to the online editor
+EMBED_OPTIONS = {"actions": {"export": True, "source": False, "compiled": False, "editor": False}}
+REMOTE_LOAD = re.compile(r"""<(script|link|img|iframe)\b[^>]*\b(src|href)\s*=\s*["']?(https?:)?//""", re.IGNORECASE)
+
+
+def remote_loads(page: str) -> list[str]:
+    """The tags of an HTML page that would fetch something from the network."""
+    return [match.group(0) for match in REMOTE_LOAD.finditer(page)]
+
 
 def save_chart(chart: alt.TopLevelMixin, stem: str | Path, formats=("html", "png", "svg")) -> dict[str, Path]:
+    """Write `<stem>.html` (libraries inlined, opens offline), `<stem>.png` and `<stem>.svg`; return the paths by format."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = {}
     for kind in formats:
-        path = stem.with_suffix(f".{kind}")
+        path = stem.with_name(f"{stem.name}.{kind}")
         if kind == "html":
-            chart.save(str(path), inline=True)
+            chart.save(str(path), inline=True, embed_options=EMBED_OPTIONS)
+            remote = remote_loads(path.read_text(encoding="utf-8"))
+            if remote:
+                raise RuntimeError(f"{path} would load from the network: {remote[:3]}")
         elif kind == "png":
             chart.save(str(path), scale_factor=2)
         else:
@@ -23,7 +37,17 @@ def save_chart(chart: alt.TopLevelMixin, stem: str | Path, formats=("html", "png
     return paths
 
 
-def chart_svg(chart: alt.TopLevelMixin) -> str:
+def chart_svg(chart: alt.TopLevelMixin, id_prefix: str = "") -> str:
+    """The chart as an SVG element for inlining in HTML; ids get `id_prefix` so several charts can share a page."""
     import vl_convert
 
-    return vl_convert.vegalite_to_svg(chart.to_dict())
+    return prefix_svg_ids(vl_convert.vegalite_to_svg(chart.to_dict()), id_prefix)
+
+
+def prefix_svg_ids(svg: str, prefix: str) -> str:
+    """Give every id of an SVG (and each reference to it) a prefix, so two inline SVGs never clash."""
+    if not prefix:
+        return svg
+    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
+    return re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', svg)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pairstudy.charts import CHARTS, final_accuracy_ci, forest_plot
+from pairstudy.charts import CHARTS, dot_plot_with_ci, forest_plot
 from pairstudy.charts.pairs import misclassified_chart
 from pairstudy.metrics import hyperparameter_hash
 from pairstudy.provenance import git_commit, now_utc, package_versions
@@ -18,17 +18,20 @@ from .statistics import statistics_sections
 
 
 def study_description(study: dict, finals: pd.DataFrame) -> dict:
+    """What the report's "What was run" shows: the write_report study keys, then the shared settings."""
     epochs = sorted(finals["epochs"].unique().tolist()) if "epochs" in finals else []
+    data = study["data"]
     return {
         "name": study["name"],
         "description": study.get("description", "").strip(),
-        "data source": f"{study['data']['source']} ({study['data']['n_pairs']} train and {study['data']['n_pairs']} test pairs)",
+        "data_source": f"{data['source']} ({data['n_pairs']} train and {data['n_pairs']} test pairs)",
         "factors": study["factors"],
-        "seeds": study["seeds"],
+        "seeds": sorted(int(seed) for seed in finals["seed"].unique()),
         "epochs": epochs[0] if len(epochs) == 1 else epochs,
+        "n_runs": len(finals),
+        "finished runs": int((finals["status"] == "ok").sum()),
         "shared training settings": study.get("training", {}),
         "per-architecture overrides": study.get("overrides", {}),
-        "runs": f"{len(finals)} ({(finals['status'] == 'ok').sum()} ok)",
     }
 
 
@@ -57,7 +60,7 @@ def render_study_report(
     comparisons = stored["comparisons"]
     charts = {name: CHARTS[name](tables) for name in report_settings["charts"]}
     if len(stored["intervals"]):
-        charts["final_accuracy_ci"] = final_accuracy_ci(tables["finals"], stored["intervals"], tables["summary"]["config"].tolist())
+        charts["final_accuracy_ci"] = dot_plot_with_ci(tables["finals"], stored["intervals"], tables["summary"]["config"].tolist())
     if len(comparisons):
         labelled = comparisons.assign(label=comparisons["config_a"] + " → " + comparisons["config_b"])
         charts["paired_differences"] = forest_plot(labelled)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from pairstudy.aggregate.tables import factor_columns
@@ -17,14 +15,18 @@ METRIC_COLUMNS = {
 }
 
 
+def missing(value) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
 def format_mean_std(mean, std, percent: bool = True, decimals: int = 2) -> str:
-    """'93.76 ± 0.85'; just the mean when there is no std; '–' when there is no mean."""
-    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+    """'93.76 ± 0.85' from fractions 0.9376 and 0.0085; just the mean when there is no std (one seed); '–' without a mean."""
+    if missing(mean):
         return "–"
     scale = 100 if percent else 1
-    if std is None or (isinstance(std, float) and math.isnan(std)):
-        return f"{mean * scale:.{decimals}f}"
-    return f"{mean * scale:.{decimals}f} ± {std * scale:.{decimals}f}"
+    if missing(std):
+        return f"{float(mean) * scale:.{decimals}f}"
+    return f"{float(mean) * scale:.{decimals}f} ± {float(std) * scale:.{decimals}f}"
 
 
 def display_table(summary: pd.DataFrame, factor_names=None) -> pd.DataFrame:
@@ -35,34 +37,50 @@ def display_table(summary: pd.DataFrame, factor_names=None) -> pd.DataFrame:
         cells = {"configuration": row["config"]}
         for name in factor_names:
             value = row.get(name)
-            cells[name] = "–" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+            cells[name] = "–" if missing(value) else str(value)
         cells["seeds"] = str(int(row["n_seeds"]))
         count = row["parameter_count"]
-        cells["parameters"] = "–" if pd.isna(count) else f"{int(count):,}"
+        cells["parameters"] = "–" if missing(count) else f"{int(count):,}"
         for metric, title in METRIC_COLUMNS.items():
-            if metric == "final_validation_accuracy" and summary[f"{metric}_mean"].isna().all():
+            if f"{metric}_mean" not in summary or (metric == "final_validation_accuracy" and summary[f"{metric}_mean"].isna().all()):
                 continue  # a study without validation pairs
             cells[title] = format_mean_std(row[f"{metric}_mean"], row[f"{metric}_std"])
-        cells["s / run"] = "–" if pd.isna(row["run_seconds_mean"]) else f"{row['run_seconds_mean']:.1f}"
+        cells["seconds / run"] = "–" if missing(row.get("run_seconds_mean")) else f"{row['run_seconds_mean']:.1f}"
         rows.append(cells)
     return pd.DataFrame(rows)
 
 
+def markdown_text(value) -> str:
+    """Text that Markdown shows as written: no HTML tags, no table breaks, on one line."""
+    text = str(value).replace("\\", "\\\\")
+    for character in "<>|":
+        text = text.replace(character, "\\" + character)
+    return " ".join(text.splitlines())
+
+
 def summary_table_markdown(summary: pd.DataFrame) -> str:
+    """The summary as a Markdown pipe table: text columns left-aligned, numbers right-aligned."""
     table = display_table(summary, factor_columns(summary))
-    header = "| " + " | ".join(table.columns) + " |"
-    rule = "|" + "|".join("---" if i == 0 else "---:" for i in range(len(table.columns))) + "|"
-    lines = [header, rule] + ["| " + " | ".join(map(str, row)) + " |" for row in table.itertuples(index=False)]
+    header = "| " + " | ".join(markdown_text(c) for c in table.columns) + " |"
+    rule = "|" + "|".join(":---" if i == 0 else "---:" for i in range(len(table.columns))) + "|"
+    lines = [header, rule] + ["| " + " | ".join(markdown_text(v) for v in row) + " |" for row in table.itertuples(index=False)]
     return "\n".join(lines) + "\n"
 
 
+LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$", "{": r"\{", "}": r"\}",
+    "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
+    "±": r"$\pm$", "–": "--",
+}
+
+
 def latex_escape(text: str) -> str:
-    for plain, escaped in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&"), ("#", r"\#"), ("±", r"$\pm$")):
-        text = text.replace(plain, escaped)
-    return text
+    """Text safe in a LaTeX table cell (one pass, so an escape is never escaped again)."""
+    return "".join(LATEX_SPECIAL.get(character, character) for character in text)
 
 
 def summary_table_latex(summary: pd.DataFrame) -> str:
+    """The summary as a booktabs tabular (needs \\usepackage{booktabs})."""
     table = display_table(summary, factor_columns(summary))
     columns = "l" + "r" * (len(table.columns) - 1)
     lines = [
@@ -77,4 +95,5 @@ def summary_table_latex(summary: pd.DataFrame) -> str:
 
 
 def html_table(table: pd.DataFrame) -> str:
+    """A display table as escaped HTML."""
     return table.to_html(index=False, escape=True, border=0, classes="summary")
