@@ -1,7 +1,6 @@
 """A killed training run resumes from its last checkpoint and ends with the same Parquet."""
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -10,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
+from workspace import copy_workflow
 
 from pairstudy.metrics import read_run
 
-ROOT = Path(__file__).resolve().parents[1]
 METRICS = ["epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "test_digit_accuracy", "learning_rate"]
 TRAIN = ["--arch", "twin", "--sharing", "--aux", "--seed", "2", "--epochs", "8", "--n-pairs", "300", "--batch-size", "50", "--threads", "1"]
 
@@ -50,11 +49,7 @@ def test_sigterm_then_rerun_resumes_and_matches_an_uninterrupted_run(tmp_path):
 
 
 def test_killed_workflow_keeps_the_checkpoint_and_resumes(tmp_path):
-    workdir = tmp_path / "workflow"
-    workdir.mkdir()
-    for name in ("Snakefile", "workflow", "profiles"):
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, workdir / name)
+    workdir = copy_workflow(tmp_path / "workflow")
     config = {
         "checkpoint_every": 2,
         "studies": {

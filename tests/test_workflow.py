@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from workspace import copy_workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {
@@ -59,10 +60,7 @@ def write_config(workdir: Path, config: dict) -> None:
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("workflow")
-    for name in ("Snakefile", "workflow", "profiles"):
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, workdir / name)
+    workdir = copy_workflow(tmp_path_factory.mktemp("workflow"))
     shutil.copytree(ROOT / "pairstudy", workdir / "pairstudy", ignore=shutil.ignore_patterns("__pycache__"))
     write_config(workdir, TINY)
     result = snakemake(workdir)
@@ -177,11 +175,7 @@ def test_snakemake_report_builds(workdir):
 
 
 def test_failed_and_diverged_runs_do_not_stop_the_report(tmp_path):
-    workdir = tmp_path / "broken"
-    workdir.mkdir()
-    for name in ("Snakefile", "workflow", "profiles"):
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, workdir / name)
+    workdir = copy_workflow(tmp_path / "broken")
     write_config(
         workdir,
         {

@@ -1,5 +1,6 @@
 """The run Parquet contract: schema, validated atomic write, validated read."""
 
+from .atomic import write_atomically
 from .identity import canonical_json, hyperparameter_hash
 from .io import RunFileError, read_misclassified, read_run, read_runs, validate_run_table, write_run
 from .schema import ACCURACY_COLUMNS, EPOCH_COLUMNS, RUN_COLUMNS, RUN_SCHEMA, STATUSES
@@ -17,5 +18,6 @@ __all__ = [
     "read_run",
     "read_runs",
     "validate_run_table",
+    "write_atomically",
     "write_run",
 ]

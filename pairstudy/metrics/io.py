@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +10,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .schema import ACCURACY_COLUMNS, EPOCH_COLUMNS, RUN_COLUMNS, RUN_SCHEMA, STATUSES
+from .atomic import write_atomically
+from .schema import ACCURACY_COLUMNS, RUN_COLUMNS, RUN_SCHEMA, STATUSES
 
 
 class RunFileError(ValueError):
@@ -65,16 +64,7 @@ def write_run(table: pd.DataFrame, path: str | Path, misclassified: list | None 
     if misclassified:
         metadata = {**(arrow_table.schema.metadata or {}), MISCLASSIFIED_KEY: json.dumps(misclassified).encode()}
         arrow_table = arrow_table.replace_schema_metadata(metadata)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        pq.write_table(arrow_table, temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(path, lambda temporary: pq.write_table(arrow_table, temporary))
 
 
 def read_run(path: str | Path) -> pd.DataFrame:

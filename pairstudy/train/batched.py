@@ -21,17 +21,7 @@ from pairstudy.models import count_parameters, create_model
 
 from .device import device_name, resolve_device
 from .errors import misclassified_pairs
-from .loop import RunResult, check_hyperparameters, load_pairs, make_optimizer, make_scheduler, uses_aux_loss
-
-
-def member_objective(comparison_logits, digit_logits, target, classes, aux: bool, aux_weight: float):
-    """The loop's objective for one member; under vmap it runs for every member."""
-    target_loss = F.cross_entropy(comparison_logits, target)
-    if not aux:
-        return target_loss
-    aux1 = F.cross_entropy(digit_logits[:, 0], classes[:, 0])
-    aux2 = F.cross_entropy(digit_logits[:, 1], classes[:, 1])
-    return aux_weight * target_loss + (1 - aux_weight) / 2 * (aux1 + aux2)
+from .loop import RunResult, check_hyperparameters, load_pairs, make_optimizer, make_scheduler, objective, uses_aux_loss
 
 
 def stack_pairs(pair_sets, split: str):
@@ -71,7 +61,7 @@ def train_runs_batched(hyperparameters: dict, seeds: list[int], *, device: str =
 
     def member_loss(member_params, member_buffers, x, target, classes):
         comparison_logits, digit_logits = forward(member_params, member_buffers, x)
-        return member_objective(comparison_logits, digit_logits, target, classes, aux, aux_weight)
+        return objective(comparison_logits, digit_logits, target, classes, aux, aux_weight)
 
     batched_loss = vmap(member_loss, randomness="different")
     batched_forward = vmap(forward, randomness="different")

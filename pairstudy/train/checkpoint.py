@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 
-from pairstudy.metrics import hyperparameter_hash
+from pairstudy.metrics import hyperparameter_hash, write_atomically
 
 
 def save_checkpoint(path, model, optimizer, scheduler, order_generator, rows, hyperparameters, seed) -> None:
@@ -25,15 +23,7 @@ def save_checkpoint(path, model, optimizer, scheduler, order_generator, rows, hy
         "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
         "rows": rows,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        torch.save(state, temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(path, lambda temporary: torch.save(state, temporary))
 
 
 def load_checkpoint(path, model, optimizer, scheduler, order_generator, hyperparameters, seed) -> list[dict]:

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from pairstudy.data import PairSet, generate_pair_sets, load_pools
 from pairstudy.models import count_parameters, create_model, get_architecture
 
-from .checkpoint import load_checkpoint, remove_checkpoint, save_checkpoint
+from .checkpoint import load_checkpoint, save_checkpoint
 from .augment import augment_batch, repaired, uses_augmentation
 from .device import device_name, resolve_device
 from .errors import misclassified_pairs
