@@ -36,7 +36,7 @@ def test_sigterm_then_rerun_resumes_and_matches_an_uninterrupted_run(tmp_path):
 
     out = tmp_path / "killed.parquet"
     checkpoint = tmp_path / "killed.parquet.ckpt"
-    process = subprocess.Popen([*command, "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([*command, "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for(checkpoint, process)
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=60)
@@ -65,7 +65,7 @@ def test_killed_workflow_keeps_the_checkpoint_and_resumes(tmp_path):
     run = workdir / "results" / "resume" / "runs" / "twin" / "seed2.parquet"
     checkpoint = run.with_name("seed2.parquet.ckpt")
     snakemake = [sys.executable, "-m", "snakemake", "--cores", "1"]
-    process = subprocess.Popen(snakemake, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(snakemake, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     wait_for(checkpoint, process)
     os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=120)

@@ -129,7 +129,7 @@ def log_ticks(low: float, high: float) -> list[float]:
 def accuracy_vs_parameters(summary: pd.DataFrame) -> alt.LayerChart:
     """Mean final test accuracy (± 1 std bar) against trainable parameters on a log axis, labelled by config."""
     data = summary[["config", "parameter_count", "n_seeds", "final_test_accuracy_mean", "final_test_accuracy_std"]].copy()
-    data = data.dropna(subset=["parameter_count"])
+    data = data.dropna(subset=["parameter_count", "final_test_accuracy_mean"])
     mean, std = data["final_test_accuracy_mean"].astype(float), data["final_test_accuracy_std"].astype(float).fillna(0.0)
     data["low"], data["high"] = mean - std, mean + std
     data = percent(data, ["final_test_accuracy_mean", "final_test_accuracy_std", "low", "high"])
@@ -182,3 +182,8 @@ CHARTS = {
     "final_accuracy": lambda tables: final_accuracy(tables["finals"], tables["summary"]),
     "accuracy_vs_parameters": lambda tables: accuracy_vs_parameters(tables["summary"]),
 }
+
+
+def placeholder(message: str) -> alt.Chart:
+    """A chart that only says why there is nothing to draw (it keeps a declared output in place)."""
+    return alt.Chart(pd.DataFrame({"text": [message]})).mark_text(fontSize=14).encode(text="text:N").properties(width=360, height=60)

@@ -17,7 +17,7 @@ def section(title: str, note: str, table: pd.DataFrame | None = None, items: lis
     body_html, body_markdown = f"<p>{html.escape(note)}</p>", note + "\n\n"
     if table is not None:
         body_html += table.to_html(index=False, border=0)
-        body_markdown += table.to_markdown(index=False, disable_numparse=True)
+        body_markdown += table.to_markdown(index=False, disable_numparse=True) + "\n\n"
     if items:
         body_html += "<ul>" + "".join(f"<li>{html.escape(item)}</li>" for item in items) + "</ul>"
         body_markdown += "\n".join(f"- {item}" for item in items)
@@ -82,7 +82,8 @@ def statistics_sections(statistics: dict[str, pd.DataFrame], status: pd.DataFram
     sections = []
     if not statistics["effects"].empty:
         sections.append(effects_section(statistics["effects"]))
-    sections.append(interval_section(statistics["intervals"]))
+    if not statistics["intervals"].empty:
+        sections.append(interval_section(statistics["intervals"]))
     if not statistics["comparisons"].empty:
         sections.append(comparison_section(statistics["comparisons"]))
     sections.append(run_status_section(status, min_seeds))

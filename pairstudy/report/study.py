@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pairstudy.charts import CHARTS, dot_plot_with_ci, forest_plot
+from pairstudy.charts import CHARTS, dot_plot_with_ci, forest_plot, placeholder
 from pairstudy.charts.pairs import misclassified_chart
 from pairstudy.metrics import hyperparameter_hash
 from pairstudy.provenance import git_commit, now_utc, package_versions
@@ -58,7 +58,11 @@ def render_study_report(
     if study.get("published"):
         sections.insert(0, published_section(study["published"], tables["summary"], study["data"]["source"]))
     comparisons = stored["comparisons"]
-    charts = {name: CHARTS[name](tables) for name in report_settings["charts"]}
+    finished = tables["finals"]["status"].eq("ok").any()
+    if finished:
+        charts = {name: CHARTS[name](tables) for name in report_settings["charts"]}
+    else:
+        charts = {name: placeholder("no run of this study finished: see Runs") for name in report_settings["charts"]}
     if len(stored["intervals"]):
         charts["final_accuracy_ci"] = dot_plot_with_ci(tables["finals"], stored["intervals"], tables["summary"]["config"].tolist())
     if len(comparisons):

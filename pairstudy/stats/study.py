@@ -25,6 +25,8 @@ def two_level_factors(finals: pd.DataFrame, factor_names) -> list[str]:
 def study_statistics(finals: pd.DataFrame, factor_names: list[str], value: str = "final_test_accuracy") -> dict[str, pd.DataFrame]:
     """Statistics of the finished (status ok) runs of one study, keyed intervals / comparisons / effects."""
     ok = finals[finals["status"] == "ok"]
+    if ok.empty:  # every run failed or diverged: nothing to estimate
+        return {"intervals": pd.DataFrame(), "comparisons": pd.DataFrame(), "effects": pd.DataFrame()}
     generator = lambda: np.random.default_rng(STATISTICS_SEED)  # noqa: E731 - a fresh, equal stream per table
     intervals = summarize_configs(ok, value, rng=generator(), n_resamples=RESAMPLES)
     comparisons = pd.DataFrame()

@@ -2,8 +2,8 @@
 
 import sys
 
-with open(snakemake.log[0], "w") as log:
-    sys.stdout = sys.stderr = log
-    from pairstudy.stats.study import write_study_statistics
+# the log stays open to the end, so a traceback lands in it too
+sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
+from pairstudy.stats.study import write_study_statistics
 
-    write_study_statistics(snakemake.input.finals, snakemake.input.summary, dict(snakemake.output.items()))
+write_study_statistics(snakemake.input.finals, snakemake.input.summary, dict(snakemake.output.items()))

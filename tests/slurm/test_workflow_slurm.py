@@ -1,0 +1,76 @@
+"""The project's own workflow submitted through profiles/slurm to a real SLURM cluster."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_cluster import sbatch_calls, submitted_job_ids
+from workspace import copy_workflow
+
+from pairstudy.metrics import read_run
+
+METRICS = ["epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "test_digit_accuracy", "learning_rate"]
+TINY = {
+    "studies": {
+        "tiny": {
+            "seeds": 2,
+            "data": {"n_pairs": 100},
+            "training": {"epochs": 2, "batch_size": 50},
+            "factors": {"architecture": ["mlp", "twin"], "sharing": [True], "aux": [True]},
+        }
+    }
+}
+
+
+def through_slurm(cluster, workdir: Path, *arguments: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    command = [
+        sys.executable, "-m", "snakemake", "--profile", "profiles/slurm", *cluster.snakemake_args(jobs=4, mem_mb=1000),
+        "--verbose", *arguments,
+    ]
+    return subprocess.run(command, cwd=workdir, env=cluster.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+
+
+def local(workdir: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2"], cwd=workdir, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def runs(workdir: Path, study: str) -> dict[str, pd.DataFrame]:
+    folder = workdir / "results" / study / "runs"
+    return {str(path.relative_to(folder)): read_run(path) for path in sorted(folder.glob("*/seed*.parquet"))}
+
+
+def test_tiny_study_through_the_profile_equals_a_local_run(slurm_cluster, tmp_path):
+    cluster_dir = copy_workflow(tmp_path / "cluster", TINY)
+    result = through_slurm(slurm_cluster, cluster_dir)
+    assert result.returncode == 0, result.stdout[-6000:]
+    # only training is submitted (2 configurations x 2 seeds); tables, statistics and report run locally
+    assert len(submitted_job_ids(result.stdout)) == 4
+    assert all(rule.startswith("train_tiny_seeds") for rule in sbatch_calls(result.stdout))
+    assert (cluster_dir / "reports" / "tiny" / "index.html").exists()
+
+    local_dir = copy_workflow(tmp_path / "local", TINY)
+    local(local_dir)
+    on_cluster, on_machine = runs(cluster_dir, "tiny"), runs(local_dir, "tiny")
+    assert list(on_cluster) == list(on_machine) and len(on_cluster) == 4
+    for name in on_cluster:
+        pd.testing.assert_frame_equal(on_cluster[name][METRICS], on_machine[name][METRICS])
+
+
+def test_gpu_jobs_ask_slurm_for_the_gpu_model(slurm_cluster, tmp_path):
+    config = {
+        "device": "cuda",
+        "gpu_model": "fakegpu",
+        "studies": {"gpu": {"seeds": 1, "data": {"n_pairs": 100}, "training": {"epochs": 1}, "factors": {"architecture": ["mlp"]}}},
+    }
+    workdir = copy_workflow(tmp_path / "gpu", config)
+    result = through_slurm(slurm_cluster, workdir)
+    assert result.returncode == 0, result.stdout[-6000:]
+    (call,) = sbatch_calls(result.stdout).values()
+    assert "--gpus=fakegpu:1" in call
+    # the node's GPUs are stand-ins: the run fails inside the job and is reported, the report still comes
+    status = pd.read_csv(workdir / "results" / "gpu" / "run_status.csv")
+    assert str(status.loc[0, "failed_seeds"]) == "0"
+    assert "no CUDA GPU" in status.loc[0, "errors"]
