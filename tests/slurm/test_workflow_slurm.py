@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from test_cluster import sbatch_calls, submitted_job_ids
 from workspace import copy_workflow
 
