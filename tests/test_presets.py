@@ -24,7 +24,7 @@ def test_preset_is_valid_and_runs_one_command(path):
     assert path.stem == name
     assert f"snakemake --cores all --configfile studies/{path.name} --replace-workflow-config" in path.read_text()
     configurations = expand_configurations(name, config["studies"][name])
-    assert len(configurations) >= 3
+    assert configurations
 
 
 def test_preset_architectures_match_the_published_parameter_counts():

@@ -58,11 +58,11 @@ def render_study_report(
     if study.get("published"):
         sections.insert(0, published_section(study["published"], tables["summary"], study["data"]["source"]))
     comparisons = stored["comparisons"]
-    finished = tables["finals"]["status"].eq("ok").any()
-    if finished:
+    if tables["summary"]["final_test_accuracy_mean"].notna().any():
         charts = {name: CHARTS[name](tables) for name in report_settings["charts"]}
     else:
-        charts = {name: placeholder("no run of this study finished: see Runs") for name in report_settings["charts"]}
+        message = f"no configuration has {min_seeds} finished seeds: see Runs"
+        charts = {name: placeholder(message) for name in report_settings["charts"]}
     if len(stored["intervals"]):
         charts["final_accuracy_ci"] = dot_plot_with_ci(tables["finals"], stored["intervals"], tables["summary"]["config"].tolist())
     if len(comparisons):
