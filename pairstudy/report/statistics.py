@@ -74,8 +74,7 @@ def run_status_section(status: pd.DataFrame, min_seeds: int):
     if problems.empty:
         return section("Runs", note + " Every run finished.", status[["config", "finished"]])
     items = [f"{row['config']}: rerun with `{row['rerun']}`" for _, row in problems.iterrows() if row["rerun"]]
-    title, body_html, body_markdown = section("Runs", note, status.fillna(""), items)
-    return title, body_html, body_markdown
+    return section("Runs", note, status.fillna(""), items)
 
 
 def statistics_sections(statistics: dict[str, pd.DataFrame], status: pd.DataFrame, min_seeds: int) -> list:

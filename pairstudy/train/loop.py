@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from pairstudy.data import PairSet, generate_pair_sets, load_pools
+from pairstudy.metrics import EPOCH_COLUMNS
 from pairstudy.models import count_parameters, create_model, get_architecture
 
 from .checkpoint import load_checkpoint, save_checkpoint
@@ -50,8 +51,7 @@ class RunResult:
 
 def failed_result(error: BaseException, device: str = "unknown") -> RunResult:
     """A run that raised: one row at epoch 0 with no metrics, and the error as its message."""
-    row = {name: None for name in ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "test_digit_accuracy", "validation_accuracy")}
-    row.update({"epoch": 0, "epoch_seconds": None, "learning_rate": None})
+    row = {name: None for name in EPOCH_COLUMNS} | {"epoch": 0}
     return RunResult([row], "failed", device, None, message=f"{type(error).__name__}: {error}")
 
 
