@@ -202,3 +202,5 @@ def test_probability_comparator_is_exact_and_has_no_head():
     assert model.head is None and count_parameters(model) == 9_322
     with pytest.raises(ValueError, match="comparator must be one of"):
         create_model("twin", comparator="vote")
+    auxnet = create_model("auxnet", comparator="probability")
+    assert auxnet.head is None and count_parameters(auxnet) == 60_396 - count_parameters(create_model("auxnet").head)

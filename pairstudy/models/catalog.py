@@ -59,9 +59,9 @@ register(
 )
 register(
     "auxnet", "pairstudy.models.twin:build_auxnet",
-    {"sharing": True, "channels": [32, 64], "hidden": 128, "head": [128, 32], "dropout": 0.2, "init": "torch"},
+    {"sharing": True, "channels": [32, 64], "hidden": 128, "head": [128, 32], "dropout": 0.2, "init": "torch", "comparator": "softmax"},
     predicts_digits=True,
-    description="report 000's AuxNet: its ConvNet as digit tower, 128-32-2 head on the digit probabilities (60,396 parameters shared)",
+    description="report 000's AuxNet: its ConvNet as digit tower, 128-32-2 head on the digit probabilities (60,396 parameters shared); comparator as for twin",
 )
 register(
     "siamese", "pairstudy.models.twin:build_siamese",

@@ -93,8 +93,9 @@ def build_twin(sharing, channels, hidden, batch_norm, dropout, comparator) -> nn
     )
 
 
-def build_auxnet(sharing, channels, hidden, head, dropout, init) -> nn.Module:
-    """Report 000's AuxNet: its ConvNet per digit (to 10 classes); head on the two softmax outputs, as the report states."""
+def build_auxnet(sharing, channels, hidden, head, dropout, init, comparator) -> nn.Module:
+    """Report 000's AuxNet: its ConvNet per digit (to 10 classes); head on the two softmax outputs, as the report
+    states ("softmax"), or on the digit logits ("logits"), or no head ("probability", see TwinNet)."""
 
     def tower():
         features, width = conv_stack(1, channels, True, dropout)
@@ -106,7 +107,7 @@ def build_auxnet(sharing, channels, hidden, head, dropout, init) -> nn.Module:
         layers += [nn.Linear(width, size), nn.ReLU(), nn.BatchNorm1d(size), nn.Dropout(dropout)]
         width = size
     layers.append(nn.Linear(width, 2))
-    return initialise(TwinNet(tower, nn.Sequential(*layers), sharing, comparator="softmax"), init)
+    return initialise(TwinNet(tower, nn.Sequential(*layers), sharing, comparator=comparator), init)
 
 
 def build_siamese(sharing, channels, hidden, head, dropout) -> nn.Module:
