@@ -3,14 +3,18 @@
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 from workspace import copy_workflow
+
+from pairstudy.metrics import read_run
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {
@@ -211,3 +215,59 @@ def test_failed_and_diverged_runs_do_not_stop_the_report(tmp_path):
     assert pd.isna(summary.loc[cnn, "final_test_accuracy_mean"]) and pd.isna(summary.loc["twin", "final_test_accuracy_mean"])
     page = (workdir / "reports" / "broken" / "index.html").read_text()
     assert "--forcerun results/broken/runs/twin/seed0.parquet" in page
+
+
+def training_child(workdir: Path) -> int | None:
+    """The pid of a training job's child process working in `workdir`, if one runs."""
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes().split(b"\0")
+            directory = os.readlink(proc / "cwd")
+        except OSError:
+            continue
+        if b"pairstudy.train.job" in command and directory == str(workdir):
+            return int(proc.name)
+    return None
+
+
+def test_a_killed_training_process_is_a_failed_run_and_its_rerun_resumes(tmp_path):
+    workdir = copy_workflow(tmp_path / "killed")
+    write_config(
+        workdir,
+        {
+            "checkpoint_every": 1,
+            "studies": {
+                "killed": {
+                    "seeds": 2,
+                    "data": {"n_pairs": 300},
+                    "training": {"epochs": 30, "batch_size": 50},
+                    "factors": {"architecture": ["twin"]},
+                }
+            },
+        },
+    )
+    runs = workdir / "results" / "killed" / "runs" / "twin"
+    checkpoint = runs / "seed0.parquet.ckpt"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "snakemake", "--cores", "1"], cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not checkpoint.exists():
+        assert process.poll() is None and time.monotonic() < deadline, "no checkpoint of seed 0 appeared"
+        time.sleep(0.02)
+    child = training_child(workdir)
+    assert child is not None
+    os.kill(child, signal.SIGKILL)  # what the out-of-memory killer does
+    output, _ = process.communicate(timeout=300)
+    assert process.returncode == 0, output[-4000:]
+
+    status = pd.read_csv(workdir / "results" / "killed" / "run_status.csv").set_index("config")
+    assert status.loc["twin", "finished"] == 1 and str(status.loc["twin", "failed_seeds"]) == "0"
+    assert "killed by SIGKILL" in status.loc["twin", "errors"]
+    assert checkpoint.exists()
+    assert "killed by SIGKILL" in (workdir / "reports" / "killed" / "index.html").read_text()
+
+    rerun = subprocess.run(status.loc["twin", "rerun"].split(), cwd=workdir, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
+    assert "resumed from epoch" in (workdir / "logs" / "killed" / "train" / "twin" / "seeds0_to_0.log").read_text()
+    assert read_run(runs / "seed0.parquet")["status"].iloc[-1] == "ok" and not checkpoint.exists()
