@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -73,3 +74,49 @@ def test_gpu_jobs_ask_slurm_for_the_gpu_model(slurm_cluster, tmp_path):
     status = pd.read_csv(workdir / "results" / "gpu" / "run_status.csv")
     assert str(status.loc[0, "failed_seeds"]) == "0"
     assert "no CUDA GPU" in status.loc[0, "errors"]
+
+
+def test_a_scancelled_training_job_resumes_from_its_checkpoint(slurm_cluster, tmp_path):
+    config = {
+        "checkpoint_every": 2,
+        "studies": {
+            "resume": {
+                "seeds": [2],
+                "data": {"n_pairs": 300},
+                "training": {"epochs": 30, "batch_size": 50},
+                "factors": {"architecture": ["twin"], "sharing": [True], "aux": [True]},
+            }
+        },
+    }
+    workdir = copy_workflow(tmp_path / "resume", config)
+    run = workdir / "results" / "resume" / "runs" / "twin" / "seed2.parquet"
+    checkpoint = run.with_name("seed2.parquet.ckpt")
+    # sacct reports a cancelled job as "CANCELLED by <uid>", which the plugin (2.8.0) takes for a
+    # running job; squeue reports "CANCELLED", which it takes for a failed one
+    command = [
+        sys.executable, "-m", "snakemake", "--profile", "profiles/slurm", *slurm_cluster.snakemake_args(jobs=4, mem_mb=1000),
+        "--slurm-status-command", "squeue",
+    ]
+    log = (tmp_path / "first.log").open("w")
+    first = subprocess.Popen(command, cwd=workdir, env=slurm_cluster.env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 300
+    while not checkpoint.exists():
+        assert first.poll() is None and time.monotonic() < deadline, (tmp_path / "first.log").read_text()[-4000:]
+        time.sleep(0.05)
+    (job,) = slurm_cluster.run(["squeue", "-h", "-o", "%i"], check=True).stdout.split()
+    slurm_cluster.run(["scancel", job], check=True)
+    assert first.wait(timeout=300) != 0
+    log.close()
+    assert not run.exists() and checkpoint.exists()
+
+    again = subprocess.run(command, cwd=workdir, env=slurm_cluster.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+    assert again.returncode == 0, again.stdout[-6000:]
+    assert "resumed from epoch" in (workdir / "logs" / "resume" / "train" / "twin" / "seeds2_to_2.log").read_text()
+    whole = tmp_path / "whole.parquet"
+    subprocess.run(
+        [sys.executable, "-m", "pairstudy.cli", "train", "--arch", "twin", "--sharing", "--aux", "--seed", "2", "--epochs", "30",
+         "--n-pairs", "300", "--batch-size", "50", "--threads", "1", "--out", str(whole)],
+        check=True, capture_output=True,
+    )
+    pd.testing.assert_frame_equal(read_run(run)[METRICS], read_run(whole)[METRICS])
+    assert not checkpoint.exists()
