@@ -81,3 +81,12 @@ def test_failed_run_is_one_row_at_epoch_zero(tmp_path):
     assert table["status"].iloc[0] == "failed" and table["message"].iloc[0] == "ValueError: boom"
     with pytest.raises(RunFileError, match="one row, epoch 0"):
         write_run(run_frame(epochs=2, status="failed"), tmp_path / "bad.parquet")
+
+
+def test_an_epoch_row_has_exactly_the_epoch_columns():
+    from pairstudy.metrics import EPOCH_COLUMNS, epoch_row
+
+    values = {name: 0.5 for name in EPOCH_COLUMNS} | {"epoch": 3}
+    assert list(epoch_row(**values)) == list(EPOCH_COLUMNS)
+    with pytest.raises(ValueError, match=r"lacks \['learning_rate'\] and has unknown \['lr'\]"):
+        epoch_row(**{key: value for key, value in values.items() if key != "learning_rate"}, lr=0.1)

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call, stack_module_state, vmap
 
+from pairstudy.metrics import epoch_row
 from pairstudy.models import count_parameters, create_model
 
 from .device import device_name, resolve_device
@@ -110,17 +111,17 @@ def train_runs_batched(hyperparameters: dict, seeds: list[int], *, device: str =
             if not live[member]:
                 continue
             rows[member].append(
-                {
-                    "epoch": epoch,
-                    "train_loss": train_losses[member],
-                    "train_accuracy": train_accuracies[member],
-                    "test_loss": test_losses[member],
-                    "test_accuracy": test_accuracies[member],
-                    "test_digit_accuracy": digit_accuracies[member] if predicts_digits else None,
-                    "validation_accuracy": validation_accuracies[member],
-                    "epoch_seconds": seconds,
-                    "learning_rate": learning_rate,
-                }
+                epoch_row(
+                    epoch=epoch,
+                    train_loss=train_losses[member],
+                    train_accuracy=train_accuracies[member],
+                    test_loss=test_losses[member],
+                    test_accuracy=test_accuracies[member],
+                    test_digit_accuracy=digit_accuracies[member] if predicts_digits else None,
+                    validation_accuracy=validation_accuracies[member],
+                    epoch_seconds=seconds,
+                    learning_rate=learning_rate,
+                )
             )
             if not math.isfinite(train_losses[member]):
                 live[member] = False

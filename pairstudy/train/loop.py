@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from pairstudy.data import PairSet, generate_pair_sets, load_pools
-from pairstudy.metrics import EPOCH_COLUMNS
+from pairstudy.metrics import EPOCH_COLUMNS, epoch_row
 from pairstudy.models import count_parameters, create_model, get_architecture
 
 from .checkpoint import load_checkpoint, save_checkpoint
@@ -94,7 +94,7 @@ def make_scheduler(optimizer, hyperparameters: dict):
 
 @torch.no_grad()
 def evaluate(model, pairs: PairSet) -> dict:
-    """Comparison loss/accuracy and digit accuracy on a whole pair set, in eval mode."""
+    """Comparison loss/accuracy and digit accuracy on a whole pair set, in eval mode, and the logits."""
     was_training = model.training
     model.eval()
     comparison_logits, digit_logits = model(pairs.input)
@@ -103,6 +103,7 @@ def evaluate(model, pairs: PairSet) -> dict:
         "loss": F.cross_entropy(comparison_logits, pairs.target).item(),
         "accuracy": (comparison_logits.argmax(1) == pairs.target).float().mean().item(),
         "digit_accuracy": None,
+        "logits": (comparison_logits, digit_logits),
     }
     if digit_logits is not None:
         result["digit_accuracy"] = (digit_logits.argmax(2) == pairs.classes).float().mean().item()
@@ -179,17 +180,17 @@ def train_run(
             scheduler.step()
         train_loss = (loss_sum / n_batches).item()
         train_eval, test_eval = evaluate(model, pairs.train), evaluate(model, pairs.test)
-        row = {
-            "epoch": epoch,
-            "train_loss": train_loss,
-            "train_accuracy": train_eval["accuracy"],
-            "test_loss": test_eval["loss"],
-            "test_accuracy": test_eval["accuracy"],
-            "test_digit_accuracy": test_eval["digit_accuracy"],
-            "validation_accuracy": evaluate(model, pairs.validation)["accuracy"] if pairs.validation is not None else None,
-            "epoch_seconds": time.perf_counter() - started,
-            "learning_rate": learning_rate,
-        }
+        row = epoch_row(
+            epoch=epoch,
+            train_loss=train_loss,
+            train_accuracy=train_eval["accuracy"],
+            test_loss=test_eval["loss"],
+            test_accuracy=test_eval["accuracy"],
+            test_digit_accuracy=test_eval["digit_accuracy"],
+            validation_accuracy=evaluate(model, pairs.validation)["accuracy"] if pairs.validation is not None else None,
+            epoch_seconds=time.perf_counter() - started,
+            learning_rate=learning_rate,
+        )
         rows.append(row)
         if on_epoch is not None:
             on_epoch(row)
@@ -199,9 +200,5 @@ def train_run(
         if checkpoint_path is not None and checkpoint_every > 0 and epoch % checkpoint_every == 0 and epoch < hyperparameters["epochs"]:
             save_checkpoint(checkpoint_path, model, optimizer, scheduler, order_generator, rows, hyperparameters, seed)
 
-    misclassified = []
-    if status == "ok":
-        with torch.no_grad():
-            model.eval()
-            misclassified = misclassified_pairs(pairs, *model(pairs.test.input))
+    misclassified = misclassified_pairs(pairs, *test_eval["logits"]) if status == "ok" else []
     return RunResult(rows, status, device_name(torch_device), count_parameters(model), resumed_from, misclassified=misclassified)
