@@ -49,6 +49,23 @@ def test_include_and_exclude():
     assert "twin-nosharing-aux" not in found and "twin-sharing-aux" in found and "auxnet-sharing-aux" in found
 
 
+def test_included_configurations_are_named_by_the_factors_that_vary():
+    config = {
+        "studies": {
+            "s": {
+                "factors": {"architecture": ["cnn", "auxnet"], "aux": [True], "lr": [0.001, 0.01], "batch_size": [100]},
+                "include": [{"architecture": "cnn", "lr": 0.01, "batch_size": 25}, {"architecture": "auxnet", "aux": True, "lr": 0.01, "batch_size": 25}],
+            }
+        }
+    }
+    found = configurations(config)
+    assert list(found) == [
+        "cnn-lr0.001-batch_size100", "cnn-lr0.01-batch_size100", "auxnet-lr0.001-batch_size100", "auxnet-lr0.01-batch_size100",
+        "cnn-lr0.01-batch_size25", "auxnet-lr0.01-batch_size25",
+    ]
+    assert found["auxnet-lr0.01-batch_size25"].hyperparameters["batch_size"] == 25
+
+
 def test_explicit_seed_list():
     runs = expand_runs("s", validate_config(study(seeds=[3, 7]))["studies"]["s"])
     assert sorted({run.seed for run in runs}) == [3, 7]

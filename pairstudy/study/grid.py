@@ -171,10 +171,10 @@ def expand_configurations(study_name: str, study: dict) -> list[Configuration]:
     """All configurations of one validated study, in factor-declaration order, duplicates removed."""
     check_study(study_name, study)
     factor_names = list(study["factors"])
-    varied = [name for name in factor_names if len(study["factors"][name]) > 1]
     points = [dict(zip(factor_names, levels)) for levels in itertools.product(*study["factors"].values())]
     points += [dict(entry) for entry in study["include"]]
-    varied += [key for entry in study["include"] for key in entry if key not in varied]
+    named = list(dict.fromkeys([*factor_names, *(key for entry in study["include"] for key in entry)]))
+    varied = [name for name in named if len({repr(point[name]) for point in points if name in point}) > 1]
 
     configurations: dict[str, Configuration] = {}
     for point in points:
