@@ -149,3 +149,15 @@ def test_charts_and_report_import_neither_torch_nor_snakemake():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_what_was_run_lists_as_shared_settings_only_what_no_factor_varies():
+    from pairstudy.report.study import study_description
+
+    study = {
+        "name": "s", "factors": {"architecture": ["twin"], "aux": [False, True], "augment_shift": [0, 1]},
+        "data": {"source": "mnist5k", "n_pairs": 1000},
+        "training": {"lr": 0.005, "aux": False, "augment_shift": 0, "model": {}, "epochs": 40},
+    }
+    finals = pd.DataFrame({"seed": [0, 1], "epochs": [40, 40], "status": ["ok", "ok"]})
+    assert study_description(study, finals)["shared training settings"] == {"lr": 0.005, "epochs": 40}

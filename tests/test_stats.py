@@ -266,6 +266,15 @@ def test_effect_sentence_for_a_factorial_row():
     )
 
 
+def test_effect_sentence_names_the_levels_of_a_factor_that_is_not_on_off():
+    row = {"effect": "comparator", "level_low": "probability", "level_high": "softmax", "estimate": -0.005, "ci_low": -0.007,
+           "ci_high": -0.001, "t_pvalue": 0.069, "n": 5}
+    assert effect_sentence(row) == "comparator (probability → softmax): -0.5 points [-0.7, -0.1], p = 0.069 over 5 paired seeds"
+    assert effect_sentence({**row, "level_low": False, "level_high": True, "effect": "aux"}).startswith("aux: -0.5 points")
+    assert effect_sentence({**row, "level_low": "False", "level_high": "True", "effect": "aux"}).startswith("aux: -0.5 points")
+    assert effect_sentence({**row, "level_low": 0.0, "level_high": 1.0, "effect": "shift"}).startswith("shift (0 → 1): -0.5 points")
+
+
 def test_effect_sentence_for_a_paired_row():
     table = paired_comparisons(two_configs([0.70, 0.72, 0.75], [0.80, 0.81, 0.86]), ["aux"], rng=np.random.default_rng(0))
     sentence = effect_sentence(table.iloc[0], {"aux": "auxiliary loss"})

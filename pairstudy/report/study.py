@@ -30,7 +30,10 @@ def study_description(study: dict, finals: pd.DataFrame) -> dict:
         "epochs": epochs[0] if len(epochs) == 1 else epochs,
         "n_runs": len(finals),
         "finished runs": int((finals["status"] == "ok").sum()),
-        "shared training settings": study.get("training", {}),
+        # a factor's levels are listed above; an empty model section says nothing
+        "shared training settings": {
+            key: value for key, value in study.get("training", {}).items() if key not in study["factors"] and value != {}
+        },
         "per-architecture overrides": study.get("overrides", {}),
     }
 

@@ -24,12 +24,23 @@ def format_number(number: float, decimals: int, signed: bool = False) -> str:
     return text
 
 
+def level_text(level) -> str | None:
+    """A factor level as the config spelled it (stored tables read 1 back as 1.0); None when missing."""
+    if level is None or (isinstance(level, float) and math.isnan(level)):
+        return None
+    if isinstance(level, float) and level.is_integer():
+        return str(int(level))
+    return str(level)
+
+
 def effect_label(row: Mapping, labels: Mapping[str, str]) -> str:
     if "effect" in row:
         effect = str(row["effect"])
-        if effect in labels:
-            return labels[effect]
-        return " x ".join(labels.get(part, part) for part in effect.split(" x "))
+        label = labels[effect] if effect in labels else " x ".join(labels.get(part, part) for part in effect.split(" x "))
+        low, high = level_text(row.get("level_low")), level_text(row.get("level_high"))
+        if low is None or high is None or {low, high} == {"False", "True"}:
+            return label  # an interaction, or an on/off factor: the effect is of switching it on
+        return f"{label} ({low} → {high})"
     factor = str(row["factor"])
     return f"{labels.get(factor, factor)} ({row['config_a']} → {row['config_b']})"
 
