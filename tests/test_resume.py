@@ -17,6 +17,28 @@ METRICS = ["epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy"
 TRAIN = ["--arch", "twin", "--sharing", "--aux", "--seed", "2", "--epochs", "8", "--n-pairs", "300", "--batch-size", "50", "--threads", "1"]
 
 
+def resume_study(epochs: int) -> dict:
+    """The workflow config of the resume tests: the run TRAIN describes, checkpointing every 2 epochs."""
+    return {
+        "checkpoint_every": 2,
+        "studies": {
+            "resume": {
+                "seeds": [2],
+                "data": {"n_pairs": 300},
+                "training": {"epochs": epochs, "batch_size": 50},
+                "factors": {"architecture": ["twin"], "sharing": [True], "aux": [True]},
+            }
+        },
+    }
+
+
+def uninterrupted_run(out: Path, epochs: int) -> pd.DataFrame:
+    """The same run as resume_study's, trained in one go with the CLI."""
+    arguments = [*TRAIN[: TRAIN.index("--epochs")], "--epochs", str(epochs), *TRAIN[TRAIN.index("--epochs") + 2 :]]
+    subprocess.run([sys.executable, "-m", "pairstudy.cli", "train", *arguments, "--out", str(out)], check=True, capture_output=True)
+    return read_run(out)
+
+
 def wait_for(path: Path, process: subprocess.Popen, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists():
@@ -50,18 +72,7 @@ def test_sigterm_then_rerun_resumes_and_matches_an_uninterrupted_run(tmp_path):
 
 def test_killed_workflow_keeps_the_checkpoint_and_resumes(tmp_path):
     workdir = copy_workflow(tmp_path / "workflow")
-    config = {
-        "checkpoint_every": 2,
-        "studies": {
-            "resume": {
-                "seeds": [2],
-                "data": {"n_pairs": 300},
-                "training": {"epochs": 8, "batch_size": 50},
-                "factors": {"architecture": ["twin"], "sharing": [True], "aux": [True]},
-            }
-        },
-    }
-    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    (workdir / "config.yaml").write_text(yaml.safe_dump(resume_study(epochs=8)))
     run = workdir / "results" / "resume" / "runs" / "twin" / "seed2.parquet"
     checkpoint = run.with_name("seed2.parquet.ckpt")
     snakemake = [sys.executable, "-m", "snakemake", "--cores", "1"]
@@ -75,9 +86,5 @@ def test_killed_workflow_keeps_the_checkpoint_and_resumes(tmp_path):
     assert finished.returncode == 0, finished.stdout[-3000:]
     log = (workdir / "logs" / "resume" / "train" / "twin" / "seeds2_to_2.log").read_text()
     assert "resumed from epoch" in log
-    whole = tmp_path / "whole.parquet"
-    subprocess.run(
-        [sys.executable, "-m", "pairstudy.cli", "train", *TRAIN[:-2], "--threads", "1", "--out", str(whole)], check=True, capture_output=True
-    )
-    same_metrics(read_run(run), read_run(whole))
+    same_metrics(read_run(run), uninterrupted_run(tmp_path / "whole.parquet", epochs=8))
     assert not checkpoint.exists()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 from test_cluster import sbatch_calls, submitted_job_ids
+from test_resume import resume_study, uninterrupted_run
 from workspace import copy_workflow
 
 from pairstudy.metrics import read_run
@@ -77,18 +78,7 @@ def test_gpu_jobs_ask_slurm_for_the_gpu_model(slurm_cluster, tmp_path):
 
 
 def test_a_scancelled_training_job_resumes_from_its_checkpoint(slurm_cluster, tmp_path):
-    config = {
-        "checkpoint_every": 2,
-        "studies": {
-            "resume": {
-                "seeds": [2],
-                "data": {"n_pairs": 300},
-                "training": {"epochs": 30, "batch_size": 50},
-                "factors": {"architecture": ["twin"], "sharing": [True], "aux": [True]},
-            }
-        },
-    }
-    workdir = copy_workflow(tmp_path / "resume", config)
+    workdir = copy_workflow(tmp_path / "resume", resume_study(epochs=30))
     run = workdir / "results" / "resume" / "runs" / "twin" / "seed2.parquet"
     checkpoint = run.with_name("seed2.parquet.ckpt")
     # sacct reports a cancelled job as "CANCELLED by <uid>", which the plugin (2.8.0) takes for a
@@ -112,11 +102,5 @@ def test_a_scancelled_training_job_resumes_from_its_checkpoint(slurm_cluster, tm
     again = subprocess.run(command, cwd=workdir, env=slurm_cluster.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
     assert again.returncode == 0, again.stdout[-6000:]
     assert "resumed from epoch" in (workdir / "logs" / "resume" / "train" / "twin" / "seeds2_to_2.log").read_text()
-    whole = tmp_path / "whole.parquet"
-    subprocess.run(
-        [sys.executable, "-m", "pairstudy.cli", "train", "--arch", "twin", "--sharing", "--aux", "--seed", "2", "--epochs", "30",
-         "--n-pairs", "300", "--batch-size", "50", "--threads", "1", "--out", str(whole)],
-        check=True, capture_output=True,
-    )
-    pd.testing.assert_frame_equal(read_run(run)[METRICS], read_run(whole)[METRICS])
+    pd.testing.assert_frame_equal(read_run(run)[METRICS], uninterrupted_run(tmp_path / "whole.parquet", epochs=30)[METRICS])
     assert not checkpoint.exists()
