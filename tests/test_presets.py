@@ -1,9 +1,13 @@
 """The reference studies' presets: valid, complete, and their published numbers name real configurations."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
+from workspace import copy_workflow
 
 from pairstudy.models import count_parameters, create_model
 from pairstudy.report.published import published_section
@@ -46,3 +50,28 @@ def test_published_section_checks_the_direction_of_the_finding():
     assert "+2.00" in body_markdown and "not the full MNIST" in body_markdown
     flipped = summary.assign(final_test_accuracy_mean=[0.95, 0.90, 0.85])
     assert "the finding does not hold" in published_section(published, flipped, "mnist5k")[2]
+
+
+def shrunk(study: dict) -> dict:
+    """The same study at a size a test can afford: 2 seeds trained together, 60 pairs, 1 epoch."""
+    study = {**study, "seeds": 2, "seeds_per_job": 2}
+    study["data"] = {**study.get("data", {}), "n_pairs": 60}
+    study["training"] = {**study.get("training", {}), "epochs": 1}
+    study["overrides"] = {name: {**settings, "epochs": 1} for name, settings in study.get("overrides", {}).items()}
+    return study
+
+
+def test_every_preset_runs_to_its_report(tmp_path):
+    studies = {}
+    for path in PRESETS:
+        (name, study), = yaml.safe_load(path.read_text())["studies"].items()
+        studies[name] = shrunk(study)
+    workdir = copy_workflow(tmp_path / "presets", {"studies": studies})
+    result = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2"], cwd=workdir, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    for name, study in studies.items():
+        report = (workdir / "reports" / name / "report.md").read_text()
+        status = pd.read_csv(workdir / "results" / name / "run_status.csv")
+        assert len(status) == len(expand_configurations(name, load_config(tmp_path / "presets" / "config.yaml")["studies"][name]))
+        assert (status["finished"] == 2).all(), f"{name}: {status.to_dict('records')}"
+        assert ("not the full MNIST" in report) == ("published" in study), name
