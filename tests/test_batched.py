@@ -8,7 +8,7 @@ from pairstudy.metrics import read_run
 from pairstudy.models import ARCHITECTURES
 from pairstudy.study import expand_configurations, validate_config
 from pairstudy.study.jobs import seed_blocks
-from pairstudy.train import train_run, train_runs_batched, train_seed_block
+from pairstudy.train import checkpoint_path_for, train_run, train_runs_batched, train_seed_block
 
 
 def hyperparameters(architecture, epochs=2, n_pairs=200, **training):
@@ -67,13 +67,36 @@ def test_diverged_member_does_not_disturb_the_others():
     assert all(result.status == "ok" for result in train_runs_batched(ok, [0, 1]))
 
 
-def test_seed_block_writes_one_parquet_per_seed(tmp_path):
+@pytest.mark.parametrize("vectorise", [False, True])
+def test_seed_block_writes_one_parquet_per_seed(tmp_path, vectorise):
     hp = hyperparameters("twin", aux=True)
     outputs = [tmp_path / f"seed{seed}.parquet" for seed in (0, 1)]
-    train_seed_block(outputs, seeds=[0, 1], study="t", config="twin-aux", factors={"aux": True}, hyperparameters=hp)
+    block = dict(study="t", config="twin-aux", factors={"aux": True}, hyperparameters=hp, vectorise=vectorise)
+    train_seed_block(outputs, seeds=[0, 1], **block)
     tables = [read_run(path) for path in outputs]
     assert [table["seed"].iloc[0] for table in tables] == [0, 1]
     assert all(len(table) == 2 for table in tables)
+
+
+def test_a_restarted_block_does_not_train_its_finished_seeds_again(tmp_path):
+    hp = hyperparameters("twin", aux=True, epochs=3)
+    outputs = [tmp_path / f"seed{seed}.parquet" for seed in (0, 1)]
+    block = dict(seeds=[0, 1], study="t", config="twin-aux", factors={"aux": True}, hyperparameters=hp, checkpoint_every=1)
+
+    def interrupt_after_seed_0(seed, result):
+        if seed == 0:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train_seed_block(outputs, on_run=interrupt_after_seed_0, **block)
+    first_try = read_run(outputs[0])
+    assert checkpoint_path_for(outputs[0]).exists()
+    outputs[0].unlink()  # Snakemake deletes every output of a job it runs again
+    resumed_from = {}
+    train_seed_block(outputs, on_run=lambda seed, result: resumed_from.update({seed: result.resumed_from_epoch}), **block)
+    assert resumed_from == {0: 3, 1: 0}
+    pd.testing.assert_frame_equal(read_run(outputs[0]), first_try)
+    assert not any(checkpoint_path_for(out).exists() for out in outputs)
 
 
 def test_seed_blocks_are_fixed_by_seed_value():
@@ -83,13 +106,14 @@ def test_seed_blocks_are_fixed_by_seed_value():
     assert seed_blocks([7, 3], 1) == [[3], [7]]
 
 
-@pytest.mark.parametrize("seeds", [[0], [0, 1]])
-def test_a_raising_run_is_recorded_as_failed(tmp_path, seeds):
+@pytest.mark.parametrize("seeds, vectorise", [([0], None), ([0, 1], False), ([0, 1], True)])
+def test_a_raising_run_is_recorded_as_failed(tmp_path, seeds, vectorise):
     hp = hyperparameters("cnn", model={"channels": [8, 16, 32]})
     outputs = [tmp_path / f"seed{seed}.parquet" for seed in seeds]
+    block = dict(seeds=seeds, study="t", config="cnn", factors={}, hyperparameters=hp, vectorise=vectorise)
     with pytest.raises(ValueError, match="shrink"):
-        train_seed_block(outputs, seeds=seeds, study="t", config="cnn", factors={}, hyperparameters=hp)
-    train_seed_block(outputs, seeds=seeds, study="t", config="cnn", factors={}, hyperparameters=hp, record_failures=True)
+        train_seed_block(outputs, **block)
+    train_seed_block(outputs, record_failures=True, **block)
     for path in outputs:
         table = read_run(path)
         assert table["status"].iloc[0] == "failed" and "shrink a 14x14 input" in table["message"].iloc[0]

@@ -21,6 +21,7 @@ TINY = {
     "studies": {
         "tiny": {
             "seeds": 3,
+            "seeds_per_job": 2,
             "data": {"n_pairs": 100},
             "training": {"epochs": 2, "batch_size": 50},
             "factors": {"architecture": ["mlp", "twin"], "sharing": [False, True], "aux": [True]},
@@ -105,7 +106,7 @@ def test_one_architecture_learning_rate_reruns_only_its_jobs(workdir):
     assert "aggregate_study" in jobs and "render_report" in jobs
 
 
-def test_more_seeds_run_only_the_new_seeds(workdir):
+def test_more_seeds_run_only_the_blocks_they_join(workdir):
     config = yaml.safe_load(yaml.safe_dump(TINY))
     config["studies"]["tiny"]["seeds"] = 5
     write_config(workdir, config)
@@ -113,8 +114,9 @@ def test_more_seeds_run_only_the_new_seeds(workdir):
         jobs = planned(workdir)
     finally:
         write_config(workdir, TINY)
+    # blocks of 2 by seed value: [0, 1] is full and stays; seed 3 joins seed 2's block; seed 4 starts one
     expected = sorted(
-        f"results/tiny/runs/{name}/seed{seed}.parquet" for name in ("mlp", "twin-nosharing", "twin-sharing") for seed in (3, 4)
+        f"results/tiny/runs/{name}/seed{seed}.parquet" for name in ("mlp", "twin-nosharing", "twin-sharing") for seed in (2, 3, 4)
     )
     assert training_outputs(jobs) == expected
 

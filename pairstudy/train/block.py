@@ -9,8 +9,10 @@ from pairstudy.metrics import write_run
 
 from .batched import train_runs_batched
 from .augment import uses_augmentation
+from .checkpoint import remove_checkpoint
+from .device import resolve_device
 from .loop import failed_result
-from .run import run_table, train_to_parquet
+from .run import checkpoint_path_for, run_table, train_to_parquet
 
 
 def train_seed_block(
@@ -25,10 +27,14 @@ def train_seed_block(
     checkpoint_every: int = 0,
     on_run: Callable | None = None,
     record_failures: bool = False,
+    vectorise: bool | None = None,
 ) -> None:
-    """One seed: the plain loop (with checkpoints). Several: one vectorised model over the seeds,
-    except with augmentation, which trains seed after seed in the plain loop.
+    """Train the seeds of one block: vectorised as one model over the seeds (`vectorise`; by default
+    on a GPU only, as on the CPU seed after seed measures faster), else seed after seed in the plain
+    loop, which also serves augmentation.
 
+    Seed after seed, each seed checkpoints; a finished seed keeps its final checkpoint until the
+    whole block is done, so a restarted job (whose outputs Snakemake deletes) trains it no more.
     With `record_failures`, a run that raises is written as a `failed` run with the error as its
     message, so the other runs and the study's report go on; an interrupt still stops the job.
     """
@@ -41,7 +47,9 @@ def train_seed_block(
         if on_run is not None:
             on_run(seed, result)
 
-    if len(seeds) > 1 and not uses_augmentation(hyperparameters):
+    if vectorise is None:
+        vectorise = resolve_device(device).type == "cuda"
+    if len(seeds) > 1 and vectorise and not uses_augmentation(hyperparameters):
         try:
             results = train_runs_batched(hyperparameters, seeds, device=device)
         except Exception as error:
@@ -51,13 +59,20 @@ def train_seed_block(
         for seed, out, result in zip(seeds, outputs, results):
             write(seed, out, result)
         return
+    keep_checkpoints = len(seeds) > 1
+    finished = []
     for seed, out in zip(seeds, outputs):
         try:
-            result = train_to_parquet(out, seed=seed, device=device, checkpoint_every=checkpoint_every, **identity)
+            result = train_to_parquet(
+                out, seed=seed, device=device, checkpoint_every=checkpoint_every, keep_checkpoint=keep_checkpoints, **identity
+            )
         except Exception as error:
             if not record_failures:
                 raise
             write(seed, out, failed_result(error))
             continue
+        finished.append(out)
         if on_run is not None:
             on_run(seed, result)
+    for out in finished:
+        remove_checkpoint(checkpoint_path_for(out))

@@ -130,11 +130,13 @@ def train_run(
     on_epoch: Callable[[dict], None] | None = None,
     checkpoint_path: str | Path | None = None,
     checkpoint_every: int = 0,
+    checkpoint_final: bool = False,
 ) -> RunResult:
     """Train one configuration for one seed and return its per-epoch rows.
 
     With `checkpoint_path` and `checkpoint_every` > 0 the full state is saved every
     that many epochs, and an existing checkpoint is resumed instead of starting over.
+    `checkpoint_final` also saves the finished run, so resuming it trains nothing.
     """
     check_hyperparameters(hyperparameters)
     torch_device = resolve_device(device)
@@ -156,6 +158,7 @@ def train_run(
     resumed_from = start_epoch - 1
 
     status = "ok"
+    test_eval = None  # stays None when a finished run's checkpoint is resumed
     for epoch in range(start_epoch, hyperparameters["epochs"] + 1):
         started = time.perf_counter()
         learning_rate = optimizer.param_groups[0]["lr"]
@@ -197,8 +200,12 @@ def train_run(
         if not math.isfinite(train_loss):
             status = "diverged"
             break
-        if checkpoint_path is not None and checkpoint_every > 0 and epoch % checkpoint_every == 0 and epoch < hyperparameters["epochs"]:
-            save_checkpoint(checkpoint_path, model, optimizer, scheduler, order_generator, rows, hyperparameters, seed)
+        if checkpoint_path is not None and checkpoint_every > 0:
+            due = checkpoint_final if epoch == hyperparameters["epochs"] else epoch % checkpoint_every == 0
+            if due:
+                save_checkpoint(checkpoint_path, model, optimizer, scheduler, order_generator, rows, hyperparameters, seed)
 
-    misclassified = misclassified_pairs(pairs, *test_eval["logits"]) if status == "ok" else []
+    misclassified = []
+    if status == "ok":
+        misclassified = misclassified_pairs(pairs, *(test_eval or evaluate(model, pairs.test))["logits"])
     return RunResult(rows, status, device_name(torch_device), count_parameters(model), resumed_from, misclassified=misclassified)

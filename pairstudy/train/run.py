@@ -52,14 +52,19 @@ def train_to_parquet(
     hyperparameters: dict,
     device: str = "auto",
     checkpoint_every: int = 0,
+    keep_checkpoint: bool = False,
     on_epoch: Callable[[dict], None] | None = None,
 ) -> RunResult:
-    """Train one run and write `out` atomically; its checkpoint goes once the file is complete."""
+    """Train one run and write `out` atomically; its checkpoint goes once the file is complete,
+    unless `keep_checkpoint`: then it holds the finished run, for a job that must outlive a
+    restart of the whole job (Snakemake deletes every output of a job it runs again)."""
     checkpoint = checkpoint_path_for(out) if checkpoint_every > 0 else None
     result = train_run(
-        hyperparameters, seed, device=device, on_epoch=on_epoch, checkpoint_path=checkpoint, checkpoint_every=checkpoint_every
+        hyperparameters, seed, device=device, on_epoch=on_epoch,
+        checkpoint_path=checkpoint, checkpoint_every=checkpoint_every, checkpoint_final=keep_checkpoint,
     )
     table = run_table(result, study=study, config=config, seed=seed, factors=factors, hyperparameters=hyperparameters)
     write_run(table, out, result.misclassified)
-    remove_checkpoint(checkpoint)
+    if not keep_checkpoint:
+        remove_checkpoint(checkpoint)
     return result
