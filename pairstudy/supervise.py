@@ -31,18 +31,15 @@ def killed_message(signal_number: int) -> str:
 def record_killed_runs(spec: dict, message: str) -> list[int]:
     """Write a failed run for each seed of `spec` whose Parquet file is missing; return those seeds.
 
-    The finished seeds' checkpoints go (a block keeps them until it ends); the others' stay, so
-    re-running those seeds resumes them.
+    Every checkpoint stays, so re-running the block resumes its seeds, the finished ones included.
     """
     from pairstudy.metrics import write_run
-    from pairstudy.train import checkpoint_path_for, run_table
-    from pairstudy.train.checkpoint import remove_checkpoint
+    from pairstudy.train import run_table
     from pairstudy.train.loop import failed_result
 
     recorded = []
     for seed, out in zip(spec["seeds"], spec["outputs"]):
         if Path(out).exists():
-            remove_checkpoint(checkpoint_path_for(out))
             continue
         result = failed_result(RuntimeError(message))
         result.message = message

@@ -249,13 +249,14 @@ def test_a_killed_training_process_is_a_failed_run_and_its_rerun_resumes(tmp_pat
         },
     )
     runs = workdir / "results" / "killed" / "runs" / "twin"
-    checkpoint = runs / "seed0.parquet.ckpt"
+    # seeds 0 and 1 train one after the other in one job (the CPU default of 5 seeds per job)
+    checkpoint = runs / "seed1.parquet.ckpt"
     process = subprocess.Popen(
         [sys.executable, "-m", "snakemake", "--cores", "1"], cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     deadline = time.monotonic() + 120
     while not checkpoint.exists():
-        assert process.poll() is None and time.monotonic() < deadline, "no checkpoint of seed 0 appeared"
+        assert process.poll() is None and time.monotonic() < deadline, "no checkpoint of seed 1 appeared"
         time.sleep(0.02)
     child = training_child(workdir)
     assert child is not None
@@ -264,12 +265,17 @@ def test_a_killed_training_process_is_a_failed_run_and_its_rerun_resumes(tmp_pat
     assert process.returncode == 0, output[-4000:]
 
     status = pd.read_csv(workdir / "results" / "killed" / "run_status.csv").set_index("config")
-    assert status.loc["twin", "finished"] == 1 and str(status.loc["twin", "failed_seeds"]) == "0"
+    assert status.loc["twin", "finished"] == 1 and str(status.loc["twin", "failed_seeds"]) == "1"
     assert "killed by SIGKILL" in status.loc["twin", "errors"]
-    assert checkpoint.exists()
+    assert checkpoint.exists() and (runs / "seed0.parquet.ckpt").exists()  # the block re-runs as a whole
     assert "killed by SIGKILL" in (workdir / "reports" / "killed" / "index.html").read_text()
+    finished_seed = read_run(runs / "seed0.parquet")
 
     rerun = subprocess.run(status.loc["twin", "rerun"].split(), cwd=workdir, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
-    assert "resumed from epoch" in (workdir / "logs" / "killed" / "train" / "twin" / "seeds0_to_0.log").read_text()
-    assert read_run(runs / "seed0.parquet")["status"].iloc[-1] == "ok" and not checkpoint.exists()
+    log = (workdir / "logs" / "killed" / "train" / "twin" / "seeds0_to_1.log").read_text()
+    assert "seed 0: ok on cpu" in log and "(resumed from epoch 30)" in log  # seed 0 trains no more
+    assert re.search(r"seed 1: ok .*\(resumed from epoch \d+\)", log)
+    pd.testing.assert_frame_equal(read_run(runs / "seed0.parquet"), finished_seed)
+    assert read_run(runs / "seed1.parquet")["status"].iloc[-1] == "ok"
+    assert not list(runs.glob("*.ckpt"))

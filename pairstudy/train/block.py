@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import torch
+
 from pairstudy.metrics import write_run
 
 from .batched import train_runs_batched
 from .augment import uses_augmentation
 from .checkpoint import remove_checkpoint
-from .device import resolve_device
 from .loop import failed_result
 from .run import checkpoint_path_for, run_table, train_to_parquet
 
@@ -33,8 +34,9 @@ def train_seed_block(
     on a GPU only, as on the CPU seed after seed measures faster), else seed after seed in the plain
     loop, which also serves augmentation.
 
-    Seed after seed, each seed checkpoints; a finished seed keeps its final checkpoint until the
-    whole block is done, so a restarted job (whose outputs Snakemake deletes) trains it no more.
+    Seed after seed, each seed checkpoints; a finished seed keeps its final checkpoint until every
+    seed of the block has finished, so a restarted job (whose outputs Snakemake deletes, also when
+    it re-runs the block for one failed seed) trains it no more.
     With `record_failures`, a run that raises is written as a `failed` run with the error as its
     message, so the other runs and the study's report go on; an interrupt still stops the job.
     """
@@ -47,8 +49,8 @@ def train_seed_block(
         if on_run is not None:
             on_run(seed, result)
 
-    if vectorise is None:
-        vectorise = resolve_device(device).type == "cuda"
+    if vectorise is None:  # decided without touching the device: a missing GPU is the runs' error to record
+        vectorise = device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
     if len(seeds) > 1 and vectorise and not uses_augmentation(hyperparameters):
         try:
             results = train_runs_batched(hyperparameters, seeds, device=device)
@@ -74,5 +76,6 @@ def train_seed_block(
         finished.append(out)
         if on_run is not None:
             on_run(seed, result)
-    for out in finished:
-        remove_checkpoint(checkpoint_path_for(out))
+    if len(finished) == len(seeds):  # else re-running the block for its failed seeds resumes these
+        for out in finished:
+            remove_checkpoint(checkpoint_path_for(out))
