@@ -76,6 +76,7 @@ def run_supervised(spec: dict, log=None, on_start: Callable[[subprocess.Popen], 
         return status
     if -status in INTERRUPTS:
         return 128 - status
-    seeds = record_killed_runs(spec, killed_message(-status))
-    print(f"{killed_message(-status)}; recorded seeds {seeds} as failed", file=log or sys.stderr, flush=True)
+    message = killed_message(-status)
+    seeds = record_killed_runs(spec, message)
+    print(f"{message}; recorded seeds {seeds} as failed", file=log or sys.stderr, flush=True)
     return 0

@@ -8,7 +8,6 @@ import pytest
 
 from pairstudy.charts import (
     accuracy_vs_parameters,
-    chart_svg,
     dot_plot_with_ci,
     final_accuracy,
     forest_plot,
@@ -246,7 +245,7 @@ def test_save_chart_writes_offline_html_png_and_svg(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["learning_curves", "final_accuracy", "accuracy_vs_parameters", "forest_plot"])
-def test_every_chart_renders_to_svg(name):
+def test_every_chart_renders_to_svg(name, tmp_path):
     tables = synthetic_tables()
     chart = {
         "learning_curves": lambda: learning_curves(tables["curves"]),
@@ -254,7 +253,7 @@ def test_every_chart_renders_to_svg(name):
         "accuracy_vs_parameters": lambda: accuracy_vs_parameters(tables["summary"]),
         "forest_plot": lambda: forest_plot(synthetic_comparisons()),
     }[name]()
-    svg = chart_svg(chart)
+    svg = save_chart(chart, tmp_path / name, formats=("svg",))["svg"].read_text()
     assert svg.startswith("<svg") and svg.count("<path") + svg.count("<line") > 10
 
 

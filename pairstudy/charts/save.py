@@ -37,13 +37,6 @@ def save_chart(chart: alt.TopLevelMixin, stem: str | Path, formats=("html", "png
     return paths
 
 
-def chart_svg(chart: alt.TopLevelMixin, id_prefix: str = "") -> str:
-    """The chart as an SVG element for inlining in HTML; ids get `id_prefix` so several charts can share a page."""
-    import vl_convert
-
-    return prefix_svg_ids(vl_convert.vegalite_to_svg(chart.to_dict()), id_prefix)
-
-
 def prefix_svg_ids(svg: str, prefix: str) -> str:
     """Give every id of an SVG (and each reference to it) a prefix, so two inline SVGs never clash."""
     if not prefix:

@@ -1,6 +1,6 @@
 """Digit sources, pools and the digit-pair sets."""
 
 from .sources import SOURCES, DataSourceError, DigitPools, load_pools, read_idx
-from .pairs import PairSet, PairSets, generate_pair_sets
+from .pairs import PairSet, PairSets, comparison_target, generate_pair_sets, make_pairs
 
-__all__ = ["SOURCES", "DataSourceError", "DigitPools", "load_pools", "read_idx", "PairSet", "PairSets", "generate_pair_sets"]
+__all__ = ["SOURCES", "DataSourceError", "DigitPools", "load_pools", "read_idx", "PairSet", "PairSets", "comparison_target", "generate_pair_sets", "make_pairs"]

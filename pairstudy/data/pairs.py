@@ -30,11 +30,16 @@ class PairSets:
         return normalized * self.std + self.mean
 
 
-def make_pairs(pooled: torch.Tensor, classes: torch.Tensor, index: torch.Tensor) -> PairSet:
-    """Pairs from digit indices (n x 2): channels are the two digits, target = class0 <= class1."""
-    pair_input = torch.cat((pooled[index[:, 0]], pooled[index[:, 1]]), dim=1)
+def comparison_target(pair_classes: torch.Tensor) -> torch.Tensor:
+    """The task's label from the two digit classes (n x 2): 1 when the first is <= the second."""
+    return (pair_classes[:, 0] <= pair_classes[:, 1]).long()
+
+
+def make_pairs(digits: torch.Tensor, classes: torch.Tensor, index: torch.Tensor) -> PairSet:
+    """Pairs from digit indices (n x 2): channels are the two digits, target from their classes."""
+    pair_input = torch.cat((digits[index[:, 0]], digits[index[:, 1]]), dim=1)
     pair_classes = classes[index]
-    return PairSet(pair_input, (pair_classes[:, 0] <= pair_classes[:, 1]).long(), pair_classes)
+    return PairSet(pair_input, comparison_target(pair_classes), pair_classes)
 
 
 def pool_to_pairs(n: int, images: torch.Tensor, classes: torch.Tensor, generator: torch.Generator, extra: int = 0):

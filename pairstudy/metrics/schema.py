@@ -38,13 +38,6 @@ RUN_COLUMNS: dict[str, tuple[pa.DataType, str]] = {
 
 STATUSES = ("ok", "diverged", "failed")
 
-
-def epoch_row(**values) -> dict:
-    """One epoch's row, keyed by exactly the EPOCH_COLUMNS (a missing or unknown key is an error)."""
-    missing, unknown = EPOCH_COLUMNS.keys() - values.keys(), values.keys() - EPOCH_COLUMNS.keys()
-    if missing or unknown:
-        raise ValueError(f"an epoch row lacks {sorted(missing)} and has unknown {sorted(unknown)}")
-    return {name: values[name] for name in EPOCH_COLUMNS}
 ACCURACY_COLUMNS = ("train_accuracy", "test_accuracy", "test_digit_accuracy", "validation_accuracy")
 NULLABLE_COLUMNS = (
     "test_digit_accuracy", "validation_accuracy", "train_loss", "test_loss", "train_accuracy", "test_accuracy", "epoch_seconds",
@@ -54,3 +47,11 @@ NULLABLE_COLUMNS = (
 RUN_SCHEMA = pa.schema(
     [pa.field(name, dtype, nullable=name in NULLABLE_COLUMNS) for name, (dtype, _) in {**EPOCH_COLUMNS, **RUN_COLUMNS}.items()]
 )
+
+
+def epoch_row(**values) -> dict:
+    """One epoch's row, keyed by exactly the EPOCH_COLUMNS (a missing or unknown key is an error)."""
+    missing, unknown = EPOCH_COLUMNS.keys() - values.keys(), values.keys() - EPOCH_COLUMNS.keys()
+    if missing or unknown:
+        raise ValueError(f"an epoch row lacks {sorted(missing)} and has unknown {sorted(unknown)}")
+    return {name: values[name] for name in EPOCH_COLUMNS}

@@ -7,25 +7,19 @@ from __future__ import annotations
 
 import torch
 
-from pairstudy.data import PairSet
+from pairstudy.data import PairSet, comparison_target, make_pairs
 
 
 def uses_augmentation(hyperparameters: dict) -> bool:
     return bool(hyperparameters.get("augment_swap") or hyperparameters.get("augment_shift") or hyperparameters.get("repair_pairs"))
 
 
-def target_of(classes: torch.Tensor) -> torch.Tensor:
-    return (classes[:, 0] <= classes[:, 1]).long()
-
-
 def repaired(pairs: PairSet, generator: torch.Generator) -> PairSet:
     """The same training digits, drawn into new pairs."""
     n = len(pairs.target)
     digits = pairs.input.reshape(2 * n, 1, 14, 14)
-    classes = pairs.classes.reshape(2 * n)
     index = torch.randperm(2 * n, generator=generator).to(digits.device).view(n, 2)
-    new_classes = classes[index]
-    return PairSet(torch.cat((digits[index[:, 0]], digits[index[:, 1]]), dim=1), target_of(new_classes), new_classes)
+    return make_pairs(digits, pairs.classes.reshape(2 * n), index)
 
 
 def augment_batch(x: torch.Tensor, classes: torch.Tensor, hyperparameters: dict, generator: torch.Generator):
@@ -45,4 +39,4 @@ def augment_batch(x: torch.Tensor, classes: torch.Tensor, hyperparameters: dict,
                     chosen = (shifts[:, channel, 0] == dy) & (shifts[:, channel, 1] == dx)
                     shifted[chosen, channel] = x[chosen, channel].roll((dy, dx), dims=(1, 2))
         x = shifted
-    return x, target_of(classes), classes
+    return x, comparison_target(classes), classes

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-import torch
-
 from pairstudy.metrics import write_run
 
 from .batched import train_runs_batched
 from .augment import uses_augmentation
 from .checkpoint import remove_checkpoint
+from .device import requested_device
 from .loop import failed_result
 from .run import checkpoint_path_for, run_table, train_to_parquet
 
@@ -49,8 +48,8 @@ def train_seed_block(
         if on_run is not None:
             on_run(seed, result)
 
-    if vectorise is None:  # decided without touching the device: a missing GPU is the runs' error to record
-        vectorise = device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
+    if vectorise is None:  # unchecked: a missing GPU is the runs' error to record
+        vectorise = requested_device(device).type == "cuda"
     if len(seeds) > 1 and vectorise and not uses_augmentation(hyperparameters):
         try:
             results = train_runs_batched(hyperparameters, seeds, device=device)
