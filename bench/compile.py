@@ -41,18 +41,26 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs (seeds) per process")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--modes", default="plain,compile", help="plain, compile, reduce-overhead, max-autotune (comma-separated)")
+    parser.add_argument(
+        "--modes", default="plain,compile", help="plain, compile, reduce-overhead, max-autotune (comma-separated)"
+    )
     args = parser.parse_args()
-    print(f"twin net, sharing + aux, 25 epochs, {args.runs} runs per process, device {args.device}, {args.threads} thread(s)")
+    print(
+        f"twin net, sharing + aux, 25 epochs, {args.runs} runs per process, device {args.device}, {args.threads} thread(s)"
+    )
     print(f"{'mode':16s} {'first run s':>12s} {'later runs s':>13s} {'process wall s':>15s} {'mean test acc':>14s}")
     for mode in args.modes.split(","):
         started = time.perf_counter()
         result = subprocess.run(
-            [sys.executable, "-c", ONE_PROCESS, mode, str(args.runs), args.device, str(args.threads)], capture_output=True, text=True
+            [sys.executable, "-c", ONE_PROCESS, mode, str(args.runs), args.device, str(args.threads)],
+            capture_output=True,
+            text=True,
         )
         wall = time.perf_counter() - started
         if result.returncode != 0:
-            print(f"{mode:16s} failed: {result.stderr.strip().splitlines()[-1] if result.stderr.strip() else result.returncode}")
+            print(
+                f"{mode:16s} failed: {result.stderr.strip().splitlines()[-1] if result.stderr.strip() else result.returncode}"
+            )
             continue
         numbers = json.loads(result.stdout.strip().splitlines()[-1])
         later = numbers["seconds"][1:]

@@ -95,7 +95,9 @@ def run_workflow(config: dict, cores: str) -> dict:
             source = ROOT / name
             (shutil.copytree if source.is_dir() else shutil.copy)(source, workdir / name)
         (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-        result, wall, peak = measured([sys.executable, "-m", "snakemake", "--cores", cores, "--quiet", "all"], cwd=workdir)
+        result, wall, peak = measured(
+            [sys.executable, "-m", "snakemake", "--cores", cores, "--quiet", "all"], cwd=workdir
+        )
         if result.returncode != 0:
             raise SystemExit(result.stdout[-4000:] + result.stderr[-4000:])
         runs = len(list((workdir / "results" / "bench" / "runs").glob("*/seed*.parquet")))
@@ -107,7 +109,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10, help="seeds per configuration (4 twin configurations)")
     parser.add_argument("--epochs", type=int, default=25)
-    parser.add_argument("--seeds-per-job", type=int, default=None, help="seed block size (default: the workflow's choice)")
+    parser.add_argument(
+        "--seeds-per-job", type=int, default=None, help="seed block size (default: the workflow's choice)"
+    )
     parser.add_argument("--device", default="auto")
     parser.add_argument("--cores", default="all", help="snakemake --cores")
     args = parser.parse_args()
@@ -119,9 +123,13 @@ def main() -> None:
 
     plain = run_plain(plain_config, cpus)
     workflow = run_workflow(workflow_config, args.cores)
-    print(f"machine: {cpus} CPUs, device {args.device}; 4 twin configurations x {args.seeds} seeds x {args.epochs} epochs")
+    print(
+        f"machine: {cpus} CPUs, device {args.device}; 4 twin configurations x {args.seeds} seeds x {args.epochs} epochs"
+    )
     print(f"{'path':34s} {'runs':>5s} {'jobs':>5s} {'s/run':>7s} {'wall s':>8s} {'peak MB':>8s}")
-    print(f"{'plain loop, one process':34s} {plain['runs']:5d} {1:5d} {plain['wall'] / plain['runs']:7.3f} {plain['wall']:8.1f} {plain['peak_mb']:8.0f}")
+    print(
+        f"{'plain loop, one process':34s} {plain['runs']:5d} {1:5d} {plain['wall'] / plain['runs']:7.3f} {plain['wall']:8.1f} {plain['peak_mb']:8.0f}"
+    )
     print(
         f"{'pairstudy workflow (snakemake)':34s} {workflow['runs']:5d} {workflow['jobs']:5d} "
         f"{workflow['wall'] / workflow['runs']:7.3f} {workflow['wall']:8.1f} {workflow['peak_mb']:8.0f}"

@@ -29,27 +29,75 @@ def main():
 
 @main.command()
 @click.option("--arch", "architecture", required=True, help="Registered architecture name (see `pairstudy models`).")
-@click.option("--sharing/--no-sharing", default=None, help="Weight sharing between the two towers (two-tower architectures).")
-@click.option("--aux/--no-aux", default=TRAINING_DEFAULTS["aux"], show_default=True, help="Add the auxiliary digit losses.")
-@click.option("--aux-weight", type=float, default=TRAINING_DEFAULTS["aux_weight"], show_default=True, help="alpha of the comparison loss.")
+@click.option(
+    "--sharing/--no-sharing", default=None, help="Weight sharing between the two towers (two-tower architectures)."
+)
+@click.option(
+    "--aux/--no-aux", default=TRAINING_DEFAULTS["aux"], show_default=True, help="Add the auxiliary digit losses."
+)
+@click.option(
+    "--aux-weight",
+    type=float,
+    default=TRAINING_DEFAULTS["aux_weight"],
+    show_default=True,
+    help="alpha of the comparison loss.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed: data pairs, initialisation, data order.")
 @click.option("--epochs", type=click.IntRange(min=1), default=TRAINING_DEFAULTS["epochs"], show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=1), default=TRAINING_DEFAULTS["batch_size"], show_default=True)
-@click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default=TRAINING_DEFAULTS["optimizer"], show_default=True)
+@click.option(
+    "--optimizer", type=click.Choice(["adam", "sgd"]), default=TRAINING_DEFAULTS["optimizer"], show_default=True
+)
 @click.option("--lr", type=float, default=TRAINING_DEFAULTS["lr"], show_default=True, help="Learning rate.")
 @click.option("--weight-decay", type=float, default=TRAINING_DEFAULTS["weight_decay"], show_default=True)
 @click.option("--momentum", type=float, default=TRAINING_DEFAULTS["momentum"], show_default=True, help="SGD momentum.")
-@click.option("--lr-step", type=click.IntRange(min=0), default=TRAINING_DEFAULTS["lr_step"], show_default=True, help="Decay every N epochs (0: none).")
+@click.option(
+    "--lr-step",
+    type=click.IntRange(min=0),
+    default=TRAINING_DEFAULTS["lr_step"],
+    show_default=True,
+    help="Decay every N epochs (0: none).",
+)
 @click.option("--lr-gamma", type=float, default=TRAINING_DEFAULTS["lr_gamma"], show_default=True)
-@click.option("--model", "model_knobs", multiple=True, metavar="KEY=VALUE", help="A model knob, e.g. --model dropout=0.3 (repeatable).")
-@click.option("--data-source", type=click.Choice(["mnist5k", "idx", "torchvision"]), default=DATA_DEFAULTS["source"], show_default=True)
+@click.option(
+    "--model",
+    "model_knobs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A model knob, e.g. --model dropout=0.3 (repeatable).",
+)
+@click.option(
+    "--data-source",
+    type=click.Choice(["mnist5k", "idx", "torchvision"]),
+    default=DATA_DEFAULTS["source"],
+    show_default=True,
+)
 @click.option("--data-root", default=None, help="Folder of IDX files (idx) or download folder (torchvision).")
 @click.option("--n-pairs", type=click.IntRange(min=1), default=DATA_DEFAULTS["n_pairs"], show_default=True)
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="CPU threads for torch.")
-@click.option("--checkpoint-every", type=click.IntRange(min=0), default=0, show_default=True, help="Checkpoint every N epochs (0: never).")
+@click.option(
+    "--checkpoint-every",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Checkpoint every N epochs (0: never).",
+)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Parquet file to write.")
-def train(architecture, sharing, model_knobs, seed, device, threads, checkpoint_every, out, data_source, data_root, n_pairs, **training):
+def train(
+    architecture,
+    sharing,
+    model_knobs,
+    seed,
+    device,
+    threads,
+    checkpoint_every,
+    out,
+    data_source,
+    data_root,
+    n_pairs,
+    **training,
+):
     """Train one configuration for one seed and write its per-epoch metrics to a Parquet file."""
     model = dict(parse_assignment(text) for text in model_knobs)
     if sharing is not None:
@@ -64,7 +112,9 @@ def train(architecture, sharing, model_knobs, seed, device, threads, checkpoint_
         config = validate_config({"studies": {"cli": study}})
         (configuration,) = expand_configurations("cli", config["studies"]["cli"])
     except ConfigError as error:
-        raise click.UsageError(str(error).replace("studies.cli.training.model", "--model").replace("studies.cli.", "--"))
+        raise click.UsageError(
+            str(error).replace("studies.cli.training.model", "--model").replace("studies.cli.", "--")
+        )
 
     import torch
 
@@ -101,7 +151,13 @@ def train(architecture, sharing, model_knobs, seed, device, threads, checkpoint_
 
 
 @main.command()
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default="config.yaml", show_default=True)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default="config.yaml",
+    show_default=True,
+)
 @click.option("--study", "study_names", multiple=True, help="Only this study (repeatable).")
 def grid(config_path, study_names):
     """Print the expanded configurations and runs of the config's studies."""
@@ -114,9 +170,13 @@ def grid(config_path, study_names):
     names = study_names or tuple(config["studies"])
     for name in names:
         if name not in config["studies"]:
-            raise click.BadParameter(f"{name!r} is not a study of {config_path}; studies: {sorted(config['studies'])}", param_hint="--study")
+            raise click.BadParameter(
+                f"{name!r} is not a study of {config_path}; studies: {sorted(config['studies'])}", param_hint="--study"
+            )
         table, n_runs = study_grid_table(name, config["studies"][name])
-        click.echo(f"study {name}: {len(table)} configurations x {len(seed_list(config['studies'][name]['seeds']))} seeds = {n_runs} runs")
+        click.echo(
+            f"study {name}: {len(table)} configurations x {len(seed_list(config['studies'][name]['seeds']))} seeds = {n_runs} runs"
+        )
         click.echo(table.to_string(index=False))
         click.echo("")
 
@@ -144,7 +204,9 @@ def data():
 @click.option("--root", default=None, help="Data folder for idx / torchvision.")
 @click.option("--count", type=click.IntRange(1, 64), default=16, show_default=True, help="Pairs to draw.")
 @click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="PNG (or .svg/.html) to write.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="PNG (or .svg/.html) to write."
+)
 def preview(seed, source, root, count, split, out):
     """Draw a grid of pairs with their classes and target."""
     from pairstudy.charts.pairs import pair_labels, pairs_chart, pairs_frame

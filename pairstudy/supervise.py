@@ -16,8 +16,8 @@ import json
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 INTERRUPTS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 

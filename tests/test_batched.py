@@ -28,7 +28,9 @@ def no_dropout(architecture):
 
 @pytest.mark.parametrize("architecture", ["mlp", "cnn", "twin", "auxnet", "siamese", "lenet", "linear"])
 def test_a_seed_inside_a_batch_equals_the_seed_alone(architecture):
-    hp = hyperparameters(architecture, aux=True, weight_decay=1e-4, lr_step=1, lr_gamma=0.5, model=no_dropout(architecture))
+    hp = hyperparameters(
+        architecture, aux=True, weight_decay=1e-4, lr_step=1, lr_gamma=0.5, model=no_dropout(architecture)
+    )
     seeds = [0, 1, 2]
     together = train_runs_batched(hp, seeds)
     for seed, batched in zip(seeds, together):
@@ -81,7 +83,9 @@ def test_seed_block_writes_one_parquet_per_seed(tmp_path, vectorise):
 def test_a_restarted_block_does_not_train_its_finished_seeds_again(tmp_path):
     hp = hyperparameters("twin", aux=True, epochs=3)
     outputs = [tmp_path / f"seed{seed}.parquet" for seed in (0, 1)]
-    block = dict(seeds=[0, 1], study="t", config="twin-aux", factors={"aux": True}, hyperparameters=hp, checkpoint_every=1)
+    block = dict(
+        seeds=[0, 1], study="t", config="twin-aux", factors={"aux": True}, hyperparameters=hp, checkpoint_every=1
+    )
 
     def interrupt_after_seed_0(seed, result):
         if seed == 0:
@@ -93,7 +97,9 @@ def test_a_restarted_block_does_not_train_its_finished_seeds_again(tmp_path):
     assert checkpoint_path_for(outputs[0]).exists()
     outputs[0].unlink()  # Snakemake deletes every output of a job it runs again
     resumed_from = {}
-    train_seed_block(outputs, on_run=lambda seed, result: resumed_from.update({seed: result.resumed_from_epoch}), **block)
+    train_seed_block(
+        outputs, on_run=lambda seed, result: resumed_from.update({seed: result.resumed_from_epoch}), **block
+    )
     assert resumed_from == {0: 3, 1: 0}
     pd.testing.assert_frame_equal(read_run(outputs[0]), first_try)
     assert not any(checkpoint_path_for(out).exists() for out in outputs)

@@ -24,7 +24,17 @@ EPOCHS = 4
 FINAL_TEST_ACCURACY = {"mlp": (0.80, 0.82, 0.84), "twin-<sharing>": (0.88, 0.89, 0.90), "twin_aux": (0.92, 0.93, 0.94)}
 PARAMETERS = {"mlp": 12_345, "twin-<sharing>": 1_234_567, "twin_aux": 98_765}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-COMPUTING_TRANSFORMS = {"aggregate", "joinaggregate", "window", "bin", "regression", "loess", "density", "quantile", "stack"}
+COMPUTING_TRANSFORMS = {
+    "aggregate",
+    "joinaggregate",
+    "window",
+    "bin",
+    "regression",
+    "loess",
+    "density",
+    "quantile",
+    "stack",
+}
 
 
 def synthetic_epochs() -> pd.DataFrame:
@@ -36,11 +46,20 @@ def synthetic_epochs() -> pd.DataFrame:
                 test_accuracy = final - 0.05 * (EPOCHS - epoch)
                 rows.append(
                     {
-                        "study": "synthetic", "config": config, "architecture": config[:4].rstrip("-_"), "seed": seed,
-                        "epoch": epoch, "train_loss": 0.7 / epoch + 0.01 * seed, "train_accuracy": test_accuracy + 0.03,
-                        "test_loss": 0.8 / epoch, "test_accuracy": test_accuracy,
-                        "test_digit_accuracy": np.nan if config == "mlp" else 0.95, "epoch_seconds": 0.5,
-                        "learning_rate": 5e-3, "status": "ok", "parameter_count": PARAMETERS[config],
+                        "study": "synthetic",
+                        "config": config,
+                        "architecture": config[:4].rstrip("-_"),
+                        "seed": seed,
+                        "epoch": epoch,
+                        "train_loss": 0.7 / epoch + 0.01 * seed,
+                        "train_accuracy": test_accuracy + 0.03,
+                        "test_loss": 0.8 / epoch,
+                        "test_accuracy": test_accuracy,
+                        "test_digit_accuracy": np.nan if config == "mlp" else 0.95,
+                        "epoch_seconds": 0.5,
+                        "learning_rate": 5e-3,
+                        "status": "ok",
+                        "parameter_count": PARAMETERS[config],
                         "aux": None if config == "mlp" else config.endswith("aux"),
                     }
                 )
@@ -48,8 +67,14 @@ def synthetic_epochs() -> pd.DataFrame:
 
 
 def synthetic_curves(epochs: pd.DataFrame) -> pd.DataFrame:
-    long = epochs.melt(id_vars=["config", "epoch"], value_vars=["train_loss", "train_accuracy", "test_accuracy"], var_name="metric")
-    curves = long.groupby(["config", "epoch", "metric"], sort=False)["value"].agg(mean="mean", std="std", n="count").reset_index()
+    long = epochs.melt(
+        id_vars=["config", "epoch"], value_vars=["train_loss", "train_accuracy", "test_accuracy"], var_name="metric"
+    )
+    curves = (
+        long.groupby(["config", "epoch", "metric"], sort=False)["value"]
+        .agg(mean="mean", std="std", n="count")
+        .reset_index()
+    )
     curves["low"], curves["high"] = curves["mean"] - curves["std"], curves["mean"] + curves["std"]
     return curves[["config", "epoch", "metric", "mean", "std", "low", "high", "n"]]
 
@@ -58,11 +83,19 @@ def synthetic_finals(epochs: pd.DataFrame) -> pd.DataFrame:
     last = epochs[epochs["epoch"] == EPOCHS]
     return pd.DataFrame(
         {
-            "study": last["study"], "config": last["config"], "architecture": last["architecture"], "seed": last["seed"],
-            "status": last["status"], "parameter_count": last["parameter_count"],
-            "final_test_accuracy": last["test_accuracy"], "best_test_accuracy": last["test_accuracy"], "best_epoch": EPOCHS,
-            "final_train_accuracy": last["train_accuracy"], "final_test_digit_accuracy": last["test_digit_accuracy"],
-            "run_seconds": 0.5 * EPOCHS, "aux": last["aux"],
+            "study": last["study"],
+            "config": last["config"],
+            "architecture": last["architecture"],
+            "seed": last["seed"],
+            "status": last["status"],
+            "parameter_count": last["parameter_count"],
+            "final_test_accuracy": last["test_accuracy"],
+            "best_test_accuracy": last["test_accuracy"],
+            "best_epoch": EPOCHS,
+            "final_train_accuracy": last["train_accuracy"],
+            "final_test_digit_accuracy": last["test_digit_accuracy"],
+            "run_seconds": 0.5 * EPOCHS,
+            "aux": last["aux"],
         }
     ).reset_index(drop=True)
 
@@ -71,8 +104,13 @@ def synthetic_summary(finals: pd.DataFrame) -> pd.DataFrame:
     metrics = ["final_test_accuracy", "best_test_accuracy", "final_train_accuracy", "final_test_digit_accuracy"]
     rows = []
     for config, runs in finals.groupby("config", sort=False):
-        row = {"config": config, "architecture": runs["architecture"].iloc[0], "aux": runs["aux"].iloc[0],
-               "n_seeds": len(runs), "parameter_count": runs["parameter_count"].iloc[0]}
+        row = {
+            "config": config,
+            "architecture": runs["architecture"].iloc[0],
+            "aux": runs["aux"].iloc[0],
+            "n_seeds": len(runs),
+            "parameter_count": runs["parameter_count"].iloc[0],
+        }
         for metric in metrics:
             row[f"{metric}_mean"], row[f"{metric}_std"] = runs[metric].mean(), runs[metric].std(ddof=1)
         row["run_seconds_mean"] = runs["run_seconds"].mean()
@@ -83,13 +121,22 @@ def synthetic_summary(finals: pd.DataFrame) -> pd.DataFrame:
 def synthetic_tables() -> dict[str, pd.DataFrame]:
     epochs = synthetic_epochs()
     finals = synthetic_finals(epochs)
-    return {"epochs": epochs, "curves": synthetic_curves(epochs), "finals": finals, "summary": synthetic_summary(finals)}
+    return {
+        "epochs": epochs,
+        "curves": synthetic_curves(epochs),
+        "finals": finals,
+        "summary": synthetic_summary(finals),
+    }
 
 
 def synthetic_comparisons() -> pd.DataFrame:
     return pd.DataFrame(
-        {"label": ["mlp → twin_aux", "twin-<sharing> → twin_aux"], "mean_difference": [0.11, 0.04],
-         "ci_low": [0.09, -0.01], "ci_high": [0.13, 0.08]}
+        {
+            "label": ["mlp → twin_aux", "twin-<sharing> → twin_aux"],
+            "mean_difference": [0.11, 0.04],
+            "ci_low": [0.09, -0.01],
+            "ci_high": [0.13, 0.08],
+        }
     )
 
 
@@ -194,7 +241,14 @@ def test_final_accuracy_draws_every_seed_and_the_summary_mean_and_std():
 
 def test_dot_plot_with_ci_draws_the_given_interval():
     tables = synthetic_tables()
-    summary_ci = pd.DataFrame({"config": list(CONFIGS), "mean": [0.82, 0.89, 0.93], "ci_low": [0.79, 0.87, 0.91], "ci_high": [0.85, 0.9, 0.95]})
+    summary_ci = pd.DataFrame(
+        {
+            "config": list(CONFIGS),
+            "mean": [0.82, 0.89, 0.93],
+            "ci_low": [0.79, 0.87, 0.91],
+            "ci_high": [0.85, 0.9, 0.95],
+        }
+    )
     spec = assert_computes_nothing(dot_plot_with_ci(tables["finals"], summary_ci))
     bars = next(rows for mark, _, rows in marks(spec) if mark == "rule")
     assert by_config(bars, "low") == pytest.approx({"mlp": 79.0, "twin-<sharing>": 87.0, "twin_aux": 91.0})
@@ -209,7 +263,9 @@ def test_accuracy_vs_parameters_uses_a_log_axis_and_the_summary_numbers():
     point_encoding, points = drawn["point"]
     assert point_encoding["x"]["field"] == "parameter_count" and point_encoding["x"]["scale"]["type"] == "log"
     assert point_encoding["y"]["field"] == "final_test_accuracy_mean"
-    assert by_config(points, "final_test_accuracy_mean") == pytest.approx({"mlp": 82.0, "twin-<sharing>": 89.0, "twin_aux": 93.0})
+    assert by_config(points, "final_test_accuracy_mean") == pytest.approx(
+        {"mlp": 82.0, "twin-<sharing>": 89.0, "twin_aux": 93.0}
+    )
     assert by_config(points, "parameter_count") == PARAMETERS
     assert drawn["text"][0]["text"]["field"] == "config"
     assert by_config(drawn["rule"][1], "low") == pytest.approx({"mlp": 80.0, "twin-<sharing>": 88.0, "twin_aux": 92.0})
@@ -260,4 +316,6 @@ def test_every_chart_renders_to_svg(name, tmp_path):
 def test_prefixed_svg_ids_keep_their_references():
     svg = '<svg><clipPath id="clip1"><rect/></clipPath><g clip-path="url(#clip1)"/><use href="#clip1"/></svg>'
     prefixed = prefix_svg_ids(svg, "chart-a")
-    assert 'id="chart-a-clip1"' in prefixed and "url(#chart-a-clip1)" in prefixed and 'href="#chart-a-clip1"' in prefixed
+    assert (
+        'id="chart-a-clip1"' in prefixed and "url(#chart-a-clip1)" in prefixed and 'href="#chart-a-clip1"' in prefixed
+    )

@@ -7,7 +7,22 @@ from pairstudy.metrics import read_run
 def test_train_writes_a_run(tmp_path):
     out = tmp_path / "run.parquet"
     result = CliRunner().invoke(
-        main, ["train", "--arch", "twin", "--sharing", "--aux", "--seed", "3", "--epochs", "2", "--n-pairs", "100", "--out", str(out)]
+        main,
+        [
+            "train",
+            "--arch",
+            "twin",
+            "--sharing",
+            "--aux",
+            "--seed",
+            "3",
+            "--epochs",
+            "2",
+            "--n-pairs",
+            "100",
+            "--out",
+            str(out),
+        ],
     )
     assert result.exit_code == 0, result.output
     table = read_run(out)

@@ -11,15 +11,31 @@ def run_frame(epochs=3, **overrides):
     for epoch in range(1, epochs + 1):
         rows.append(
             {
-                "epoch": epoch, "train_loss": 1.0 / epoch, "train_accuracy": 0.5 + 0.1 * epoch, "test_loss": 1.1 / epoch,
-                "test_accuracy": 0.5 + 0.05 * epoch, "test_digit_accuracy": None, "validation_accuracy": None, "epoch_seconds": 0.1,
+                "epoch": epoch,
+                "train_loss": 1.0 / epoch,
+                "train_accuracy": 0.5 + 0.1 * epoch,
+                "test_loss": 1.1 / epoch,
+                "test_accuracy": 0.5 + 0.05 * epoch,
+                "test_digit_accuracy": None,
+                "validation_accuracy": None,
+                "epoch_seconds": 0.1,
                 "learning_rate": 1e-3,
             }
         )
     frame = pd.DataFrame(rows)
     identity = {
-        "study": "s", "config": "mlp", "architecture": "mlp", "seed": 0, "factors": "{}", "hyperparameters": "{}",
-        "config_hash": "abc", "parameter_count": 10, "device": "cpu", "torch_version": "x", "status": "ok", "message": "",
+        "study": "s",
+        "config": "mlp",
+        "architecture": "mlp",
+        "seed": 0,
+        "factors": "{}",
+        "hyperparameters": "{}",
+        "config_hash": "abc",
+        "parameter_count": 10,
+        "device": "cpu",
+        "torch_version": "x",
+        "status": "ok",
+        "message": "",
     }
     identity.update(overrides)
     for key, value in identity.items():
@@ -74,7 +90,13 @@ def test_partial_file_is_refused_on_read(tmp_path):
 
 def test_failed_run_is_one_row_at_epoch_zero(tmp_path):
     failed = run_frame(epochs=1, status="failed", message="ValueError: boom").assign(
-        epoch=0, test_accuracy=None, train_accuracy=None, train_loss=None, test_loss=None, epoch_seconds=None, learning_rate=None,
+        epoch=0,
+        test_accuracy=None,
+        train_accuracy=None,
+        train_loss=None,
+        test_loss=None,
+        epoch_seconds=None,
+        learning_rate=None,
         validation_accuracy=None,
     )
     table = read_run(write_run(failed, tmp_path / "failed.parquet"))

@@ -155,7 +155,9 @@ def test_unknown_names_and_factors_are_refused():
         get_architecture("nope")
     with pytest.raises(ValueError, match=r"unknown architecture 'nope'"):
         create_model("nope")
-    with pytest.raises(ValueError, match=r"architecture 'mlp' takes no factor \['sharing'\]; allowed factors: \[.*'hidden'"):
+    with pytest.raises(
+        ValueError, match=r"architecture 'mlp' takes no factor \['sharing'\]; allowed factors: \[.*'hidden'"
+    ):
         create_model("mlp", sharing=True)
     with pytest.raises(ValueError, match=r"takes no factor \['aux'\]"):
         create_model("twin", aux=True)  # the auxiliary loss is a training matter, not a model knob
@@ -197,7 +199,9 @@ def test_probability_comparator_is_exact_and_has_no_head():
     digits2 = torch.nn.functional.one_hot(torch.tensor([5, 2, 5]), 10).float() * big
     assert probability_of_order(digits1, digits2).argmax(1).tolist() == [1, 0, 1]
     uniform = torch.zeros(1, 10)
-    assert probability_of_order(uniform, uniform).exp()[0, 1].item() == pytest.approx(0.55)  # 55 of the 100 ordered pairs
+    assert probability_of_order(uniform, uniform).exp()[0, 1].item() == pytest.approx(
+        0.55
+    )  # 55 of the 100 ordered pairs
     model = create_model("twin", comparator="probability")
     assert model.head is None and count_parameters(model) == 9_322
     with pytest.raises(ValueError, match="comparator must be one of"):

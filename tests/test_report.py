@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_charts import CONFIGS, PNG_MAGIC, synthetic_comparisons, synthetic_tables
 
 from pairstudy.charts import accuracy_vs_parameters, final_accuracy, forest_plot, learning_curves
 from pairstudy.report import format_mean_std, summary_table_latex, summary_table_markdown, write_report
-from test_charts import CONFIGS, PNG_MAGIC, synthetic_comparisons, synthetic_tables
 
 STUDY = {
     "name": "synthetic",
@@ -23,8 +23,13 @@ STUDY = {
     "n_runs": 9,
     "shared training settings": {"optimizer": "adam", "lr": 0.005},
 }
-PROVENANCE = {"git commit": "abc123def456", "config hash": "0123abcd", "packages": {"pandas": pd.__version__, "altair": "6"},
-              "device": "cpu", "generated at": "2024-01-01 00:00 UTC"}
+PROVENANCE = {
+    "git commit": "abc123def456",
+    "config hash": "0123abcd",
+    "packages": {"pandas": pd.__version__, "altair": "6"},
+    "device": "cpu",
+    "generated at": "2024-01-01 00:00 UTC",
+}
 # the summary cells the synthetic numbers give (see test_charts.FINAL_TEST_ACCURACY)
 EXPECTED_CELLS = ["82.00 ± 2.00", "89.00 ± 1.00", "93.00 ± 1.00", "1,234,567", "98,765", "12,345"]
 REMOTE = re.compile(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", re.IGNORECASE)
@@ -86,7 +91,9 @@ def test_latex_table_is_booktabs_and_escaped():
     latex = summary_table_latex(synthetic_tables()["summary"])
     lines = latex.strip().splitlines()
     assert lines[0].startswith(r"\begin{tabular}{l") and lines[-1] == r"\end{tabular}"
-    assert [r"\toprule", r"\midrule", r"\bottomrule"] == [line for line in lines if line in (r"\toprule", r"\midrule", r"\bottomrule")]
+    assert [r"\toprule", r"\midrule", r"\bottomrule"] == [
+        line for line in lines if line in (r"\toprule", r"\midrule", r"\bottomrule")
+    ]
     rows = [line for line in lines if line.endswith(r"\\")]
     assert len(rows) == 1 + len(CONFIGS) and len({row.count("&") for row in rows}) == 1
     assert r"twin\_aux" in latex and r"twin-\textless{}sharing\textgreater{}" in latex
@@ -109,7 +116,15 @@ def test_report_page_is_self_contained_and_escaped(report):
 def test_report_page_shows_what_was_run_sections_and_provenance_in_order(report):
     paths, _, _ = report
     page = paths["html"].read_text(encoding="utf-8")
-    for text in ("factors and levels", "mlp, twin", "False, True", "0, 1, 2", "number of runs", "<dd>9</dd>", "shared training settings"):
+    for text in (
+        "factors and levels",
+        "mlp, twin",
+        "False, True",
+        "0, 1, 2",
+        "number of runs",
+        "<dd>9</dd>",
+        "shared training settings",
+    ):
         assert text in page, text
     for text in ("abc123def456", "0123abcd", f"<strong>pandas</strong>: {pd.__version__}", "2024-01-01 00:00 UTC"):
         assert text in page, text
@@ -146,7 +161,9 @@ def test_charts_and_report_import_neither_torch_nor_snakemake():
         "import sys, pairstudy.charts, pairstudy.report, pairstudy.report.study; "
         "print(sorted(name for name in ('torch', 'snakemake') if name in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
 
@@ -155,7 +172,8 @@ def test_what_was_run_lists_as_shared_settings_only_what_no_factor_varies():
     from pairstudy.report.study import study_description
 
     study = {
-        "name": "s", "factors": {"architecture": ["twin"], "aux": [False, True], "augment_shift": [0, 1]},
+        "name": "s",
+        "factors": {"architecture": ["twin"], "aux": [False, True], "augment_shift": [0, 1]},
         "data": {"source": "mnist5k", "n_pairs": 1000},
         "training": {"lr": 0.005, "aux": False, "augment_shift": 0, "model": {}, "epochs": 40},
     }

@@ -13,8 +13,31 @@ from workspace import copy_workflow
 
 from pairstudy.metrics import read_run
 
-METRICS = ["epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "test_digit_accuracy", "learning_rate"]
-TRAIN = ["--arch", "twin", "--sharing", "--aux", "--seed", "2", "--epochs", "8", "--n-pairs", "300", "--batch-size", "50", "--threads", "1"]
+METRICS = [
+    "epoch",
+    "train_loss",
+    "train_accuracy",
+    "test_loss",
+    "test_accuracy",
+    "test_digit_accuracy",
+    "learning_rate",
+]
+TRAIN = [
+    "--arch",
+    "twin",
+    "--sharing",
+    "--aux",
+    "--seed",
+    "2",
+    "--epochs",
+    "8",
+    "--n-pairs",
+    "300",
+    "--batch-size",
+    "50",
+    "--threads",
+    "1",
+]
 
 
 def resume_study(epochs: int) -> dict:
@@ -35,7 +58,9 @@ def resume_study(epochs: int) -> dict:
 def uninterrupted_run(out: Path, epochs: int) -> pd.DataFrame:
     """The same run as resume_study's, trained in one go with the CLI."""
     arguments = [*TRAIN[: TRAIN.index("--epochs")], "--epochs", str(epochs), *TRAIN[TRAIN.index("--epochs") + 2 :]]
-    subprocess.run([sys.executable, "-m", "pairstudy.cli", "train", *arguments, "--out", str(out)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pairstudy.cli", "train", *arguments, "--out", str(out)], check=True, capture_output=True
+    )
     return read_run(out)
 
 
@@ -76,7 +101,9 @@ def test_killed_workflow_keeps_the_checkpoint_and_resumes(tmp_path):
     run = workdir / "results" / "resume" / "runs" / "twin" / "seed2.parquet"
     checkpoint = run.with_name("seed2.parquet.ckpt")
     snakemake = [sys.executable, "-m", "snakemake", "--cores", "1"]
-    process = subprocess.Popen(snakemake, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        snakemake, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     wait_for(checkpoint, process)
     os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=120)

@@ -58,7 +58,9 @@ def two_configs(a_values, b_values, seeds_a=None, seeds_b=None):
     seeds_a = list(range(len(a_values))) if seeds_a is None else seeds_a
     seeds_b = list(range(len(b_values))) if seeds_b is None else seeds_b
     rows = [{"config": "base", "seed": s, "aux": False, "final_test_accuracy": v} for s, v in zip(seeds_a, a_values)]
-    rows += [{"config": "with_aux", "seed": s, "aux": True, "final_test_accuracy": v} for s, v in zip(seeds_b, b_values)]
+    rows += [
+        {"config": "with_aux", "seed": s, "aux": True, "final_test_accuracy": v} for s, v in zip(seeds_b, b_values)
+    ]
     return pd.DataFrame(rows)
 
 
@@ -176,7 +178,9 @@ def test_pairs_differing_in_one_factor_only():
 def test_levels_are_ordered_low_to_high():
     rows = []
     for config, lr, aux in [("fast", 0.01, True), ("slow", 0.001, True), ("slow_plain", 0.001, False)]:
-        rows += [{"config": config, "seed": s, "lr": lr, "aux": aux, "final_test_accuracy": 0.8 + s / 100} for s in range(3)]
+        rows += [
+            {"config": config, "seed": s, "lr": lr, "aux": aux, "final_test_accuracy": 0.8 + s / 100} for s in range(3)
+        ]
     table = paired_comparisons(pd.DataFrame(rows), ["lr", "aux"], rng=np.random.default_rng(0))
     lr_row = table[table["factor"] == "lr"].iloc[0]
     assert (lr_row["config_a"], lr_row["level_a"], lr_row["level_b"]) == ("slow", 0.001, 0.01)
@@ -260,23 +264,49 @@ def test_effect_sentence_for_a_factorial_row():
     row = {"effect": "aux", "estimate": 0.0762, "ci_low": 0.0614, "ci_high": 0.0903, "t_pvalue": 0.00002, "n": 10}
     labels = {"aux": "auxiliary loss", "sharing": "weight sharing"}
     assert effect_sentence(row, labels) == "auxiliary loss: +7.6 points [6.1, 9.0], p < 0.001 over 10 paired seeds"
-    interaction = {**row, "effect": "sharing x aux", "estimate": -0.004, "ci_low": -0.012, "ci_high": 0.003, "t_pvalue": 0.0123}
+    interaction = {
+        **row,
+        "effect": "sharing x aux",
+        "estimate": -0.004,
+        "ci_low": -0.012,
+        "ci_high": 0.003,
+        "t_pvalue": 0.0123,
+    }
     assert effect_sentence(interaction, labels) == (
         "weight sharing x auxiliary loss: -0.4 points [-1.2, 0.3], p = 0.012 over 10 paired seeds"
     )
 
 
 def test_effect_sentence_names_the_levels_of_a_factor_that_is_not_on_off():
-    row = {"effect": "comparator", "level_low": "probability", "level_high": "softmax", "estimate": -0.005, "ci_low": -0.007,
-           "ci_high": -0.001, "t_pvalue": 0.069, "n": 5}
-    assert effect_sentence(row) == "comparator (probability → softmax): -0.5 points [-0.7, -0.1], p = 0.069 over 5 paired seeds"
-    assert effect_sentence({**row, "level_low": False, "level_high": True, "effect": "aux"}).startswith("aux: -0.5 points")
-    assert effect_sentence({**row, "level_low": "False", "level_high": "True", "effect": "aux"}).startswith("aux: -0.5 points")
-    assert effect_sentence({**row, "level_low": 0.0, "level_high": 1.0, "effect": "shift"}).startswith("shift (0 → 1): -0.5 points")
+    row = {
+        "effect": "comparator",
+        "level_low": "probability",
+        "level_high": "softmax",
+        "estimate": -0.005,
+        "ci_low": -0.007,
+        "ci_high": -0.001,
+        "t_pvalue": 0.069,
+        "n": 5,
+    }
+    assert (
+        effect_sentence(row)
+        == "comparator (probability → softmax): -0.5 points [-0.7, -0.1], p = 0.069 over 5 paired seeds"
+    )
+    assert effect_sentence({**row, "level_low": False, "level_high": True, "effect": "aux"}).startswith(
+        "aux: -0.5 points"
+    )
+    assert effect_sentence({**row, "level_low": "False", "level_high": "True", "effect": "aux"}).startswith(
+        "aux: -0.5 points"
+    )
+    assert effect_sentence({**row, "level_low": 0.0, "level_high": 1.0, "effect": "shift"}).startswith(
+        "shift (0 → 1): -0.5 points"
+    )
 
 
 def test_effect_sentence_for_a_paired_row():
-    table = paired_comparisons(two_configs([0.70, 0.72, 0.75], [0.80, 0.81, 0.86]), ["aux"], rng=np.random.default_rng(0))
+    table = paired_comparisons(
+        two_configs([0.70, 0.72, 0.75], [0.80, 0.81, 0.86]), ["aux"], rng=np.random.default_rng(0)
+    )
     sentence = effect_sentence(table.iloc[0], {"aux": "auxiliary loss"})
     assert sentence.startswith("auxiliary loss (base → with_aux): +10.0 points [")
     assert sentence.endswith(f"{format_pvalue(table.iloc[0]['holm_t_pvalue'])} over 3 paired seeds")

@@ -6,7 +6,10 @@ from pairstudy.study import ConfigError, expand_configurations, expand_runs, val
 
 
 def study(**overrides):
-    spec = {"seeds": 3, "factors": {"architecture": ["mlp", "cnn", "twin"], "sharing": [False, True], "aux": [False, True]}}
+    spec = {
+        "seeds": 3,
+        "factors": {"architecture": ["mlp", "cnn", "twin"], "sharing": [False, True], "aux": [False, True]},
+    }
     spec.update(overrides)
     return {"studies": {"s": spec}}
 
@@ -18,7 +21,14 @@ def configurations(config):
 
 def test_factors_that_do_not_apply_make_no_duplicates():
     names = list(configurations(study()))
-    assert names == ["mlp", "cnn", "twin-nosharing-noaux", "twin-nosharing-aux", "twin-sharing-noaux", "twin-sharing-aux"]
+    assert names == [
+        "mlp",
+        "cnn",
+        "twin-nosharing-noaux",
+        "twin-nosharing-aux",
+        "twin-sharing-noaux",
+        "twin-sharing-aux",
+    ]
     runs = expand_runs("s", validate_config(study())["studies"]["s"])
     assert len(runs) == 18 and {run.seed for run in runs} == {0, 1, 2}
 
@@ -44,7 +54,10 @@ def test_training_factor_levels_name_the_configurations():
 
 def test_include_and_exclude():
     found = configurations(
-        study(exclude=[{"architecture": "twin", "sharing": False}], include=[{"architecture": "auxnet", "sharing": True, "aux": True}])
+        study(
+            exclude=[{"architecture": "twin", "sharing": False}],
+            include=[{"architecture": "auxnet", "sharing": True, "aux": True}],
+        )
     )
     assert "twin-nosharing-aux" not in found and "twin-sharing-aux" in found and "auxnet-sharing-aux" in found
 
@@ -54,14 +67,21 @@ def test_included_configurations_are_named_by_the_factors_that_vary():
         "studies": {
             "s": {
                 "factors": {"architecture": ["cnn", "auxnet"], "aux": [True], "lr": [0.001, 0.01], "batch_size": [100]},
-                "include": [{"architecture": "cnn", "lr": 0.01, "batch_size": 25}, {"architecture": "auxnet", "aux": True, "lr": 0.01, "batch_size": 25}],
+                "include": [
+                    {"architecture": "cnn", "lr": 0.01, "batch_size": 25},
+                    {"architecture": "auxnet", "aux": True, "lr": 0.01, "batch_size": 25},
+                ],
             }
         }
     }
     found = configurations(config)
     assert list(found) == [
-        "cnn-lr0.001-batch_size100", "cnn-lr0.01-batch_size100", "auxnet-lr0.001-batch_size100", "auxnet-lr0.01-batch_size100",
-        "cnn-lr0.01-batch_size25", "auxnet-lr0.01-batch_size25",
+        "cnn-lr0.001-batch_size100",
+        "cnn-lr0.01-batch_size100",
+        "auxnet-lr0.001-batch_size100",
+        "auxnet-lr0.01-batch_size100",
+        "cnn-lr0.01-batch_size25",
+        "auxnet-lr0.01-batch_size25",
     ]
     assert found["auxnet-lr0.01-batch_size25"].hyperparameters["batch_size"] == 25
 
@@ -74,15 +94,36 @@ def test_explicit_seed_list():
 @pytest.mark.parametrize(
     "config, message",
     [
-        ({"studies": {"s": {"factors": {"architecture": ["mlp"]}, "epochs": 3}}}, r"studies\.s: unknown key\(s\) \['epochs'\]; allowed keys: \["),
+        (
+            {"studies": {"s": {"factors": {"architecture": ["mlp"]}, "epochs": 3}}},
+            r"studies\.s: unknown key\(s\) \['epochs'\]; allowed keys: \[",
+        ),
         (study(training={"lr": "fast"}), r"studies\.s\.training\.lr: 'fast' is not of type 'number'"),
-        (study(training={"optimizer": "rmsprop"}), r"studies\.s\.training\.optimizer: 'rmsprop' is not allowed; allowed values: \['adam', 'sgd'\]"),
-        ({"studies": {"s": {"factors": {"architecture": ["transformer"]}}}}, r"studies\.s\.factors\.architecture: 'transformer' is not a registered architecture; allowed values: \[.*'twin'"),
-        ({"studies": {"s": {"factors": {"architecture": ["mlp"], "sharing": [True, False]}}}}, r"studies\.s\.factors\.sharing: no architecture of this study \(\['mlp'\]\) takes it; architectures that do: \[.*'twin'"),
-        ({"studies": {"s": {"factors": {"architecture": ["mlp"], "colour": [1]}}}}, r"studies\.s\.factors\.colour: unknown factor.*allowed factors: \['architecture', 'optimizer'"),
-        (study(overrides={"mlp": {"model": {"sharing": True}}}), r"studies\.s\.overrides\.mlp\.model\.sharing: no architecture among \['mlp'\] takes it; allowed: \['batch_norm', 'dropout', 'hidden', 'init'\]"),
+        (
+            study(training={"optimizer": "rmsprop"}),
+            r"studies\.s\.training\.optimizer: 'rmsprop' is not allowed; allowed values: \['adam', 'sgd'\]",
+        ),
+        (
+            {"studies": {"s": {"factors": {"architecture": ["transformer"]}}}},
+            r"studies\.s\.factors\.architecture: 'transformer' is not a registered architecture; allowed values: \[.*'twin'",
+        ),
+        (
+            {"studies": {"s": {"factors": {"architecture": ["mlp"], "sharing": [True, False]}}}},
+            r"studies\.s\.factors\.sharing: no architecture of this study \(\['mlp'\]\) takes it; architectures that do: \[.*'twin'",
+        ),
+        (
+            {"studies": {"s": {"factors": {"architecture": ["mlp"], "colour": [1]}}}},
+            r"studies\.s\.factors\.colour: unknown factor.*allowed factors: \['architecture', 'optimizer'",
+        ),
+        (
+            study(overrides={"mlp": {"model": {"sharing": True}}}),
+            r"studies\.s\.overrides\.mlp\.model\.sharing: no architecture among \['mlp'\] takes it; allowed: \['batch_norm', 'dropout', 'hidden', 'init'\]",
+        ),
         (study(seeds=[1, 1]), r"studies\.s\.seeds: \[1, 1\] has non-unique elements"),
-        ({"studies": {"s": {"factors": {"architecture": ["mlp"]}}}, "devise": "cpu"}, r"\(top level\): unknown key\(s\) \['devise'\]"),
+        (
+            {"studies": {"s": {"factors": {"architecture": ["mlp"]}}}, "devise": "cpu"},
+            r"\(top level\): unknown key\(s\) \['devise'\]",
+        ),
     ],
 )
 def test_bad_config_gives_one_clear_message(config, message):
@@ -92,7 +133,9 @@ def test_bad_config_gives_one_clear_message(config, message):
 
 def test_grid_command_prints_the_jobs_and_their_count(tmp_path):
     path = tmp_path / "config.yaml"
-    path.write_text("studies:\n  s:\n    seeds: 4\n    factors:\n      architecture: [mlp, twin]\n      aux: [false, true]\n")
+    path.write_text(
+        "studies:\n  s:\n    seeds: 4\n    factors:\n      architecture: [mlp, twin]\n      aux: [false, true]\n"
+    )
     result = CliRunner().invoke(main, ["grid", "--config", str(path)])
     assert result.exit_code == 0, result.output
     assert "study s: 3 configurations x 4 seeds = 12 runs" in result.output

@@ -11,15 +11,26 @@ from pairstudy.supervise import killed_message, run_supervised
 
 def block_spec(tmp_path, seeds):
     config = validate_config(
-        {"studies": {"tiny": {"seeds": seeds, "data": {"n_pairs": 60}, "training": {"epochs": 2}, "factors": {"architecture": ["mlp"]}}}}
+        {
+            "studies": {
+                "tiny": {
+                    "seeds": seeds,
+                    "data": {"n_pairs": 60},
+                    "training": {"epochs": 2},
+                    "factors": {"architecture": ["mlp"]},
+                }
+            }
+        }
     )
     (configuration,) = expand_configurations("tiny", config["studies"]["tiny"])
     return {
         "outputs": [str(tmp_path / f"seed{seed}.parquet") for seed in seeds],
         "seeds": seeds,
         "identity": {
-            "study": "tiny", "config": configuration.name,
-            "factors": configuration.factors, "hyperparameters": configuration.hyperparameters,
+            "study": "tiny",
+            "config": configuration.name,
+            "factors": configuration.factors,
+            "hyperparameters": configuration.hyperparameters,
         },
         "device": "cpu",
         "checkpoint_every": 0,

@@ -24,7 +24,9 @@ def hyperparameters(architecture="twin", **training):
 def test_two_epoch_run_writes_a_schema_valid_parquet(tmp_path):
     hp = hyperparameters(aux=True)
     out = tmp_path / "runs" / "seed0.parquet"
-    result = train_to_parquet(out, study="t", config="twin-aux", seed=0, factors={"aux": True}, hyperparameters=hp, checkpoint_every=1)
+    result = train_to_parquet(
+        out, study="t", config="twin-aux", seed=0, factors={"aux": True}, hyperparameters=hp, checkpoint_every=1
+    )
     table = read_run(out)
     assert table["epoch"].tolist() == [1, 2]
     assert table["status"].unique().tolist() == ["ok"] and result.device == "cpu"
@@ -48,7 +50,8 @@ def test_aux_flag_changes_the_loss():
     plain = objective(logits, digits, target, classes, aux=False, aux_weight=0.2)
     with_aux = objective(logits, digits, target, classes, aux=True, aux_weight=0.2)
     expected = 0.2 * torch.nn.functional.cross_entropy(logits, target) + 0.4 * (
-        torch.nn.functional.cross_entropy(digits[:, 0], classes[:, 0]) + torch.nn.functional.cross_entropy(digits[:, 1], classes[:, 1])
+        torch.nn.functional.cross_entropy(digits[:, 0], classes[:, 0])
+        + torch.nn.functional.cross_entropy(digits[:, 1], classes[:, 1])
     )
     assert torch.isclose(with_aux, expected) and not torch.isclose(plain, with_aux)
     assert torch.isclose(objective(logits, digits, target, classes, aux=True, aux_weight=1.0), plain)

@@ -34,7 +34,11 @@ def snakemake(workdir: Path, *arguments: str) -> subprocess.CompletedProcess:
     # the workspace's own copy of the package comes first, so a test can edit the training code
     environment = {**os.environ, "PYTHONPATH": str(workdir)}
     return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", *arguments], cwd=workdir, env=environment, capture_output=True, text=True
+        [sys.executable, "-m", "snakemake", "--cores", "2", *arguments],
+        cwd=workdir,
+        env=environment,
+        capture_output=True,
+        text=True,
     )
 
 
@@ -79,7 +83,10 @@ def test_study_runs_to_a_report_whose_table_matches_the_run_files(workdir):
     summary = pd.read_csv(workdir / "results" / "tiny" / "summary.csv").set_index("config")
     assert list(summary.index) == ["mlp", "twin-nosharing", "twin-sharing"]
     for config in summary.index:
-        runs = [pd.read_parquet(path) for path in sorted((workdir / "results" / "tiny" / "runs" / config).glob("seed*.parquet"))]
+        runs = [
+            pd.read_parquet(path)
+            for path in sorted((workdir / "results" / "tiny" / "runs" / config).glob("seed*.parquet"))
+        ]
         finals = pd.Series([run.sort_values("epoch")["test_accuracy"].iloc[-1] for run in runs])
         assert len(runs) == 3 and summary.loc[config, "n_seeds"] == 3
         assert summary.loc[config, "final_test_accuracy_mean"] == pytest.approx(finals.mean())
@@ -116,7 +123,9 @@ def test_more_seeds_run_only_the_blocks_they_join(workdir):
         write_config(workdir, TINY)
     # blocks of 2 by seed value: [0, 1] is full and stays; seed 3 joins seed 2's block; seed 4 starts one
     expected = sorted(
-        f"results/tiny/runs/{name}/seed{seed}.parquet" for name in ("mlp", "twin-nosharing", "twin-sharing") for seed in (2, 3, 4)
+        f"results/tiny/runs/{name}/seed{seed}.parquet"
+        for name in ("mlp", "twin-nosharing", "twin-sharing")
+        for seed in (2, 3, 4)
     )
     assert training_outputs(jobs) == expected
 
@@ -214,7 +223,9 @@ def test_failed_and_diverged_runs_do_not_stop_the_report(tmp_path):
     )
     summary = pd.read_csv(workdir / "results" / "broken" / "summary.csv").set_index("config")
     assert summary.loc["mlp", "n_seeds"] == 2 and summary.loc[cnn, "n_seeds"] == 0
-    assert pd.isna(summary.loc[cnn, "final_test_accuracy_mean"]) and pd.isna(summary.loc["twin", "final_test_accuracy_mean"])
+    assert pd.isna(summary.loc[cnn, "final_test_accuracy_mean"]) and pd.isna(
+        summary.loc["twin", "final_test_accuracy_mean"]
+    )
     page = (workdir / "reports" / "broken" / "index.html").read_text()
     assert "--forcerun results/broken/runs/twin/seed0.parquet" in page
 
@@ -252,7 +263,11 @@ def test_a_killed_training_process_is_a_failed_run_and_its_rerun_resumes(tmp_pat
     # seeds 0 and 1 train one after the other in one job (the CPU default of 5 seeds per job)
     checkpoint = runs / "seed1.parquet.ckpt"
     process = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", "--cores", "1"], cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [sys.executable, "-m", "snakemake", "--cores", "1"],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     deadline = time.monotonic() + 120
     while not checkpoint.exists():

@@ -14,5 +14,7 @@ def copy_workflow(workdir: Path, config: dict | None = None) -> Path:
         source = ROOT / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, workdir / name)
     if config is not None:
-        (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))  # factor order names configurations
+        (workdir / "config.yaml").write_text(
+            yaml.safe_dump(config, sort_keys=False)
+        )  # factor order names configurations
     return workdir

@@ -13,7 +13,11 @@ import pandas as pd
 from pairstudy.metrics import read_run
 
 SUMMARY_METRICS = (
-    "final_test_accuracy", "best_test_accuracy", "final_train_accuracy", "final_test_digit_accuracy", "final_validation_accuracy"
+    "final_test_accuracy",
+    "best_test_accuracy",
+    "final_train_accuracy",
+    "final_test_digit_accuracy",
+    "final_validation_accuracy",
 )
 CURVE_METRICS = ("train_loss", "train_accuracy", "test_accuracy")
 
@@ -98,9 +102,9 @@ def summarize(finals: pd.DataFrame, factor_names: list[str], min_seeds: int = 1)
     return pd.DataFrame(rows)
 
 
-
-
-def run_status(finals: pd.DataFrame, study: str, run_path: str = "results/{study}/runs/{config}/seed{seed}.parquet") -> pd.DataFrame:
+def run_status(
+    finals: pd.DataFrame, study: str, run_path: str = "results/{study}/runs/{config}/seed{seed}.parquet"
+) -> pd.DataFrame:
     """Per configuration: finished seeds, diverged and failed seeds, and the command that re-runs those."""
     rows = []
     for config, runs in finals.groupby("config", sort=False):

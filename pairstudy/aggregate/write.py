@@ -12,7 +12,9 @@ from .tables import final_rows, learning_curves, read_epochs, run_status, summar
 
 def best_run_errors(run_paths, finals, summary) -> dict:
     """The stored misclassified test pairs of the best configuration's first finished seed."""
-    ranked = summary.dropna(subset=["final_test_accuracy_mean"]).sort_values("final_test_accuracy_mean", ascending=False)
+    ranked = summary.dropna(subset=["final_test_accuracy_mean"]).sort_values(
+        "final_test_accuracy_mean", ascending=False
+    )
     if ranked.empty:
         return {}
     config = ranked["config"].iloc[0]

@@ -6,7 +6,15 @@ import altair as alt
 alt.data_transformers.disable_max_rows()
 
 from .save import prefix_svg_ids, remote_loads, save_chart
-from .study import CHARTS, accuracy_vs_parameters, dot_plot_with_ci, final_accuracy, forest_plot, learning_curves, placeholder
+from .study import (
+    CHARTS,
+    accuracy_vs_parameters,
+    dot_plot_with_ci,
+    final_accuracy,
+    forest_plot,
+    learning_curves,
+    placeholder,
+)
 
 __all__ = [
     "CHARTS",

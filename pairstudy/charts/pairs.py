@@ -29,19 +29,29 @@ def pair_labels(classes, targets) -> list[str]:
 
 def pairs_chart(frame: pd.DataFrame, columns: int = 4, title: str = ""):
     """A grid of pairs, both digits side by side under the pair's label."""
-    pixel = alt.Chart(frame).mark_rect().encode(
-        x=alt.X("col:O", axis=None),
-        y=alt.Y("row:O", axis=None),
-        color=alt.Color("value:Q", scale=alt.Scale(scheme="greys"), legend=None),
-    ).properties(width=56, height=56)
+    pixel = (
+        alt.Chart(frame)
+        .mark_rect()
+        .encode(
+            x=alt.X("col:O", axis=None),
+            y=alt.Y("row:O", axis=None),
+            color=alt.Color("value:Q", scale=alt.Scale(scheme="greys"), legend=None),
+        )
+        .properties(width=56, height=56)
+    )
     pair = pixel.facet(column=alt.Column("digit:O", header=None), spacing=2)
-    return alt.concat(
-        *[
-            pair.transform_filter(alt.datum.pair == index).properties(title=label)
-            for index, label in frame.groupby("pair")["label"].first().items()
-        ],
-        columns=columns,
-    ).properties(title=title).configure_view(stroke=None).configure_title(fontSize=11)
+    return (
+        alt.concat(
+            *[
+                pair.transform_filter(alt.datum.pair == index).properties(title=label)
+                for index, label in frame.groupby("pair")["label"].first().items()
+            ],
+            columns=columns,
+        )
+        .properties(title=title)
+        .configure_view(stroke=None)
+        .configure_title(fontSize=11)
+    )
 
 
 def misclassified_chart(errors: dict):

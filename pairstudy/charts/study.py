@@ -11,7 +11,11 @@ import math
 import altair as alt
 import pandas as pd
 
-METRIC_TITLES = {"train_loss": "train loss", "train_accuracy": "train accuracy (%)", "test_accuracy": "test accuracy (%)"}
+METRIC_TITLES = {
+    "train_loss": "train loss",
+    "train_accuracy": "train accuracy (%)",
+    "test_accuracy": "test accuracy (%)",
+}
 ACCURACY_TITLE = "final test accuracy (%)"
 EPOCH_AXIS = alt.Axis(format="d", tickMinStep=1)
 PANEL_WIDTH = 260
@@ -50,18 +54,32 @@ def learning_curves(curves: pd.DataFrame, order: list[str] | None = None) -> alt
             data = percent(data, ["mean", "low", "high"])
         x = alt.X("epoch:Q", title="epoch", axis=EPOCH_AXIS)
         # y2 given and stack off: the band spans exactly the stored low and high
-        band = alt.Chart(data).mark_area(opacity=0.2).encode(
-            x=x,
-            y=alt.Y("low:Q", title=title, scale=alt.Scale(zero=False), stack=None),
-            y2="high:Q",
-            color=config_colour(order),
+        band = (
+            alt.Chart(data)
+            .mark_area(opacity=0.2)
+            .encode(
+                x=x,
+                y=alt.Y("low:Q", title=title, scale=alt.Scale(zero=False), stack=None),
+                y2="high:Q",
+                color=config_colour(order),
+            )
         )
-        line = alt.Chart(data).mark_line(strokeWidth=2).encode(
-            x=x,
-            y="mean:Q",
-            color=config_colour(order),
-            tooltip=["config", "epoch", alt.Tooltip("mean:Q", format=".3f"), alt.Tooltip("low:Q", format=".3f"),
-                     alt.Tooltip("high:Q", format=".3f"), "n"],
+        line = (
+            alt.Chart(data)
+            .mark_line(strokeWidth=2)
+            .encode(
+                x=x,
+                y="mean:Q",
+                color=config_colour(order),
+                tooltip=[
+                    "config",
+                    "epoch",
+                    alt.Tooltip("mean:Q", format=".3f"),
+                    alt.Tooltip("low:Q", format=".3f"),
+                    alt.Tooltip("high:Q", format=".3f"),
+                    "n",
+                ],
+            )
         )
         panels.append((band + line).properties(width=PANEL_WIDTH, height=200, title=title))
     return alt.hconcat(*panels).properties(title="Learning curves: mean over seeds, band ± 1 std")
@@ -81,19 +99,36 @@ def seed_dots(finals: pd.DataFrame, stats: pd.DataFrame, order: list[str], inter
     stats = percent(stats[["config", "mean", "low", "high"]], ["mean", "low", "high"]).assign(row_position=0.72)
     y = alt.Y("config:N", sort=order, title=None, scale=alt.Scale(paddingInner=0, paddingOuter=0))
     y_offset = alt.YOffset("row_position:Q", scale=alt.Scale(domain=[0, 1], range=[0, ROW_HEIGHT]))
-    dots = alt.Chart(runs).mark_circle(size=45, opacity=0.75).encode(
-        x=alt.X("final_test_accuracy:Q", title=ACCURACY_TITLE, scale=alt.Scale(zero=False, padding=10)),
-        y=y,
-        yOffset=y_offset,
-        color=config_colour(order, legend=False),
-        tooltip=["config", "seed", alt.Tooltip("final_test_accuracy:Q", title="final test accuracy (%)", format=".2f")],
+    dots = (
+        alt.Chart(runs)
+        .mark_circle(size=45, opacity=0.75)
+        .encode(
+            x=alt.X("final_test_accuracy:Q", title=ACCURACY_TITLE, scale=alt.Scale(zero=False, padding=10)),
+            y=y,
+            yOffset=y_offset,
+            color=config_colour(order, legend=False),
+            tooltip=[
+                "config",
+                "seed",
+                alt.Tooltip("final_test_accuracy:Q", title="final test accuracy (%)", format=".2f"),
+            ],
+        )
     )
-    tooltip = ["config", alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("low:Q", format=".2f"), alt.Tooltip("high:Q", format=".2f")]
-    bars = alt.Chart(stats).mark_rule(strokeWidth=2, color="black").encode(
-        x="low:Q", x2="high:Q", y=y, yOffset=y_offset, tooltip=tooltip
+    tooltip = [
+        "config",
+        alt.Tooltip("mean:Q", format=".2f"),
+        alt.Tooltip("low:Q", format=".2f"),
+        alt.Tooltip("high:Q", format=".2f"),
+    ]
+    bars = (
+        alt.Chart(stats)
+        .mark_rule(strokeWidth=2, color="black")
+        .encode(x="low:Q", x2="high:Q", y=y, yOffset=y_offset, tooltip=tooltip)
     )
-    means = alt.Chart(stats).mark_tick(color="black", thickness=3, size=0.3 * ROW_HEIGHT).encode(
-        x="mean:Q", y=y, yOffset=y_offset, tooltip=tooltip
+    means = (
+        alt.Chart(stats)
+        .mark_tick(color="black", thickness=3, size=0.3 * ROW_HEIGHT)
+        .encode(x="mean:Q", y=y, yOffset=y_offset, tooltip=tooltip)
     )
     return (dots + bars + means).properties(
         width=520,
@@ -113,7 +148,12 @@ def final_accuracy(finals: pd.DataFrame, summary: pd.DataFrame) -> alt.LayerChar
 def dot_plot_with_ci(finals: pd.DataFrame, summary_ci: pd.DataFrame, order: list[str] | None = None) -> alt.LayerChart:
     """Every seed as a dot, with the mean and its stored confidence interval (summary_ci: config, mean, ci_low, ci_high)."""
     stats = pd.DataFrame(
-        {"config": summary_ci["config"], "mean": summary_ci["mean"], "low": summary_ci["ci_low"], "high": summary_ci["ci_high"]}
+        {
+            "config": summary_ci["config"],
+            "mean": summary_ci["mean"],
+            "low": summary_ci["ci_low"],
+            "high": summary_ci["ci_high"],
+        }
     )
     return seed_dots(finals, stats, order or config_order(summary_ci), "its 95% CI")
 
@@ -128,9 +168,14 @@ def log_ticks(low: float, high: float) -> list[float]:
 
 def accuracy_vs_parameters(summary: pd.DataFrame) -> alt.LayerChart:
     """Mean final test accuracy (± 1 std bar) against trainable parameters on a log axis, labelled by config."""
-    data = summary[["config", "parameter_count", "n_seeds", "final_test_accuracy_mean", "final_test_accuracy_std"]].copy()
+    data = summary[
+        ["config", "parameter_count", "n_seeds", "final_test_accuracy_mean", "final_test_accuracy_std"]
+    ].copy()
     data = data.dropna(subset=["parameter_count", "final_test_accuracy_mean"])
-    mean, std = data["final_test_accuracy_mean"].astype(float), data["final_test_accuracy_std"].astype(float).fillna(0.0)
+    mean, std = (
+        data["final_test_accuracy_mean"].astype(float),
+        data["final_test_accuracy_std"].astype(float).fillna(0.0),
+    )
     data["low"], data["high"] = mean - std, mean + std
     data = percent(data, ["final_test_accuracy_mean", "final_test_accuracy_std", "low", "high"])
     order = config_order(summary)
@@ -146,7 +191,9 @@ def accuracy_vs_parameters(summary: pd.DataFrame) -> alt.LayerChart:
     y_scale = alt.Scale(zero=False, padding=12)
     y = alt.Y("final_test_accuracy_mean:Q", title=ACCURACY_TITLE, scale=y_scale)
     tooltip = [
-        "config", alt.Tooltip("parameter_count:Q", format=","), "n_seeds",
+        "config",
+        alt.Tooltip("parameter_count:Q", format=","),
+        "n_seeds",
         alt.Tooltip("final_test_accuracy_mean:Q", title="mean (%)", format=".2f"),
         alt.Tooltip("final_test_accuracy_std:Q", title="std (%)", format=".2f"),
     ]
@@ -155,7 +202,9 @@ def accuracy_vs_parameters(summary: pd.DataFrame) -> alt.LayerChart:
     bars = base.mark_rule(strokeWidth=2).encode(y=alt.Y("low:Q", title=ACCURACY_TITLE, scale=y_scale), y2="high:Q")
     points = base.mark_point(filled=True, size=80).encode(y=y, tooltip=tooltip)
     labels = base.mark_text(align="left", dx=8, fontSize=11).encode(y=y, text="config:N")
-    return (bars + points + labels).properties(width=520, height=320, title="Final test accuracy (mean ± 1 std) against model size")
+    return (bars + points + labels).properties(
+        width=520, height=320, title="Final test accuracy (mean ± 1 std) against model size"
+    )
 
 
 def forest_plot(comparisons: pd.DataFrame, title: str = "Paired differences by seed, with 95% CIs") -> alt.LayerChart:
@@ -163,16 +212,28 @@ def forest_plot(comparisons: pd.DataFrame, title: str = "Paired differences by s
 
     Drawn in percentage points, rows in the given order, with a dashed rule at zero.
     """
-    data = percent(comparisons[["label", "mean_difference", "ci_low", "ci_high"]], ["mean_difference", "ci_low", "ci_high"])
+    data = percent(
+        comparisons[["label", "mean_difference", "ci_low", "ci_high"]], ["mean_difference", "ci_low", "ci_high"]
+    )
     y = alt.Y("label:N", sort=None, title=None)
     x_title = "difference in final test accuracy (percentage points)"
     tooltip = [
-        "label", alt.Tooltip("mean_difference:Q", title="difference (points)", format="+.2f"),
-        alt.Tooltip("ci_low:Q", title="CI low", format="+.2f"), alt.Tooltip("ci_high:Q", title="CI high", format="+.2f"),
+        "label",
+        alt.Tooltip("mean_difference:Q", title="difference (points)", format="+.2f"),
+        alt.Tooltip("ci_low:Q", title="CI low", format="+.2f"),
+        alt.Tooltip("ci_high:Q", title="CI high", format="+.2f"),
     ]
     zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(strokeDash=[4, 4], color="grey").encode(x="zero:Q")
-    bars = alt.Chart(data).mark_rule(strokeWidth=2).encode(x=alt.X("ci_low:Q", title=x_title), x2="ci_high:Q", y=y, tooltip=tooltip)
-    points = alt.Chart(data).mark_point(filled=True, size=70, color="black").encode(x="mean_difference:Q", y=y, tooltip=tooltip)
+    bars = (
+        alt.Chart(data)
+        .mark_rule(strokeWidth=2)
+        .encode(x=alt.X("ci_low:Q", title=x_title), x2="ci_high:Q", y=y, tooltip=tooltip)
+    )
+    points = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=70, color="black")
+        .encode(x="mean_difference:Q", y=y, tooltip=tooltip)
+    )
     return (zero + bars + points).properties(width=480, height=alt.Step(28), title=title)
 
 
@@ -186,4 +247,9 @@ CHARTS = {
 
 def placeholder(message: str) -> alt.Chart:
     """A chart that only says why there is nothing to draw (it keeps a declared output in place)."""
-    return alt.Chart(pd.DataFrame({"text": [message]})).mark_text(fontSize=14).encode(text="text:N").properties(width=360, height=60)
+    return (
+        alt.Chart(pd.DataFrame({"text": [message]}))
+        .mark_text(fontSize=14)
+        .encode(text="text:N")
+        .properties(width=360, height=60)
+    )

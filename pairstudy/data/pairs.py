@@ -73,7 +73,9 @@ def generate_pair_sets(n: int, seed: int, pools: DigitPools, normalize: bool = T
     def as_tensors(images, classes):
         return torch.from_numpy(images).float().unsqueeze(1), torch.from_numpy(classes).long()
 
-    train, held_out = pool_to_pairs(n, *as_tensors(pools.train_images, pools.train_classes), generator, extra=validation)
+    train, held_out = pool_to_pairs(
+        n, *as_tensors(pools.train_images, pools.train_classes), generator, extra=validation
+    )
     test, _ = pool_to_pairs(n, *as_tensors(pools.test_images, pools.test_classes), generator)
     if not normalize:
         return PairSets(train, test, validation=held_out)

@@ -118,9 +118,13 @@ def load_idx(root: str | Path) -> DigitPools:
     for split in ("train", "test"):
         images, classes = arrays[f"{split}_images"], arrays[f"{split}_classes"]
         if images.ndim != 3 or images.shape[1:] != (28, 28):
-            raise DataSourceError(f"data source 'idx': {split} images in {root} have shape {images.shape}, need N x 28 x 28")
+            raise DataSourceError(
+                f"data source 'idx': {split} images in {root} have shape {images.shape}, need N x 28 x 28"
+            )
         if len(images) != len(classes):
-            raise DataSourceError(f"data source 'idx': {len(images)} {split} images but {len(classes)} labels in {root}")
+            raise DataSourceError(
+                f"data source 'idx': {len(images)} {split} images but {len(classes)} labels in {root}"
+            )
     return DigitPools(
         arrays["train_images"].astype(np.uint8),
         arrays["train_classes"].astype(np.int64),

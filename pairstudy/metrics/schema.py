@@ -11,12 +11,21 @@ import pyarrow as pa
 
 EPOCH_COLUMNS: dict[str, tuple[pa.DataType, str]] = {
     "epoch": (pa.int32(), "epoch number, 1-based"),
-    "train_loss": (pa.float64(), "training objective averaged over the epoch's batches (with the aux terms when aux is on)"),
+    "train_loss": (
+        pa.float64(),
+        "training objective averaged over the epoch's batches (with the aux terms when aux is on)",
+    ),
     "train_accuracy": (pa.float64(), "comparison accuracy on the training pairs after the epoch, eval mode, fraction"),
     "test_loss": (pa.float64(), "comparison cross-entropy on the test pairs after the epoch, eval mode"),
     "test_accuracy": (pa.float64(), "comparison accuracy on the test pairs after the epoch, eval mode, fraction"),
-    "test_digit_accuracy": (pa.float64(), "digit-class accuracy on both test digits; null when the model predicts no digits"),
-    "validation_accuracy": (pa.float64(), "comparison accuracy on the validation pairs (from the train pool); null without them"),
+    "test_digit_accuracy": (
+        pa.float64(),
+        "digit-class accuracy on both test digits; null when the model predicts no digits",
+    ),
+    "validation_accuracy": (
+        pa.float64(),
+        "comparison accuracy on the validation pairs (from the train pool); null without them",
+    ),
     "epoch_seconds": (pa.float64(), "wall time of the epoch's training and evaluation"),
     "learning_rate": (pa.float64(), "learning rate used during the epoch"),
 }
@@ -40,12 +49,22 @@ STATUSES = ("ok", "diverged", "failed")
 
 ACCURACY_COLUMNS = ("train_accuracy", "test_accuracy", "test_digit_accuracy", "validation_accuracy")
 NULLABLE_COLUMNS = (
-    "test_digit_accuracy", "validation_accuracy", "train_loss", "test_loss", "train_accuracy", "test_accuracy", "epoch_seconds",
-    "learning_rate", "parameter_count",
+    "test_digit_accuracy",
+    "validation_accuracy",
+    "train_loss",
+    "test_loss",
+    "train_accuracy",
+    "test_accuracy",
+    "epoch_seconds",
+    "learning_rate",
+    "parameter_count",
 )
 
 RUN_SCHEMA = pa.schema(
-    [pa.field(name, dtype, nullable=name in NULLABLE_COLUMNS) for name, (dtype, _) in {**EPOCH_COLUMNS, **RUN_COLUMNS}.items()]
+    [
+        pa.field(name, dtype, nullable=name in NULLABLE_COLUMNS)
+        for name, (dtype, _) in {**EPOCH_COLUMNS, **RUN_COLUMNS}.items()
+    ]
 )
 
 

@@ -28,11 +28,23 @@ def build_lenet(sharing, kernel_size, batch_norm, dropout) -> nn.Module:
 
     def tower():
         return nn.Sequential(
-            nn.Conv2d(1, 6, kernel_size, padding=padding), maybe(nn.BatchNorm2d, batch_norm, 6), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(6, 16, kernel_size, padding=padding), maybe(nn.BatchNorm2d, batch_norm, 16), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(1, 6, kernel_size, padding=padding),
+            maybe(nn.BatchNorm2d, batch_norm, 6),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, kernel_size, padding=padding),
+            maybe(nn.BatchNorm2d, batch_norm, 16),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
             nn.Flatten(),
-            nn.Linear(16 * 3 * 3, 120), maybe(nn.BatchNorm1d, batch_norm, 120), nn.ReLU(), nn.Dropout(dropout),
-            nn.Linear(120, 84), maybe(nn.BatchNorm1d, batch_norm, 84), nn.ReLU(), nn.Dropout(dropout),
+            nn.Linear(16 * 3 * 3, 120),
+            maybe(nn.BatchNorm1d, batch_norm, 120),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(120, 84),
+            maybe(nn.BatchNorm1d, batch_norm, 84),
+            nn.ReLU(),
+            nn.Dropout(dropout),
             nn.Linear(84, 10),
         )
 
@@ -65,9 +77,13 @@ def build_resnet(sharing, blocks, channels, kernel_size, batch_norm, dropout) ->
 
     def tower():
         return nn.Sequential(
-            nn.Conv2d(1, channels, kernel_size, padding=kernel_size // 2), maybe(nn.BatchNorm2d, batch_norm, channels), nn.ReLU(),
+            nn.Conv2d(1, channels, kernel_size, padding=kernel_size // 2),
+            maybe(nn.BatchNorm2d, batch_norm, channels),
+            nn.ReLU(),
             *[ResidualBlock(channels, kernel_size, batch_norm, dropout) for _ in range(blocks)],
-            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, 10),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Linear(channels, 10),
         )
 
     return TwinNet(tower, small_head(10, batch_norm, dropout), sharing)
@@ -81,14 +97,26 @@ def build_alexnet(sharing, dropout) -> nn.Module:
 
     def tower():
         return nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(64, 96, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(96, 96, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(96, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(1, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(64, 96, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(96, 96, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(96, 64, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
             nn.Flatten(),
-            nn.Dropout(dropout), nn.Linear(64, 256), nn.ReLU(),
-            nn.Dropout(dropout), nn.Linear(256, 256), nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(64, 256),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(256, 256),
+            nn.ReLU(),
             nn.Linear(256, 10),
         )
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
 
 from .flat import conv_stack, initialise
-
 
 COMPARATORS = ("logits", "softmax", "probability")
 
@@ -70,9 +69,14 @@ def lenet_style_tower(channels, hidden: int, batch_norm: bool, dropout: float) -
     """Report 004's tower: conv 3x3, ReLU, avg-pool 2, twice; FC hidden, [BN], [Dropout], FC 10."""
     first, second = channels
     layers: list[nn.Module] = [
-        nn.Conv2d(1, first, 3), nn.ReLU(), nn.AvgPool2d(2),
-        nn.Conv2d(first, second, 3), nn.ReLU(), nn.AvgPool2d(2),
-        nn.Flatten(), nn.Linear(second * 2 * 2, hidden),
+        nn.Conv2d(1, first, 3),
+        nn.ReLU(),
+        nn.AvgPool2d(2),
+        nn.Conv2d(first, second, 3),
+        nn.ReLU(),
+        nn.AvgPool2d(2),
+        nn.Flatten(),
+        nn.Linear(second * 2 * 2, hidden),
     ]
     if batch_norm:
         layers.append(nn.BatchNorm1d(hidden))
@@ -121,9 +125,17 @@ def build_siamese(sharing, channels, hidden, head, dropout) -> nn.Module:
 
     def tower():
         return nn.Sequential(
-            nn.Conv2d(1, first, 3), nn.Tanh(), nn.AvgPool2d(2),
-            nn.Conv2d(first, second, 3), nn.Tanh(), nn.AvgPool2d(2),
-            nn.Flatten(), nn.Dropout(dropout), nn.Linear(second * 2 * 2, hidden), nn.Tanh(), nn.Linear(hidden, 10),
+            nn.Conv2d(1, first, 3),
+            nn.Tanh(),
+            nn.AvgPool2d(2),
+            nn.Conv2d(first, second, 3),
+            nn.Tanh(),
+            nn.AvgPool2d(2),
+            nn.Flatten(),
+            nn.Dropout(dropout),
+            nn.Linear(second * 2 * 2, hidden),
+            nn.Tanh(),
+            nn.Linear(hidden, 10),
         )
 
     return TwinNet(tower, nn.Sequential(nn.Tanh(), nn.Linear(20, head), nn.Tanh(), nn.Linear(head, 2)), sharing)

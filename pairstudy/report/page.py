@@ -59,7 +59,9 @@ def value_html(value) -> str:
     if not scalar(value) and not value:
         return "–"
     if isinstance(value, dict):
-        items = "".join(f"<li><strong>{html.escape(label(key))}</strong>: {value_html(item)}</li>" for key, item in value.items())
+        items = "".join(
+            f"<li><strong>{html.escape(label(key))}</strong>: {value_html(item)}</li>" for key, item in value.items()
+        )
         return f'<ul class="values">{items}</ul>'
     if isinstance(value, (list, tuple)):
         if all(scalar(item) for item in value):
@@ -74,7 +76,10 @@ def value_markdown(value, depth: int = 0) -> str:
     if not scalar(value) and not value:
         return " –"
     if isinstance(value, dict):
-        return "".join(f"\n{indent}- **{markdown_text(label(key))}**:{value_markdown(item, depth + 1)}" for key, item in value.items())
+        return "".join(
+            f"\n{indent}- **{markdown_text(label(key))}**:{value_markdown(item, depth + 1)}"
+            for key, item in value.items()
+        )
     if isinstance(value, (list, tuple)):
         if all(scalar(item) for item in value):
             return " " + markdown_text(", ".join(map(str, value)))
@@ -84,7 +89,9 @@ def value_markdown(value, depth: int = 0) -> str:
 
 def study_items(study: dict) -> list[tuple[str, object]]:
     """(label, value) of each study key worth showing: the known keys first, then the rest."""
-    keys = [key for key in STUDY_LABELS if key in study] + [key for key in study if key not in STUDY_LABELS and key != "title"]
+    keys = [key for key in STUDY_LABELS if key in study] + [
+        key for key in study if key not in STUDY_LABELS and key != "title"
+    ]
     return [(STUDY_LABELS.get(key, label(key)), study[key]) for key in keys if study[key] not in (None, "", {}, [], ())]
 
 

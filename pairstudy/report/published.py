@@ -41,7 +41,8 @@ def published_section(published: dict, summary: pd.DataFrame, data_source: str) 
         findings.append(f"Best configuration: published {published_best}, here {our_best}: the finding {verdict}.")
         pairs = list(itertools.combinations(range(len(table)), 2))
         agree = sum(
-            (table["_published"][a] - table["_published"][b]) * (table["_ours"][a] - table["_ours"][b]) > 0 for a, b in pairs
+            (table["_published"][a] - table["_published"][b]) * (table["_ours"][a] - table["_ours"][b]) > 0
+            for a, b in pairs
         )
         findings.append(f"Order of configurations: {agree} of {len(pairs)} published pairwise orderings hold here.")
     note = f"Published numbers: {published['source']}."

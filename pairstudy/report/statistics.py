@@ -12,7 +12,9 @@ from pairstudy.stats.study import CI_METHOD
 FACTOR_LABELS = {"aux": "auxiliary loss", "sharing": "weight sharing", "architecture": "architecture"}
 
 
-def section(title: str, note: str, table: pd.DataFrame | None = None, items: list[str] | None = None) -> tuple[str, str, str]:
+def section(
+    title: str, note: str, table: pd.DataFrame | None = None, items: list[str] | None = None
+) -> tuple[str, str, str]:
     """(title, HTML, Markdown) of a note followed by a table or a list."""
     body_html, body_markdown = f"<p>{html.escape(note)}</p>", note + "\n\n"
     if table is not None:
@@ -32,7 +34,9 @@ def interval_section(intervals: pd.DataFrame):
             "mean (%)": (intervals["mean"] * 100).round(2),
             "std": (intervals["std"] * 100).round(2),
             "s.e.": (intervals["sem"] * 100).round(2),
-            "95% CI": [f"[{low * 100:.2f}, {high * 100:.2f}]" for low, high in zip(intervals["ci_low"], intervals["ci_high"])],
+            "95% CI": [
+                f"[{low * 100:.2f}, {high * 100:.2f}]" for low, high in zip(intervals["ci_low"], intervals["ci_high"])
+            ],
         }
     )
     return section("Confidence intervals", f"Final test accuracy per configuration; 95% CI by {CI_METHOD}.", table)
@@ -45,7 +49,9 @@ def comparison_section(comparisons: pd.DataFrame):
             "factor": comparisons["factor"],
             "n": comparisons["n"],
             "difference (points)": (comparisons["mean_difference"] * 100).round(2),
-            "95% CI": [f"[{l * 100:.2f}, {h * 100:.2f}]" for l, h in zip(comparisons["ci_low"], comparisons["ci_high"])],
+            "95% CI": [
+                f"[{l * 100:.2f}, {h * 100:.2f}]" for l, h in zip(comparisons["ci_low"], comparisons["ci_high"])
+            ],
             "paired t p (Holm)": comparisons["holm_t_pvalue"].map(lambda p: f"{p:.3g}"),
             "Wilcoxon p (Holm)": comparisons["holm_wilcoxon_pvalue"].map(lambda p: f"{p:.3g}"),
             "d_z": comparisons["effect_size"].round(2),
@@ -69,7 +75,11 @@ def effects_section(effects: pd.DataFrame):
 
 
 def run_status_section(status: pd.DataFrame, min_seeds: int):
-    problems = status[(status["diverged_seeds"].fillna("") != "") | (status["failed_seeds"].fillna("") != "") | (status["finished"] < min_seeds)]
+    problems = status[
+        (status["diverged_seeds"].fillna("") != "")
+        | (status["failed_seeds"].fillna("") != "")
+        | (status["finished"] < min_seeds)
+    ]
     note = f"Finished seeds per configuration; a configuration needs at least {min_seeds} finished seeds to enter the tables."
     if problems.empty:
         return section("Runs", note + " Every run finished.", status[["config", "finished"]])

@@ -32,7 +32,9 @@ def study_description(study: dict, finals: pd.DataFrame) -> dict:
         "finished runs": int((finals["status"] == "ok").sum()),
         # a factor's levels are listed above; an empty model section says nothing
         "shared training settings": {
-            key: value for key, value in study.get("training", {}).items() if key not in study["factors"] and value != {}
+            key: value
+            for key, value in study.get("training", {}).items()
+            if key not in study["factors"] and value != {}
         },
         "per-architecture overrides": study.get("overrides", {}),
     }
@@ -46,7 +48,18 @@ def read_optional_csv(path) -> pd.DataFrame:
 
 
 def render_study_report(
-    *, epochs, finals, curves, summary, run_status, statistics: dict, misclassified=None, out_dir, study: dict, report_settings: dict, min_seeds: int = 1,
+    *,
+    epochs,
+    finals,
+    curves,
+    summary,
+    run_status,
+    statistics: dict,
+    misclassified=None,
+    out_dir,
+    study: dict,
+    report_settings: dict,
+    min_seeds: int = 1,
     workflow_dir=".",
 ) -> dict:
     """Read the stored tables and statistics of a study and write its report (torch-free)."""
@@ -67,7 +80,9 @@ def render_study_report(
         message = f"no configuration has {min_seeds} finished seeds: see Runs"
         charts = {name: placeholder(message) for name in report_settings["charts"]}
     if len(stored["intervals"]):
-        charts["final_accuracy_ci"] = dot_plot_with_ci(tables["finals"], stored["intervals"], tables["summary"]["config"].tolist())
+        charts["final_accuracy_ci"] = dot_plot_with_ci(
+            tables["finals"], stored["intervals"], tables["summary"]["config"].tolist()
+        )
     if len(comparisons):
         labelled = comparisons.assign(label=comparisons["config_a"] + " → " + comparisons["config_b"])
         charts["paired_differences"] = forest_plot(labelled)
@@ -87,4 +102,6 @@ def render_study_report(
     description = study_description(study, tables["finals"])
     if report_settings.get("title"):
         description["title"] = report_settings["title"]
-    return write_report(out_dir, study=description, summary=tables["summary"], charts=charts, provenance=provenance, sections=sections)
+    return write_report(
+        out_dir, study=description, summary=tables["summary"], charts=charts, provenance=provenance, sections=sections
+    )

@@ -42,7 +42,9 @@ def display_table(summary: pd.DataFrame, factor_names=None) -> pd.DataFrame:
         count = row["parameter_count"]
         cells["parameters"] = "–" if missing(count) else f"{int(count):,}"
         for metric, title in METRIC_COLUMNS.items():
-            if f"{metric}_mean" not in summary or (metric == "final_validation_accuracy" and summary[f"{metric}_mean"].isna().all()):
+            if f"{metric}_mean" not in summary or (
+                metric == "final_validation_accuracy" and summary[f"{metric}_mean"].isna().all()
+            ):
                 continue  # a study without validation pairs
             cells[title] = format_mean_std(row[f"{metric}_mean"], row[f"{metric}_std"])
         cells["seconds / run"] = "–" if missing(row.get("run_seconds_mean")) else f"{row['run_seconds_mean']:.1f}"
@@ -63,14 +65,27 @@ def summary_table_markdown(summary: pd.DataFrame) -> str:
     table = display_table(summary, factor_columns(summary))
     header = "| " + " | ".join(markdown_text(c) for c in table.columns) + " |"
     rule = "|" + "|".join(":---" if i == 0 else "---:" for i in range(len(table.columns))) + "|"
-    lines = [header, rule] + ["| " + " | ".join(markdown_text(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    lines = [header, rule] + [
+        "| " + " | ".join(markdown_text(v) for v in row) + " |" for row in table.itertuples(index=False)
+    ]
     return "\n".join(lines) + "\n"
 
 
 LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$", "{": r"\{", "}": r"\}",
-    "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
-    "±": r"$\pm$", "–": "--",
+    "\\": r"\textbackslash{}",
+    "_": r"\_",
+    "%": r"\%",
+    "&": r"\&",
+    "#": r"\#",
+    "$": r"\$",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "±": r"$\pm$",
+    "–": "--",
 }
 
 

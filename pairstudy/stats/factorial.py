@@ -83,7 +83,8 @@ def find_blocks(
                 "apart in block_factors, or choose one block with block={...}"
             )
         factor_levels = {
-            f: sorted({level_key(levels[c][f]): levels[c][f] for c in configs}.values(), key=level_order) for f in factors
+            f: sorted({level_key(levels[c][f]): levels[c][f] for c in configs}.values(), key=level_order)
+            for f in factors
         }
         if any(len(found) != 2 or any(is_missing(level) for level in found) for found in factor_levels.values()):
             reasons.append(f"{block_levels or 'all configs'}: levels {factor_levels}")

@@ -14,7 +14,9 @@ SUMMARY_COLUMNS = ["config", "n", "mean", "std", "sem", "ci_low", "ci_high", "ci
 def check_generator(rng: object) -> np.random.Generator:
     """Refuse anything but a numpy Generator, so no resampling ever falls back to the global RNG."""
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(0)), got {type(rng).__name__}")
+        raise TypeError(
+            f"rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(0)), got {type(rng).__name__}"
+        )
     return rng
 
 

@@ -34,7 +34,9 @@ COMPARISON_COLUMNS = [
 ]
 
 
-def one_factor_pairs(levels: dict[object, dict[str, object]], factors: Sequence[str]) -> list[tuple[object, object, str]]:
+def one_factor_pairs(
+    levels: dict[object, dict[str, object]], factors: Sequence[str]
+) -> list[tuple[object, object, str]]:
     """(config_a, config_b, factor) for every two configs whose levels differ in exactly one factor.
 
     config_a holds the lower level (level_order), so b - a reads as turning the factor on or up.

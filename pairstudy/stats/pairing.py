@@ -55,7 +55,9 @@ def paired_matrix(
     if on_mismatch == "error" and any(seeds != common for seeds in seed_sets):
         union = set.union(*seed_sets)
         lacking = "; ".join(
-            f"{config!r} lacks seeds {sorted(union - seeds)}" for config, seeds in zip(configs, seed_sets) if seeds != union
+            f"{config!r} lacks seeds {sorted(union - seeds)}"
+            for config, seeds in zip(configs, seed_sets)
+            if seeds != union
         )
         names = ", ".join(repr(config) for config in configs)
         raise PairingError(

@@ -36,7 +36,9 @@ def level_text(level) -> str | None:
 def effect_label(row: Mapping, labels: Mapping[str, str]) -> str:
     if "effect" in row:
         effect = str(row["effect"])
-        label = labels[effect] if effect in labels else " x ".join(labels.get(part, part) for part in effect.split(" x "))
+        label = (
+            labels[effect] if effect in labels else " x ".join(labels.get(part, part) for part in effect.split(" x "))
+        )
         low, high = level_text(row.get("level_low")), level_text(row.get("level_high"))
         if low is None or high is None or {low, high} == {"False", "True"}:
             return label  # an interaction, or an on/off factor: the effect is of switching it on

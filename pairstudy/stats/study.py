@@ -22,7 +22,9 @@ def two_level_factors(finals: pd.DataFrame, factor_names) -> list[str]:
     return [name for name in factor_names if name != "architecture" and finals[name].dropna().nunique() == 2]
 
 
-def study_statistics(finals: pd.DataFrame, factor_names: list[str], value: str = "final_test_accuracy") -> dict[str, pd.DataFrame]:
+def study_statistics(
+    finals: pd.DataFrame, factor_names: list[str], value: str = "final_test_accuracy"
+) -> dict[str, pd.DataFrame]:
     """Statistics of the finished (status ok) runs of one study, keyed intervals / comparisons / effects."""
     ok = finals[finals["status"] == "ok"]
     if ok.empty:  # every run failed or diverged: nothing to estimate
@@ -31,14 +33,22 @@ def study_statistics(finals: pd.DataFrame, factor_names: list[str], value: str =
     intervals = summarize_configs(ok, value, rng=generator(), n_resamples=RESAMPLES)
     comparisons = pd.DataFrame()
     if ok["config"].nunique() > 1:
-        comparisons = paired_comparisons(ok, factor_names, value, rng=generator(), n_resamples=RESAMPLES, on_mismatch="intersect")
+        comparisons = paired_comparisons(
+            ok, factor_names, value, rng=generator(), n_resamples=RESAMPLES, on_mismatch="intersect"
+        )
     effects = pd.DataFrame()
     candidates = two_level_factors(ok, factor_names)
     if len(candidates) >= 2:
         block_factors = [name for name in factor_names if name not in candidates[:2]]
         try:
             effects = factorial_effects(
-                ok, candidates[:2], value, rng=generator(), block_factors=block_factors, n_resamples=RESAMPLES, on_mismatch="intersect"
+                ok,
+                candidates[:2],
+                value,
+                rng=generator(),
+                block_factors=block_factors,
+                n_resamples=RESAMPLES,
+                on_mismatch="intersect",
             )
         except ValueError:  # no full 2 x 2 block in this study
             effects = pd.DataFrame()

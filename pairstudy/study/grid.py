@@ -103,10 +103,14 @@ def check_study(study_name: str, study: dict) -> None:
     allowed = allowed_factors(architectures)
     for factor, levels in study["factors"].items():
         if factor == "model":
-            raise ConfigError(f"config key {where}.factors.model: name model knobs directly as factors; allowed factors: {allowed}")
+            raise ConfigError(
+                f"config key {where}.factors.model: name model knobs directly as factors; allowed factors: {allowed}"
+            )
         known_anywhere = factor in allowed_factors(ARCHITECTURES)
         if not known_anywhere:
-            raise ConfigError(f"config key {where}.factors.{factor}: unknown factor for architectures {architectures}; allowed factors: {allowed}")
+            raise ConfigError(
+                f"config key {where}.factors.{factor}: unknown factor for architectures {architectures}; allowed factors: {allowed}"
+            )
         if not any(factor_applies(factor, name, {"aux": True}) for name in architectures):
             takers = sorted(name for name in ARCHITECTURES if factor_applies(factor, name, {"aux": True}))
             raise ConfigError(
@@ -116,14 +120,18 @@ def check_study(study_name: str, study: dict) -> None:
             raise ConfigError(f"config key {where}.factors.{factor}: levels repeat: {levels}")
     for architecture, overrides in study["overrides"].items():
         if architecture not in architectures:
-            raise ConfigError(f"config key {where}.overrides.{architecture}: not an architecture of this study; allowed: {architectures}")
+            raise ConfigError(
+                f"config key {where}.overrides.{architecture}: not an architecture of this study; allowed: {architectures}"
+            )
         check_model_knobs(f"{where}.overrides.{architecture}.model", overrides.get("model", {}), [architecture])
     check_model_knobs(f"{where}.training.model", study["training"].get("model", {}), architectures)
     for kind in ("include", "exclude"):
         for index, entry in enumerate(study[kind]):
             for key in entry:
                 if key not in allowed:
-                    raise ConfigError(f"config key {where}.{kind}[{index}].{key}: unknown factor; allowed factors: {allowed}")
+                    raise ConfigError(
+                        f"config key {where}.{kind}[{index}].{key}: unknown factor; allowed factors: {allowed}"
+                    )
             if kind == "include":
                 if "architecture" not in entry or entry["architecture"] not in ARCHITECTURES:
                     raise ConfigError(
@@ -141,7 +149,9 @@ def check_model_knobs(where: str, knobs: dict, architectures) -> None:
     allowed = sorted({knob for name in architectures for knob in ARCHITECTURES[name].factors})
     for knob in knobs:
         if knob not in allowed:
-            raise ConfigError(f"config key {where}.{knob}: no architecture among {list(architectures)} takes it; allowed: {allowed}")
+            raise ConfigError(
+                f"config key {where}.{knob}: no architecture among {list(architectures)} takes it; allowed: {allowed}"
+            )
 
 
 def resolve_hyperparameters(study: dict, architecture: str, factors: dict) -> dict:

@@ -61,7 +61,9 @@ def validate_against_schema(config: dict) -> dict:
         raise ConfigError(f"the config must be a mapping with a 'studies' key, got {type(config).__name__}")
     resolved = copy.deepcopy(config)
     validator = DefaultFillingValidator(load_schema())
-    errors = sorted(validator.iter_errors(resolved), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    errors = sorted(
+        validator.iter_errors(resolved), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)))
+    )
     if errors:
         error = jsonschema.exceptions.best_match(errors)
         raise ConfigError(describe_error(error))

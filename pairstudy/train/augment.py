@@ -11,7 +11,11 @@ from pairstudy.data import PairSet, comparison_target, make_pairs
 
 
 def uses_augmentation(hyperparameters: dict) -> bool:
-    return bool(hyperparameters.get("augment_swap") or hyperparameters.get("augment_shift") or hyperparameters.get("repair_pairs"))
+    return bool(
+        hyperparameters.get("augment_swap")
+        or hyperparameters.get("augment_shift")
+        or hyperparameters.get("repair_pairs")
+    )
 
 
 def repaired(pairs: PairSet, generator: torch.Generator) -> PairSet:

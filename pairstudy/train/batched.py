@@ -27,7 +27,11 @@ from .loop import RunResult, check_hyperparameters, load_pairs, make_optimizer, 
 
 def stack_pairs(pair_sets, split: str):
     sets = [getattr(pairs, split) for pairs in pair_sets]
-    return (torch.stack([s.input for s in sets]), torch.stack([s.target for s in sets]), torch.stack([s.classes for s in sets]))
+    return (
+        torch.stack([s.input for s in sets]),
+        torch.stack([s.target for s in sets]),
+        torch.stack([s.classes for s in sets]),
+    )
 
 
 def train_runs_batched(hyperparameters: dict, seeds: list[int], *, device: str = "auto") -> list[RunResult]:
@@ -90,7 +94,11 @@ def train_runs_batched(hyperparameters: dict, seeds: list[int], *, device: str =
         for first in range(0, n_train, batch_size):
             batch = orders[:, first : first + batch_size]
             losses = batched_loss(
-                params, buffers, train_input[member_index, batch], train_target[member_index, batch], train_classes[member_index, batch]
+                params,
+                buffers,
+                train_input[member_index, batch],
+                train_target[member_index, batch],
+                train_classes[member_index, batch],
             )
             optimizer.zero_grad(set_to_none=True)
             losses.sum().backward()  # members share no parameter, so each gets its own gradient
@@ -138,5 +146,7 @@ def train_runs_batched(hyperparameters: dict, seeds: list[int], *, device: str =
         if live[m]:
             member_digits = digit_logits[m] if predicts_digits else None
             misclassified = misclassified_pairs(pair_sets[m], comparison_logits[m], member_digits)
-        results.append(RunResult(rows[m], "ok" if live[m] else "diverged", name, parameter_count, misclassified=misclassified))
+        results.append(
+            RunResult(rows[m], "ok" if live[m] else "diverged", name, parameter_count, misclassified=misclassified)
+        )
     return results

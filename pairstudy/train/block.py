@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from pairstudy.metrics import write_run
 
-from .batched import train_runs_batched
 from .augment import uses_augmentation
+from .batched import train_runs_batched
 from .checkpoint import remove_checkpoint
 from .device import requested_device
 from .loop import failed_result
@@ -65,7 +65,12 @@ def train_seed_block(
     for seed, out in zip(seeds, outputs):
         try:
             result = train_to_parquet(
-                out, seed=seed, device=device, checkpoint_every=checkpoint_every, keep_checkpoint=keep_checkpoints, **identity
+                out,
+                seed=seed,
+                device=device,
+                checkpoint_every=checkpoint_every,
+                keep_checkpoint=keep_checkpoints,
+                **identity,
             )
         except Exception as error:
             if not record_failures:

@@ -16,7 +16,9 @@ def resolve_device(requested: str = "auto") -> torch.device:
     """The requested device; 'cuda' without a GPU is an error."""
     device = requested_device(requested)
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(f"device {requested!r} was asked for but torch sees no CUDA GPU (torch {torch.__version__}); use device: auto or cpu")
+        raise RuntimeError(
+            f"device {requested!r} was asked for but torch sees no CUDA GPU (torch {torch.__version__}); use device: auto or cpu"
+        )
     return device
 
 

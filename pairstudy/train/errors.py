@@ -9,7 +9,9 @@ from pairstudy.data import PairSets
 RECORDED_ERRORS = 16
 
 
-def misclassified_pairs(pairs: PairSets, comparison_logits: torch.Tensor, digit_logits, limit: int = RECORDED_ERRORS) -> list[dict]:
+def misclassified_pairs(
+    pairs: PairSets, comparison_logits: torch.Tensor, digit_logits, limit: int = RECORDED_ERRORS
+) -> list[dict]:
     """The first `limit` wrongly compared test pairs: classes, target, prediction, predicted digits, 0-255 pixels."""
     predicted = comparison_logits.argmax(1).cpu()
     target = pairs.test.target.cpu()

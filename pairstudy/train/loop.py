@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -20,14 +20,25 @@ from pairstudy.data import PairSet, generate_pair_sets, load_pools
 from pairstudy.metrics import EPOCH_COLUMNS, epoch_row
 from pairstudy.models import count_parameters, create_model, get_architecture
 
-from .checkpoint import load_checkpoint, save_checkpoint
 from .augment import augment_batch, repaired, uses_augmentation
+from .checkpoint import load_checkpoint, save_checkpoint
 from .device import device_name, resolve_device
 from .errors import misclassified_pairs
 
 REQUIRED_KEYS = (
-    "architecture", "model", "aux", "aux_weight", "optimizer", "lr", "weight_decay", "momentum",
-    "lr_step", "lr_gamma", "batch_size", "epochs", "data",
+    "architecture",
+    "model",
+    "aux",
+    "aux_weight",
+    "optimizer",
+    "lr",
+    "weight_decay",
+    "momentum",
+    "lr_step",
+    "lr_gamma",
+    "batch_size",
+    "epochs",
+    "data",
 )
 
 
@@ -81,14 +92,19 @@ def make_optimizer(parameters, hyperparameters: dict) -> torch.optim.Optimizer:
         return torch.optim.Adam(parameters, lr=hyperparameters["lr"], weight_decay=hyperparameters["weight_decay"])
     if name == "sgd":
         return torch.optim.SGD(
-            parameters, lr=hyperparameters["lr"], momentum=hyperparameters["momentum"], weight_decay=hyperparameters["weight_decay"]
+            parameters,
+            lr=hyperparameters["lr"],
+            momentum=hyperparameters["momentum"],
+            weight_decay=hyperparameters["weight_decay"],
         )
     raise ValueError(f"optimizer {name!r} is not one of 'adam', 'sgd'")
 
 
 def make_scheduler(optimizer, hyperparameters: dict):
     if hyperparameters["lr_step"] and hyperparameters["lr_step"] > 0:
-        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=hyperparameters["lr_step"], gamma=hyperparameters["lr_gamma"])
+        return torch.optim.lr_scheduler.StepLR(
+            optimizer, step_size=hyperparameters["lr_step"], gamma=hyperparameters["lr_gamma"]
+        )
     return None
 
 
@@ -118,7 +134,9 @@ def load_pairs(hyperparameters: dict, seed: int, device: torch.device):
     )
     for split in (pairs.train, pairs.test, pairs.validation):
         if split is not None:
-            split.input, split.target, split.classes = (t.to(device) for t in (split.input, split.target, split.classes))
+            split.input, split.target, split.classes = (
+                t.to(device) for t in (split.input, split.target, split.classes)
+            )
     return pairs
 
 
@@ -203,9 +221,13 @@ def train_run(
         if checkpoint_path is not None and checkpoint_every > 0:
             due = checkpoint_final if epoch == hyperparameters["epochs"] else epoch % checkpoint_every == 0
             if due:
-                save_checkpoint(checkpoint_path, model, optimizer, scheduler, order_generator, rows, hyperparameters, seed)
+                save_checkpoint(
+                    checkpoint_path, model, optimizer, scheduler, order_generator, rows, hyperparameters, seed
+                )
 
     misclassified = []
     if status == "ok":
         misclassified = misclassified_pairs(pairs, *(test_eval or evaluate(model, pairs.test))["logits"])
-    return RunResult(rows, status, device_name(torch_device), count_parameters(model), resumed_from, misclassified=misclassified)
+    return RunResult(
+        rows, status, device_name(torch_device), count_parameters(model), resumed_from, misclassified=misclassified
+    )

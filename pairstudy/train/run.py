@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 import torch
@@ -20,7 +20,9 @@ def checkpoint_path_for(out: str | Path) -> Path:
     return out.with_name(out.name + ".ckpt")
 
 
-def run_table(result: RunResult, *, study: str, config: str, seed: int, factors: dict, hyperparameters: dict) -> pd.DataFrame:
+def run_table(
+    result: RunResult, *, study: str, config: str, seed: int, factors: dict, hyperparameters: dict
+) -> pd.DataFrame:
     """The run's rows with its identity columns, in the shape `write_run` expects."""
     table = pd.DataFrame(result.rows)
     identity = {
@@ -60,8 +62,13 @@ def train_to_parquet(
     restart of the whole job (Snakemake deletes every output of a job it runs again)."""
     checkpoint = checkpoint_path_for(out) if checkpoint_every > 0 else None
     result = train_run(
-        hyperparameters, seed, device=device, on_epoch=on_epoch,
-        checkpoint_path=checkpoint, checkpoint_every=checkpoint_every, checkpoint_final=keep_checkpoint,
+        hyperparameters,
+        seed,
+        device=device,
+        on_epoch=on_epoch,
+        checkpoint_path=checkpoint,
+        checkpoint_every=checkpoint_every,
+        checkpoint_final=keep_checkpoint,
     )
     table = run_table(result, study=study, config=config, seed=seed, factors=factors, hyperparameters=hyperparameters)
     write_run(table, out, result.misclassified)

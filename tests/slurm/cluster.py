@@ -44,8 +44,19 @@ GPU_COUNT = 2
 # Debian packages, installed when one of the binaries after them is missing.
 CORE_PACKAGES = ["slurm-wlm", "slurm-client", "munge"]
 CORE_BINARIES = (
-    "munged", "munge", "unmunge", "slurmctld", "slurmd",
-    "sbatch", "srun", "squeue", "sinfo", "scontrol", "scancel", "sacct", "sacctmgr",
+    "munged",
+    "munge",
+    "unmunge",
+    "slurmctld",
+    "slurmd",
+    "sbatch",
+    "srun",
+    "squeue",
+    "sinfo",
+    "scontrol",
+    "scancel",
+    "sacct",
+    "sacctmgr",
 )
 ACCOUNTING_PACKAGES = ["slurmdbd", "mariadb-server", "mariadb-client"]
 ACCOUNTING_BINARIES = ("slurmdbd", "mariadbd", "mariadb-install-db", "mariadb")
@@ -121,18 +132,31 @@ def ensure_installed(accounting: bool = True) -> None:
     try:
         logger.info("apt-get install %s", " ".join(packages))
         lock_wait = ["-o", "DPkg::Lock::Timeout=600"]
-        update = subprocess.run([apt_get, *lock_wait, "update", "-qq"], env=environment,
-                                capture_output=True, text=True)
+        update = subprocess.run([apt_get, *lock_wait, "update", "-qq"], env=environment, capture_output=True, text=True)
         install = subprocess.run(
-            [apt_get, *lock_wait, "install", "-y", "-qq", "--no-install-recommends",
-             "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold",
-             *packages],
-            env=environment, capture_output=True, text=True,
+            [
+                apt_get,
+                *lock_wait,
+                "install",
+                "-y",
+                "-qq",
+                "--no-install-recommends",
+                "-o",
+                "Dpkg::Options::=--force-confdef",
+                "-o",
+                "Dpkg::Options::=--force-confold",
+                *packages,
+            ],
+            env=environment,
+            capture_output=True,
+            text=True,
         )
         if install.returncode != 0:
-            raise InstallError(f"apt-get install {' '.join(packages)} failed:\n"
-                               f"{install.stdout[-3000:]}{install.stderr[-3000:]}\n"
-                               f"(apt-get update exited {update.returncode}: {update.stderr[-1000:]})")
+            raise InstallError(
+                f"apt-get install {' '.join(packages)} failed:\n"
+                f"{install.stdout[-3000:]}{install.stderr[-3000:]}\n"
+                f"(apt-get update exited {update.returncode}: {update.stderr[-1000:]})"
+            )
     finally:
         if created_policy:
             policy.unlink(missing_ok=True)
@@ -202,7 +226,7 @@ def _marked_processes(owner: str | None = None, command: str | None = None) -> l
         except OSError:
             continue
         for item in environ.split(b"\0"):
-            if item.startswith(needle) and (owner is None or item[len(needle):].decode() == owner):
+            if item.startswith(needle) and (owner is None or item[len(needle) :].decode() == owner):
                 found.append(int(entry.name))
                 break
     return found
@@ -262,8 +286,13 @@ def _memtotal_mb() -> int:
 def _topology(cpus: int) -> str:
     """Boards/Sockets/Cores/Threads as `slurmd -C` sees them, when they add up to `cpus`."""
     with contextlib.suppress(Exception):
-        output = subprocess.run([_which("slurmd"), "-C"], capture_output=True, text=True,
-                                timeout=30, env={**os.environ, "SLURM_CONF": "/dev/null"}).stdout
+        output = subprocess.run(
+            [_which("slurmd"), "-C"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**os.environ, "SLURM_CONF": "/dev/null"},
+        ).stdout
         fields = dict(item.split("=", 1) for item in output.split() if "=" in item)
         keys = ("Boards", "SocketsPerBoard", "CoresPerSocket", "ThreadsPerCore")
         values = [int(fields[key]) for key in keys]
@@ -320,13 +349,13 @@ class SlurmCluster:
     def slurm_conf(self) -> Path:
         return self.root / "etc" / "slurm.conf"
 
-    def __enter__(self) -> "SlurmCluster":
+    def __enter__(self) -> SlurmCluster:
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def start(self) -> "SlurmCluster":
+    def start(self) -> SlurmCluster:
         """Install what is missing, start every daemon, wait until the node is idle."""
         began = time.monotonic()
         if os.geteuid() != 0:
@@ -347,8 +376,9 @@ class SlurmCluster:
                 self._start_mariadb()
                 self._start_slurmdbd()
                 self._sacctmgr("add", "cluster", CLUSTER_NAME)
-                self._sacctmgr("add", "account", ACCOUNT, f"Cluster={CLUSTER_NAME}",
-                               "Description=tests", f"Organization={ACCOUNT}")
+                self._sacctmgr(
+                    "add", "account", ACCOUNT, f"Cluster={CLUSTER_NAME}", "Description=tests", f"Organization={ACCOUNT}"
+                )
             self._start_slurmctld()
             self._start_slurmd()
             self._wait(f"node {self.node} idle in sinfo", self._node_idle)
@@ -370,8 +400,10 @@ class SlurmCluster:
             with contextlib.suppress(Exception):
                 self.run(["scancel", "--full", "--user", "root"], timeout=10)
                 deadline = time.monotonic() + 10
-                while time.monotonic() < deadline and self.run(
-                        ["squeue", "-h", "-o", "%i", "-t", "PD,R,CG,CF,S"], timeout=10).stdout.strip():
+                while (
+                    time.monotonic() < deadline
+                    and self.run(["squeue", "-h", "-o", "%i", "-t", "PD,R,CG,CF,S"], timeout=10).stdout.strip()
+                ):
                     time.sleep(0.5)
         if self._owner and any(d.name == "slurmd" and d.process.poll() is None for d in self.daemons):
             # let slurmd see its job step daemons end (and reap them)
@@ -402,8 +434,9 @@ class SlurmCluster:
 
     def run(self, command: list[str], *, check: bool = False, timeout: float = 60, **kwargs):
         """Run a client command (sbatch, sacct, ...) against this cluster; returns CompletedProcess."""
-        return subprocess.run(command, env=self.env, capture_output=True, text=True,
-                              check=check, timeout=timeout, **kwargs)
+        return subprocess.run(
+            command, env=self.env, capture_output=True, text=True, check=check, timeout=timeout, **kwargs
+        )
 
     def sbatch(self, *arguments: str) -> str:
         """`sbatch --parsable ARGUMENTS`; returns the job id."""
@@ -457,14 +490,22 @@ class SlurmCluster:
             time.sleep(0.3)
         raise TimeoutError(f"sacct reports job {job_id} as {rows}, not in {states}\n{self.diagnostics()}")
 
-    def snakemake_args(self, jobs: int = 2, runtime: int = 5, mem_mb: int = 200,
-                       first_status_check: int = 1) -> list[str]:
+    def snakemake_args(
+        self, jobs: int = 2, runtime: int = 5, mem_mb: int = 200, first_status_check: int = 1
+    ) -> list[str]:
         """Arguments that make snakemake submit its jobs to this cluster with the slurm executor."""
         return [
-            "--executor", "slurm", "--jobs", str(jobs),
-            "--default-resources", f"slurm_partition={PARTITION}", f"slurm_account={ACCOUNT}",
-            f"runtime={runtime}", f"mem_mb={mem_mb}",
-            "--slurm-init-seconds-before-status-checks", str(first_status_check),
+            "--executor",
+            "slurm",
+            "--jobs",
+            str(jobs),
+            "--default-resources",
+            f"slurm_partition={PARTITION}",
+            f"slurm_account={ACCOUNT}",
+            f"runtime={runtime}",
+            f"mem_mb={mem_mb}",
+            "--slurm-init-seconds-before-status-checks",
+            str(first_status_check),
         ]
 
     def diagnostics(self, lines: int = 25) -> str:
@@ -543,8 +584,9 @@ class SlurmCluster:
             else:
                 os.replace(DEFAULT_CONF, DEFAULT_CONF_BACKUP)
         DEFAULT_CONF.parent.mkdir(parents=True, exist_ok=True)
-        DEFAULT_CONF.write_text(f"{DEFAULT_CONF_MARK} (pid {os.getpid()}): removed when it stops\n"
-                                f"include {self.slurm_conf}\n")
+        DEFAULT_CONF.write_text(
+            f"{DEFAULT_CONF_MARK} (pid {os.getpid()}): removed when it stops\ninclude {self.slurm_conf}\n"
+        )
 
     # -- configuration ----------------------------------------------------------
 
@@ -563,17 +605,26 @@ class SlurmCluster:
         self.db_password = secrets.token_hex(12)
         key = self.root / "munge" / "munge.key"
         mungekey = _which("mungekey")
-        if not (mungekey and subprocess.run([mungekey, "--create", f"--keyfile={key}"],
-                                            capture_output=True).returncode == 0):
+        if not (
+            mungekey and subprocess.run([mungekey, "--create", f"--keyfile={key}"], capture_output=True).returncode == 0
+        ):
             key.write_bytes(secrets.token_bytes(1024))
         key.chmod(0o400)
         self._write_configs()
-        self.env = {**os.environ, "SLURM_CONF": str(self.slurm_conf),
-                    "PATH": f"{os.environ.get('PATH', '/usr/bin:/bin')}:{SBIN_PATH}"}
+        self.env = {
+            **os.environ,
+            "SLURM_CONF": str(self.slurm_conf),
+            "PATH": f"{os.environ.get('PATH', '/usr/bin:/bin')}:{SBIN_PATH}",
+        }
         # client defaults from the calling environment would point elsewhere
         for variable in list(self.env):
             if variable.startswith(("SBATCH_", "SRUN_", "SALLOC_", "SQUEUE_", "SACCT_")) or variable in (
-                    "SLURM_CLUSTERS", "SLURM_PARTITION", "SLURM_ACCOUNT", "SLURM_TIME_FORMAT", OWNER_VARIABLE):
+                "SLURM_CLUSTERS",
+                "SLURM_PARTITION",
+                "SLURM_ACCOUNT",
+                "SLURM_TIME_FORMAT",
+                OWNER_VARIABLE,
+            ):
                 del self.env[variable]
 
     def _write_configs(self) -> None:
@@ -643,8 +694,10 @@ class SlurmCluster:
         )
         (etc / "plugstack.conf").write_text("")
         # slurmd logs "not a valid character or block device" for plain files, and keeps them
-        (etc / "gres.conf").write_text("AutoDetect=off\n" + "".join(
-            f"NodeName={self.node} Name=gpu Type={GPU_TYPE} File={device}\n" for device in gpu_files))
+        (etc / "gres.conf").write_text(
+            "AutoDetect=off\n"
+            + "".join(f"NodeName={self.node} Name=gpu Type={GPU_TYPE} File={device}\n" for device in gpu_files)
+        )
         if self.accounting:
             dbd = etc / "slurmdbd.conf"
             dbd.write_text(
@@ -672,9 +725,14 @@ class SlurmCluster:
         console_path = self.root / "log" / f"{name}.console"
         with open(console_path, "ab") as console:
             process = subprocess.Popen(
-                command, env={**self.env, OWNER_VARIABLE: self._owner}, cwd=self.root,
-                stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
-                start_new_session=True, preexec_fn=_die_with_parent,
+                command,
+                env={**self.env, OWNER_VARIABLE: self._owner},
+                cwd=self.root,
+                stdin=subprocess.DEVNULL,
+                stdout=console,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         daemon = Daemon(name, process, log or console_path)
         self.daemons.append(daemon)
@@ -686,8 +744,10 @@ class SlurmCluster:
         while time.monotonic() < deadline:
             for daemon in self.daemons:
                 if daemon.process.poll() is not None:
-                    raise ClusterError(f"{daemon.name} exited with status {daemon.process.returncode} "
-                                       f"while waiting for {what}\n{self.diagnostics()}")
+                    raise ClusterError(
+                        f"{daemon.name} exited with status {daemon.process.returncode} "
+                        f"while waiting for {what}\n{self.diagnostics()}"
+                    )
             with contextlib.suppress(Exception):
                 if ready():
                     return
@@ -696,70 +756,126 @@ class SlurmCluster:
 
     def _start_munge(self) -> None:
         munge_dir = self.root / "munge"
-        self._spawn("munged", [
-            _which("munged"), "--foreground", "--force",
-            f"--key-file={munge_dir / 'munge.key'}", f"--socket={self.munge_socket}",
-            f"--pid-file={munge_dir / 'munged.pid'}", f"--seed-file={munge_dir / 'munged.seed'}",
-            f"--log-file={self.root / 'log' / 'munged.log'}",
-        ])
+        self._spawn(
+            "munged",
+            [
+                _which("munged"),
+                "--foreground",
+                "--force",
+                f"--key-file={munge_dir / 'munge.key'}",
+                f"--socket={self.munge_socket}",
+                f"--pid-file={munge_dir / 'munged.pid'}",
+                f"--seed-file={munge_dir / 'munged.seed'}",
+                f"--log-file={self.root / 'log' / 'munged.log'}",
+            ],
+        )
 
         def ready():
-            credential = subprocess.run([_which("munge"), "-n", "-S", str(self.munge_socket)],
-                                        capture_output=True, timeout=5)
-            return credential.returncode == 0 and subprocess.run(
-                [_which("unmunge"), "-S", str(self.munge_socket)], input=credential.stdout,
-                capture_output=True, timeout=5).returncode == 0
+            credential = subprocess.run(
+                [_which("munge"), "-n", "-S", str(self.munge_socket)], capture_output=True, timeout=5
+            )
+            return (
+                credential.returncode == 0
+                and subprocess.run(
+                    [_which("unmunge"), "-S", str(self.munge_socket)],
+                    input=credential.stdout,
+                    capture_output=True,
+                    timeout=5,
+                ).returncode
+                == 0
+            )
 
         self._wait("munged", ready)
 
     def _start_mariadb(self) -> None:
         datadir, socket_path = self.root / "db" / "data", self.root / "db" / "mysqld.sock"
         install = subprocess.run(
-            [_which("mariadb-install-db"), "--no-defaults", f"--datadir={datadir}", "--user=root",
-             "--auth-root-authentication-method=socket", "--skip-test-db"],
-            capture_output=True, text=True, env=self.env, cwd=self.root, timeout=120)
+            [
+                _which("mariadb-install-db"),
+                "--no-defaults",
+                f"--datadir={datadir}",
+                "--user=root",
+                "--auth-root-authentication-method=socket",
+                "--skip-test-db",
+            ],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            cwd=self.root,
+            timeout=120,
+        )
         if install.returncode != 0:
             raise ClusterError(f"mariadb-install-db failed:\n{install.stdout[-2000:]}{install.stderr[-2000:]}")
         log = self.root / "log" / "mariadb.log"
-        self._spawn("mariadbd", [
-            _which("mariadbd"), "--no-defaults", f"--datadir={datadir}", f"--socket={socket_path}",
-            f"--port={self.ports['mariadb']}", "--bind-address=127.0.0.1", "--user=root",
-            f"--pid-file={self.root / 'run' / 'mariadb.pid'}", f"--log-error={log}",
-            "--skip-name-resolve", "--skip-log-bin", "--innodb-buffer-pool-size=64M",
-            "--innodb-log-file-size=16M", "--innodb-lock-wait-timeout=900", "--max-connections=50",
-            "--performance-schema=OFF",
-        ], log)
+        self._spawn(
+            "mariadbd",
+            [
+                _which("mariadbd"),
+                "--no-defaults",
+                f"--datadir={datadir}",
+                f"--socket={socket_path}",
+                f"--port={self.ports['mariadb']}",
+                "--bind-address=127.0.0.1",
+                "--user=root",
+                f"--pid-file={self.root / 'run' / 'mariadb.pid'}",
+                f"--log-error={log}",
+                "--skip-name-resolve",
+                "--skip-log-bin",
+                "--innodb-buffer-pool-size=64M",
+                "--innodb-log-file-size=16M",
+                "--innodb-lock-wait-timeout=900",
+                "--max-connections=50",
+                "--performance-schema=OFF",
+            ],
+            log,
+        )
         self._wait("MariaDB", lambda: socket_path.exists() and _port_open(self.ports["mariadb"]))
         statements = "".join(
             f"CREATE USER 'slurm'@'{host}' IDENTIFIED BY '{self.db_password}';"
             f"GRANT ALL ON slurm_acct_db.* TO 'slurm'@'{host}';"
             for host in ("127.0.0.1", "localhost")
         )
-        result = subprocess.run([_which("mariadb"), "--no-defaults", f"--socket={socket_path}", "-uroot",
-                                 "-e", statements], capture_output=True, text=True, timeout=30)
+        result = subprocess.run(
+            [_which("mariadb"), "--no-defaults", f"--socket={socket_path}", "-uroot", "-e", statements],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         if result.returncode != 0:
             raise ClusterError(f"creating the database user failed: {result.stderr}\n{self.diagnostics()}")
 
     def _start_slurmdbd(self) -> None:
         self._spawn("slurmdbd", [_which("slurmdbd"), "-D"], self.root / "log" / "slurmdbd.log")
-        self._wait("slurmdbd", lambda: _port_open(self.ports["slurmdbd"]) and self.run(
-            ["sacctmgr", "-n", "-P", "list", "cluster"], timeout=10).returncode == 0)
+        self._wait(
+            "slurmdbd",
+            lambda: (
+                _port_open(self.ports["slurmdbd"])
+                and self.run(["sacctmgr", "-n", "-P", "list", "cluster"], timeout=10).returncode == 0
+            ),
+        )
 
     def _sacctmgr(self, *arguments: str) -> None:
         result = self.run(["sacctmgr", "-i", *arguments], timeout=30)
         output = (result.stdout + result.stderr).lower()
         if result.returncode != 0 and "already exist" not in output and "nothing new" not in output:
-            raise ClusterError(f"sacctmgr {' '.join(arguments)} failed: {result.stdout}{result.stderr}\n"
-                               f"{self.diagnostics()}")
+            raise ClusterError(
+                f"sacctmgr {' '.join(arguments)} failed: {result.stdout}{result.stderr}\n{self.diagnostics()}"
+            )
 
     def _start_slurmctld(self) -> None:
-        self._spawn("slurmctld", [_which("slurmctld"), "-D", "-i", "-f", str(self.slurm_conf)],
-                    self.root / "log" / "slurmctld.log")
+        self._spawn(
+            "slurmctld",
+            [_which("slurmctld"), "-D", "-i", "-f", str(self.slurm_conf)],
+            self.root / "log" / "slurmctld.log",
+        )
         self._wait("slurmctld", lambda: "UP" in self.run(["scontrol", "ping"], timeout=10).stdout)
 
     def _start_slurmd(self) -> None:
-        self._spawn("slurmd", [_which("slurmd"), "-D", "-N", self.node, "-f", str(self.slurm_conf)],
-                    self.root / "log" / "slurmd.log")
+        self._spawn(
+            "slurmd",
+            [_which("slurmd"), "-D", "-N", self.node, "-f", str(self.slurm_conf)],
+            self.root / "log" / "slurmd.log",
+        )
 
     def _node_idle(self) -> bool:
         state = self.run(["sinfo", "-h", "-n", self.node, "-o", "%T"], timeout=10).stdout.strip()

@@ -22,8 +22,15 @@ def run_snakemake(cluster, workdir, *arguments, snakefile):
     (workdir / "Snakefile").write_text(textwrap.dedent(snakefile))
     command = [sys.executable, "-m", "snakemake", *cluster.snakemake_args(jobs=2), "--verbose", *arguments]
     try:
-        result = subprocess.run(command, cwd=workdir, env=cluster.env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, timeout=SNAKEMAKE_TIMEOUT)
+        result = subprocess.run(
+            command,
+            cwd=workdir,
+            env=cluster.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=SNAKEMAKE_TIMEOUT,
+        )
     except subprocess.TimeoutExpired as error:
         pytest.fail(f"snakemake ran over {SNAKEMAKE_TIMEOUT}s:\n{error.output}\n{cluster.diagnostics()}")
     return result.returncode, result.stdout
@@ -35,7 +42,7 @@ def sbatch_calls(log):
     for line in log.splitlines():
         if line.startswith("sbatch call: "):
             rule = re.search(r"--comment '?rule_([A-Za-z0-9_]+)", line).group(1)
-            calls[rule] = line[len("sbatch call: "):]
+            calls[rule] = line[len("sbatch call: ") :]
     return calls
 
 
@@ -55,11 +62,15 @@ def accounted(cluster, job_ids, timeout=30):
     """
     deadline = time.monotonic() + timeout
     while True:
-        rows = cluster.sacct("-X", "-j", ",".join(job_ids),
-                             "--format=JobID,JobName%60,State,Account,Partition,Comment%60,AllocTRES%80")
+        rows = cluster.sacct(
+            "-X", "-j", ",".join(job_ids), "--format=JobID,JobName%60,State,Account,Partition,Comment%60,AllocTRES%80"
+        )
         found = {row["JobID"]: row for row in rows}
-        if (set(found) == set(job_ids) and all(all(row.values()) for row in found.values())
-                and not {row["State"] for row in found.values()} & {"PENDING", "RUNNING", "COMPLETING"}):
+        if (
+            set(found) == set(job_ids)
+            and all(all(row.values()) for row in found.values())
+            and not {row["State"] for row in found.values()} & {"PENDING", "RUNNING", "COMPLETING"}
+        ):
             return found
         if time.monotonic() > deadline:
             pytest.fail(f"sacct after {timeout}s: {rows}, expected jobs {job_ids}")
@@ -91,12 +102,22 @@ def check_two_step(cluster, workdir, code, log):
 
 def test_sbatch_job_completes_and_sacct_reports_it(slurm_cluster, tmp_path):
     output = tmp_path / "job.out"
-    job = slurm_cluster.sbatch("--account=pairstudy", "--time=1", "--mem=50", f"--output={output}",
-                               "--wrap", "echo hello from job $SLURM_JOB_ID on $SLURM_JOB_PARTITION")
+    job = slurm_cluster.sbatch(
+        "--account=pairstudy",
+        "--time=1",
+        "--mem=50",
+        f"--output={output}",
+        "--wrap",
+        "echo hello from job $SLURM_JOB_ID on $SLURM_JOB_PARTITION",
+    )
     assert slurm_cluster.wait_job(job) == "COMPLETED", slurm_cluster.diagnostics()
     row = slurm_cluster.wait_sacct(job)
     assert (row["State"], row["Account"], row["Partition"], row["ExitCode"]) == (
-        "COMPLETED", "pairstudy", "debug", "0:0")
+        "COMPLETED",
+        "pairstudy",
+        "debug",
+        "0:0",
+    )
     assert output.read_text().strip() == f"hello from job {job} on debug"
 
 
@@ -174,7 +195,9 @@ def test_gpu_resources_become_sbatch_gpus(slurm_cluster, tmp_path):
         job_id = (tmp_path / f"{rule}.txt").read_text().strip()
         assert by_rule[f"rule_{rule}"]["JobID"] == job_id
     # slurmctld saw the same requests
-    requested = {rule: slurm_cluster.run(["scontrol", "show", "job", "-o", by_rule[f"rule_{rule}"]["JobID"]]).stdout
-                 for rule in ("any_gpu", "model_gpu")}
+    requested = {
+        rule: slurm_cluster.run(["scontrol", "show", "job", "-o", by_rule[f"rule_{rule}"]["JobID"]]).stdout
+        for rule in ("any_gpu", "model_gpu")
+    }
     assert "TresPerJob=gres:gpu:1" in requested["any_gpu"].split(), requested
     assert "TresPerJob=gres:gpu:fakegpu:1" in requested["model_gpu"].split(), requested

@@ -12,7 +12,15 @@ from workspace import copy_workflow
 
 from pairstudy.metrics import read_run
 
-METRICS = ["epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "test_digit_accuracy", "learning_rate"]
+METRICS = [
+    "epoch",
+    "train_loss",
+    "train_accuracy",
+    "test_loss",
+    "test_accuracy",
+    "test_digit_accuracy",
+    "learning_rate",
+]
 TINY = {
     "studies": {
         "tiny": {
@@ -27,14 +35,30 @@ TINY = {
 
 def through_slurm(cluster, workdir: Path, *arguments: str, timeout: float = 600) -> subprocess.CompletedProcess:
     command = [
-        sys.executable, "-m", "snakemake", "--profile", "profiles/slurm", *cluster.snakemake_args(jobs=4, mem_mb=1000),
-        "--verbose", *arguments,
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--profile",
+        "profiles/slurm",
+        *cluster.snakemake_args(jobs=4, mem_mb=1000),
+        "--verbose",
+        *arguments,
     ]
-    return subprocess.run(command, cwd=workdir, env=cluster.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+    return subprocess.run(
+        command,
+        cwd=workdir,
+        env=cluster.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def local(workdir: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2"], cwd=workdir, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2"], cwd=workdir, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
@@ -65,7 +89,14 @@ def test_gpu_jobs_ask_slurm_for_the_gpu_model(slurm_cluster, tmp_path):
     config = {
         "device": "cuda",
         "gpu_model": "fakegpu",
-        "studies": {"gpu": {"seeds": 1, "data": {"n_pairs": 100}, "training": {"epochs": 1}, "factors": {"architecture": ["mlp"]}}},
+        "studies": {
+            "gpu": {
+                "seeds": 1,
+                "data": {"n_pairs": 100},
+                "training": {"epochs": 1},
+                "factors": {"architecture": ["mlp"]},
+            }
+        },
     }
     workdir = copy_workflow(tmp_path / "gpu", config)
     result = through_slurm(slurm_cluster, workdir)
@@ -85,8 +116,14 @@ def test_a_scancelled_training_job_resumes_from_its_checkpoint(slurm_cluster, tm
     # sacct reports a cancelled job as "CANCELLED by <uid>", which the plugin (2.8.0) takes for a
     # running job; squeue reports "CANCELLED", which it takes for a failed one
     command = [
-        sys.executable, "-m", "snakemake", "--profile", "profiles/slurm", *slurm_cluster.snakemake_args(jobs=4, mem_mb=1000),
-        "--slurm-status-command", "squeue",
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--profile",
+        "profiles/slurm",
+        *slurm_cluster.snakemake_args(jobs=4, mem_mb=1000),
+        "--slurm-status-command",
+        "squeue",
     ]
     log = (tmp_path / "first.log").open("w")
     first = subprocess.Popen(command, cwd=workdir, env=slurm_cluster.env, stdout=log, stderr=subprocess.STDOUT)
@@ -100,8 +137,18 @@ def test_a_scancelled_training_job_resumes_from_its_checkpoint(slurm_cluster, tm
     log.close()
     assert not run.exists() and checkpoint.exists()
 
-    again = subprocess.run(command, cwd=workdir, env=slurm_cluster.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+    again = subprocess.run(
+        command,
+        cwd=workdir,
+        env=slurm_cluster.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=600,
+    )
     assert again.returncode == 0, again.stdout[-6000:]
     assert "resumed from epoch" in (workdir / "logs" / "resume" / "train" / "twin" / "seeds2_to_2.log").read_text()
-    pd.testing.assert_frame_equal(read_run(run)[METRICS], uninterrupted_run(tmp_path / "whole.parquet", epochs=30)[METRICS])
+    pd.testing.assert_frame_equal(
+        read_run(run)[METRICS], uninterrupted_run(tmp_path / "whole.parquet", epochs=30)[METRICS]
+    )
     assert not checkpoint.exists()

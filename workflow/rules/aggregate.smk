@@ -15,11 +15,11 @@ rule aggregate_study:
         latex="results/{study}/summary.tex",
         run_status="results/{study}/run_status.csv",
         misclassified="results/{study}/misclassified.json",
-    params:
-        min_seeds=config["min_seeds"],
     log:
         "logs/{study}/aggregate.log",
     localrule: True
+    params:
+        min_seeds=config["min_seeds"],
     script:
         "../scripts/aggregate_study.py"
 

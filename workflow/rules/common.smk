@@ -2,7 +2,14 @@ import shutil
 
 from snakemake.utils import validate
 
-from pairstudy.study import NAME_PATTERN, SCHEMA_PATH, ConfigError, expand_configurations, seed_list, validate_config
+from pairstudy.study import (
+    NAME_PATTERN,
+    SCHEMA_PATH,
+    ConfigError,
+    expand_configurations,
+    seed_list,
+    validate_config,
+)
 from pairstudy.study.jobs import seed_blocks
 from pairstudy.provenance import code_hash
 
@@ -32,16 +39,15 @@ USES_GPU = config["device"].startswith("cuda") or (
 
 def seeds_per_job(study):
     """The study's setting, else blocks of 40 seeds on a GPU (one vectorised model) and of 5 on
-    the CPU (seed after seed: a job's process start, about 3 s, is paid once per 5 runs)."""
+    the CPU (seed after seed: a job's process start, about 3 s, is paid once per 5 runs).
+    """
     chosen = config["studies"][study]["seeds_per_job"]
     return chosen if chosen is not None else (40 if USES_GPU else 5)
 
 
 def run_files(study):
     return [
-        f"results/{study}/runs/{name}/seed{seed}.parquet"
-        for name in CONFIGURATIONS[study]
-        for seed in SEEDS[study]
+        f"results/{study}/runs/{name}/seed{seed}.parquet" for name in CONFIGURATIONS[study] for seed in SEEDS[study]
     ]
 
 

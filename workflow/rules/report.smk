@@ -29,12 +29,12 @@ rule render_report:
             )
             for chart in CHARTS
         ],
+    log:
+        "logs/{study}/report.log",
+    localrule: True
     params:
         study=lambda wildcards: study_params(wildcards.study),
         report=config["report"],
         min_seeds=config["min_seeds"],
-    log:
-        "logs/{study}/report.log",
-    localrule: True
     script:
         "../scripts/render_report.py"

@@ -10,15 +10,15 @@ for _study in config["studies"]:
                 f"train_{_study}_seeds{_block[0]}_to_{_block[-1]}"
             output:
                 [f"results/{_study}/runs/{{config}}/seed{seed}.parquet" for seed in _block],
-            params:
-                run=lambda wildcards, study=_study: run_params(study, wildcards.config),
-                seeds=_block,
-                code=f"pairstudy training code {TRAINING_CODE_HASH}",
             log:
                 f"logs/{_study}/train/{{config}}/seeds{_block[0]}_to_{_block[-1]}.log",
             threads: config["threads"]
             resources:
                 gpu=1 if USES_GPU else 0,
                 gpu_model=config["gpu_model"] if USES_GPU else "",
+            params:
+                run=lambda wildcards, study=_study: run_params(study, wildcards.config),
+                seeds=_block,
+                code=f"pairstudy training code {TRAINING_CODE_HASH}",
             script:
                 "../scripts/train_block.py"
