@@ -10,7 +10,18 @@ from pathlib import Path
 
 PACKAGE_ROOT = Path(__file__).parent
 TRAINING_CODE = ("data", "models", "train", "metrics")
-PACKAGES = ("pairstudy", "torch", "snakemake", "pandas", "pyarrow", "numpy", "scipy", "altair", "vl-convert-python")
+PACKAGES = (
+    "pairstudy",
+    "torch",
+    "snakemake",
+    "pandas",
+    "pyarrow",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "altair",
+    "vl-convert-python",
+)
 
 
 def code_hash(parts=TRAINING_CODE) -> str:
@@ -46,3 +57,12 @@ def package_versions(names=PACKAGES) -> dict[str, str]:
 
 def now_utc() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def provenance(folder: str | Path = ".") -> dict:
+    """What made a file: pairstudy's version, the training code's hash, the git commit of `folder` when there is one."""
+    try:
+        version = metadata.version("pairstudy")
+    except metadata.PackageNotFoundError:
+        version = "not installed"
+    return {"pairstudy": version, "training code": code_hash(), "git commit": git_commit(folder)}

@@ -14,3 +14,8 @@ def canonical_json(value) -> str:
 def hyperparameter_hash(hyperparameters: dict) -> str:
     """A short stable hash of a resolved hyperparameter dict."""
     return hashlib.sha256(canonical_json(hyperparameters).encode()).hexdigest()[:16]
+
+
+def run_key(hyperparameters: dict, code: str) -> str:
+    """The key a finished run is kept under: its hyperparameters and the code that trains them."""
+    return hashlib.sha256(f"{canonical_json(hyperparameters)}\n{code}".encode()).hexdigest()[:16]

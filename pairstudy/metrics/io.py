@@ -1,8 +1,13 @@
-"""Write and read run Parquet files: validated on both sides, written atomically."""
+"""Write and read run files: validated on both sides, written atomically, checked against where they belong.
+
+A run file holds the runs of one configuration, one per seed (a failed run is one row at epoch 0).
+Its key-value metadata carries each run's wrongly compared test pairs and whatever the writer adds
+(the study spec, provenance).
+"""
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -10,15 +15,53 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .atomic import write_atomically
+from .parquet import metadata_of, write_arrow
 from .schema import ACCURACY_COLUMNS, RUN_COLUMNS, RUN_SCHEMA, STATUSES
+
+FILE_COLUMNS = ("study", "config", "architecture", "hyperparameters", "config_hash")  # one value per file
 
 
 class RunFileError(ValueError):
-    """A run table or file does not follow the run schema."""
+    """A run table or file does not follow the run schema, or is not the file it is asked to be."""
 
 
-def validate_run_table(table: pd.DataFrame, source: str = "run table") -> None:
+@dataclass(frozen=True)
+class RunIdentity:
+    """What a run file must hold: one study's configuration, exactly these seeds, these hyperparameters."""
+
+    study: str
+    config: str
+    seeds: tuple[int, ...]
+    config_hash: str
+
+    def describe(self) -> str:
+        return f"study {self.study!r}, configuration {self.config!r}, seeds {list(self.seeds)}, config hash {self.config_hash}"
+
+
+def found_identity(table: pd.DataFrame) -> RunIdentity:
+    def single(column):
+        values = table[column].unique().tolist()
+        return values[0] if len(values) == 1 else values
+
+    return RunIdentity(single("study"), single("config"), tuple(sorted(table["seed"].unique().tolist())), single("config_hash"))
+
+
+def validate_run(run: pd.DataFrame, source: str) -> None:
+    for name in RUN_COLUMNS:
+        if run[name].nunique(dropna=False) != 1:
+            raise RunFileError(f"{source}: run column {name!r} differs between the rows of one run")
+    status = run["status"].iloc[0]
+    if status not in STATUSES:
+        raise RunFileError(f"{source}: status {status!r} is not one of {STATUSES}")
+    epochs = run["epoch"].to_numpy()
+    if status == "failed":
+        if not np.array_equal(epochs, [0]):
+            raise RunFileError(f"{source}: a failed run has one row, epoch 0")
+    elif not np.array_equal(epochs, np.arange(1, len(run) + 1)):
+        raise RunFileError(f"{source}: epochs must be 1..{len(run)} in order, found {epochs.tolist()}")
+
+
+def validate_runs(table: pd.DataFrame, source: str = "run table") -> None:
     """Raise RunFileError naming the first way `table` breaks the run schema."""
     missing = [name for name in RUN_SCHEMA.names if name not in table.columns]
     if missing:
@@ -27,69 +70,68 @@ def validate_run_table(table: pd.DataFrame, source: str = "run table") -> None:
     if extra:
         raise RunFileError(f"{source}: unknown columns {extra}")
     if table.empty:
-        raise RunFileError(f"{source}: no epochs")
-    for name in RUN_COLUMNS:
+        raise RunFileError(f"{source}: no runs")
+    for name in FILE_COLUMNS:
         if table[name].nunique(dropna=False) != 1:
-            raise RunFileError(f"{source}: run column {name!r} differs between rows (one file holds one run)")
-    status = table["status"].iloc[0]
-    if status not in STATUSES:
-        raise RunFileError(f"{source}: status {status!r} is not one of {STATUSES}")
-    epochs = table["epoch"].to_numpy()
-    if status == "failed":
-        if not np.array_equal(epochs, [0]):
-            raise RunFileError(f"{source}: a failed run has one row, epoch 0")
-    elif not np.array_equal(epochs, np.arange(1, len(table) + 1)):
-        raise RunFileError(f"{source}: epochs must be 1..{len(table)} in order, found {epochs.tolist()}")
+            raise RunFileError(f"{source}: column {name!r} differs between runs (a file holds one configuration)")
+    for seed, run in table.groupby("seed", sort=False):
+        validate_run(run, f"{source}, seed {seed}")
     for name in ACCURACY_COLUMNS:
-        values = table[name].dropna().to_numpy()
+        values = table[name].dropna().to_numpy(dtype=float)
         if ((values < 0) | (values > 1)).any():
             raise RunFileError(f"{source}: {name} must be a fraction in [0, 1]")
 
 
-def to_arrow(table: pd.DataFrame) -> pa.Table:
-    return pa.Table.from_pandas(table[RUN_SCHEMA.names], schema=RUN_SCHEMA, preserve_index=False)
+def check_identity(table: pd.DataFrame, expected: RunIdentity, source: str) -> None:
+    """Refuse a file that holds another study, configuration, seed set or hyperparameters than `expected`."""
+    found = found_identity(table)
+    if found != expected:
+        raise RunFileError(
+            f"{source} is not the run file it should be: it holds {found.describe()}; expected {expected.describe()}. "
+            "It was copied or left here from elsewhere: move it away and run the workflow again to train these seeds."
+        )
 
 
-MISCLASSIFIED_KEY = b"pairstudy.misclassified"
-
-
-def write_run(table: pd.DataFrame, path: str | Path, misclassified: list | None = None) -> Path:
-    """Validate and write one run atomically: a temporary file in the same folder, then a rename.
-
-    `misclassified` (the run's wrongly compared test pairs) travels as file metadata.
-    """
+def write_runs(
+    table: pd.DataFrame,
+    path: str | Path,
+    *,
+    misclassified: dict[int, list] | None = None,
+    metadata: dict | None = None,
+) -> Path:
+    """Validate and write a run file atomically; `misclassified` maps seed -> that run's wrongly compared test pairs."""
     path = Path(path)
-    validate_run_table(table, str(path))
-    arrow_table = to_arrow(table)
+    validate_runs(table, str(path))
+    arrow_table = pa.Table.from_pandas(table[RUN_SCHEMA.names], schema=RUN_SCHEMA, preserve_index=False)
+    extra = dict(metadata or {})
     if misclassified:
-        metadata = {**(arrow_table.schema.metadata or {}), MISCLASSIFIED_KEY: json.dumps(misclassified).encode()}
-        arrow_table = arrow_table.replace_schema_metadata(metadata)
-    return write_atomically(path, lambda temporary: pq.write_table(arrow_table, temporary))
+        extra["misclassified"] = {str(seed): pairs for seed, pairs in misclassified.items()}
+    return write_arrow(arrow_table, path, extra)
 
 
-def read_run(path: str | Path) -> pd.DataFrame:
-    """Read one run file and check it against the schema."""
+def read_runs(path: str | Path, expected: RunIdentity | None = None) -> pd.DataFrame:
+    """Read a run file, check it against the schema and, given `expected`, against where it belongs."""
     path = Path(path)
+    if not path.exists():
+        raise RunFileError(f"{path}: the run file is missing")
     try:
         arrow_table = pq.read_table(path)
     except (OSError, pa.ArrowInvalid) as error:
-        raise RunFileError(f"{path}: not a readable Parquet file ({error})") from error
+        raise RunFileError(
+            f"{path}: not a readable Parquet file ({error}). Delete it and run the workflow again to train its seeds."
+        ) from error
     if not arrow_table.schema.equals(RUN_SCHEMA, check_metadata=False):
         try:
             arrow_table = arrow_table.select(RUN_SCHEMA.names).cast(RUN_SCHEMA)
         except (KeyError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
             raise RunFileError(f"{path}: columns do not match the run schema ({error})") from error
     table = arrow_table.to_pandas()
-    validate_run_table(table, str(path))
+    validate_runs(table, str(path))
+    if expected is not None:
+        check_identity(table, expected, str(path))
     return table
 
 
-def read_misclassified(path: str | Path) -> list[dict]:
-    """The wrongly compared test pairs stored with a run (empty when none were stored)."""
-    metadata = pq.read_schema(path).metadata or {}
-    return json.loads(metadata[MISCLASSIFIED_KEY]) if MISCLASSIFIED_KEY in metadata else []
-
-
-def read_runs(paths) -> pd.DataFrame:
-    """Read and concatenate several run files (each validated)."""
-    return pd.concat([read_run(path) for path in paths], ignore_index=True)
+def read_run_metadata(path: str | Path) -> dict:
+    """The key-value metadata of a run file: misclassified pairs by seed (as str), study spec, provenance."""
+    return metadata_of(pq.read_schema(path))

@@ -1,8 +1,8 @@
-"""The run schema: the columns of a run's Parquet file, defined once.
+"""The run schema: the columns of a run file, defined once.
 
-One file holds one run (one configuration, one seed): one row per epoch. The epoch
-columns change per row; the run columns repeat the run's identity on every row so a
-concatenation of files is a tidy long table.
+A run file holds the runs of one configuration (one per seed): one row per epoch and run.
+The epoch columns change per row; the run columns repeat the run's identity on every row
+of that run, so a concatenation of files is a tidy long table.
 """
 
 from __future__ import annotations
@@ -11,17 +11,19 @@ import pyarrow as pa
 
 EPOCH_COLUMNS: dict[str, tuple[pa.DataType, str]] = {
     "epoch": (pa.int32(), "epoch number, 1-based"),
-    "train_loss": (
+    "train_loss": (pa.float64(), "training objective averaged over the epoch's batches (with the aux terms when aux is on)"),
+    "train_comparison_loss": (
         pa.float64(),
-        "training objective averaged over the epoch's batches (with the aux terms when aux is on)",
+        "comparison cross-entropy on the training pairs, the same quantity for every run whatever its objective",
     ),
-    "train_accuracy": (pa.float64(), "comparison accuracy on the training pairs after the epoch, eval mode, fraction"),
+    "train_accuracy": (
+        pa.float64(),
+        "comparison accuracy on the training pairs, fraction: over the epoch's training batches (train mode, before each "
+        "step) by default, or after the epoch in eval mode with train_metrics: eval",
+    ),
     "test_loss": (pa.float64(), "comparison cross-entropy on the test pairs after the epoch, eval mode"),
     "test_accuracy": (pa.float64(), "comparison accuracy on the test pairs after the epoch, eval mode, fraction"),
-    "test_digit_accuracy": (
-        pa.float64(),
-        "digit-class accuracy on both test digits; null when the model predicts no digits",
-    ),
+    "test_digit_accuracy": (pa.float64(), "digit-class accuracy on both test digits; null when the model predicts no digits"),
     "validation_accuracy": (
         pa.float64(),
         "comparison accuracy on the validation pairs (from the train pool); null without them",
@@ -48,21 +50,11 @@ RUN_COLUMNS: dict[str, tuple[pa.DataType, str]] = {
 STATUSES = ("ok", "diverged", "failed")
 
 ACCURACY_COLUMNS = ("train_accuracy", "test_accuracy", "test_digit_accuracy", "validation_accuracy")
-NULLABLE_COLUMNS = (
-    "test_digit_accuracy",
-    "validation_accuracy",
-    "train_loss",
-    "test_loss",
-    "train_accuracy",
-    "test_accuracy",
-    "epoch_seconds",
-    "learning_rate",
-    "parameter_count",
-)
+REQUIRED_COLUMNS = ("epoch", "study", "config", "architecture", "seed", "factors", "hyperparameters", "config_hash")
 
 RUN_SCHEMA = pa.schema(
     [
-        pa.field(name, dtype, nullable=name in NULLABLE_COLUMNS)
+        pa.field(name, dtype, nullable=name not in REQUIRED_COLUMNS)
         for name, (dtype, _) in {**EPOCH_COLUMNS, **RUN_COLUMNS}.items()
     ]
 )
@@ -74,3 +66,8 @@ def epoch_row(**values) -> dict:
     if missing or unknown:
         raise ValueError(f"an epoch row lacks {sorted(missing)} and has unknown {sorted(unknown)}")
     return {name: values[name] for name in EPOCH_COLUMNS}
+
+
+def failed_row() -> dict:
+    """The one row of a run that raised: epoch 0, no metrics."""
+    return {name: None for name in EPOCH_COLUMNS} | {"epoch": 0}

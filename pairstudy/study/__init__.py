@@ -1,8 +1,9 @@
-"""Studies: config.yaml -> validated config -> configurations -> runs."""
+"""Studies: config.yaml -> validated config -> configurations (resolved hyperparameters) -> seed blocks."""
 
 from .config import load_config, validate_config
-from .grid import NAME_PATTERN, TRAINING_KEYS, Configuration, Run, expand_configurations, expand_runs, seed_list
-from .schema import SCHEMA_PATH, ConfigError, read_yaml, schema_defaults, validate_against_schema
+from .grid import NAME_PATTERN, Configuration, expand_configurations, seed_blocks, seed_list
+from .resolve import TRAINING_KEYS, resolve
+from .schema import SCHEMA_PATH, ConfigError, read_yaml, schema_defaults, schema_property, validate_against_schema
 
 __all__ = [
     "NAME_PATTERN",
@@ -10,12 +11,13 @@ __all__ = [
     "TRAINING_KEYS",
     "ConfigError",
     "Configuration",
-    "Run",
     "expand_configurations",
-    "expand_runs",
     "load_config",
     "read_yaml",
+    "resolve",
     "schema_defaults",
+    "schema_property",
+    "seed_blocks",
     "seed_list",
     "validate_against_schema",
     "validate_config",

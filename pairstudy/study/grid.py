@@ -1,22 +1,20 @@
-"""A validated study -> its configurations and runs.
+"""A validated study -> its configurations, their names, seeds and seed blocks.
 
-A configuration is one point of the factor grid with a stable readable name and one
-resolved hyperparameter dict; a run is a configuration with a seed. Factors that do
-not apply to an architecture are dropped for it, so no duplicate jobs arise.
+A configuration is one point of the factor grid (plus the study's `include` entries) with a
+stable readable name and one resolved hyperparameter dict. Factors that do not change what a
+configuration trains are dropped for it (see `resolve`), so no duplicate jobs arise.
 """
 
 from __future__ import annotations
 
-import copy
 import itertools
 import re
 from dataclasses import dataclass, field
 
-from pairstudy.models.catalog import ARCHITECTURES
+from .resolve import applies, resolve
+from .rules import check_study
+from .schema import ConfigError
 
-from .schema import ConfigError, schema_defaults
-
-TRAINING_KEYS = tuple(key for key in schema_defaults("training") if key != "model")
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._=+-]*"
 
 
@@ -26,44 +24,19 @@ class Configuration:
     name: str
     architecture: str
     factors: dict  # the study's factors that apply here, with this configuration's levels
-    hyperparameters: dict = field(repr=False)  # everything a run needs, fully resolved
-
-
-@dataclass(frozen=True)
-class Run:
-    configuration: Configuration
-    seed: int
-
-    @property
-    def study(self) -> str:
-        return self.configuration.study
-
-    @property
-    def config(self) -> str:
-        return self.configuration.name
+    hyperparameters: dict = field(repr=False)  # everything a run needs, resolved, nothing it does not use
 
 
 def seed_list(seeds) -> list[int]:
     return list(range(seeds)) if isinstance(seeds, int) else list(seeds)
 
 
-def factor_applies(factor: str, architecture: str, levels: dict) -> bool:
-    """Whether `factor` changes anything for `architecture` given the other levels."""
-    spec = ARCHITECTURES[architecture]
-    if factor == "architecture":
-        return True
-    if factor == "aux":
-        return spec.predicts_digits
-    if factor == "aux_weight":
-        return spec.predicts_digits and bool(levels.get("aux"))
-    if factor in TRAINING_KEYS:
-        return True
-    return factor in spec.factors
-
-
-def allowed_factors(architectures) -> list[str]:
-    knobs = sorted({knob for name in architectures for knob in ARCHITECTURES[name].factors})
-    return ["architecture", *TRAINING_KEYS, *knobs]
+def seed_blocks(seeds, seeds_per_job: int) -> dict[int, tuple[int, ...]]:
+    """Block number -> its seeds; blocks are fixed by seed value (seed // seeds_per_job), so adding seeds adds blocks."""
+    blocks: dict[int, list[int]] = {}
+    for seed in sorted(seeds):
+        blocks.setdefault(seed // seeds_per_job, []).append(seed)
+    return {block: tuple(members) for block, members in blocks.items()}
 
 
 def format_level(value) -> str:
@@ -90,93 +63,6 @@ def configuration_name(architecture: str, factors: dict, varied: list[str]) -> s
     return "-".join(parts)
 
 
-def check_study(study_name: str, study: dict) -> None:
-    """Rules the schema cannot state: registered architectures, factors that exist and apply."""
-    where = f"studies.{study_name}"
-    architectures = study["factors"]["architecture"]
-    for architecture in architectures:
-        if architecture not in ARCHITECTURES:
-            raise ConfigError(
-                f"config key {where}.factors.architecture: {architecture!r} is not a registered architecture; "
-                f"allowed values: {sorted(ARCHITECTURES)}"
-            )
-    allowed = allowed_factors(architectures)
-    for factor, levels in study["factors"].items():
-        if factor == "model":
-            raise ConfigError(
-                f"config key {where}.factors.model: name model knobs directly as factors; allowed factors: {allowed}"
-            )
-        known_anywhere = factor in allowed_factors(ARCHITECTURES)
-        if not known_anywhere:
-            raise ConfigError(
-                f"config key {where}.factors.{factor}: unknown factor for architectures {architectures}; allowed factors: {allowed}"
-            )
-        if not any(factor_applies(factor, name, {"aux": True}) for name in architectures):
-            takers = sorted(name for name in ARCHITECTURES if factor_applies(factor, name, {"aux": True}))
-            raise ConfigError(
-                f"config key {where}.factors.{factor}: no architecture of this study ({architectures}) takes it; architectures that do: {takers}"
-            )
-        if len({repr(level) for level in levels}) != len(levels):
-            raise ConfigError(f"config key {where}.factors.{factor}: levels repeat: {levels}")
-    for architecture, overrides in study["overrides"].items():
-        if architecture not in architectures:
-            raise ConfigError(
-                f"config key {where}.overrides.{architecture}: not an architecture of this study; allowed: {architectures}"
-            )
-        check_model_knobs(f"{where}.overrides.{architecture}.model", overrides.get("model", {}), [architecture])
-    check_model_knobs(f"{where}.training.model", study["training"].get("model", {}), architectures)
-    for kind in ("include", "exclude"):
-        for index, entry in enumerate(study[kind]):
-            for key in entry:
-                if key not in allowed:
-                    raise ConfigError(
-                        f"config key {where}.{kind}[{index}].{key}: unknown factor; allowed factors: {allowed}"
-                    )
-            if kind == "include":
-                if "architecture" not in entry or entry["architecture"] not in ARCHITECTURES:
-                    raise ConfigError(
-                        f"config key {where}.include[{index}]: needs an architecture from {sorted(ARCHITECTURES)}"
-                    )
-                for key in entry:
-                    if not factor_applies(key, entry["architecture"], entry):
-                        raise ConfigError(
-                            f"config key {where}.include[{index}].{key}: architecture {entry['architecture']!r} does not take "
-                            f"factor {key!r}; it takes: {allowed_factors([entry['architecture']])}"
-                        )
-
-
-def check_model_knobs(where: str, knobs: dict, architectures) -> None:
-    allowed = sorted({knob for name in architectures for knob in ARCHITECTURES[name].factors})
-    for knob in knobs:
-        if knob not in allowed:
-            raise ConfigError(
-                f"config key {where}.{knob}: no architecture among {list(architectures)} takes it; allowed: {allowed}"
-            )
-
-
-def resolve_hyperparameters(study: dict, architecture: str, factors: dict) -> dict:
-    """Schema defaults <- study training <- per-architecture overrides <- factor levels."""
-    spec = ARCHITECTURES[architecture]
-    training = {**schema_defaults("training"), **study["training"]}
-    overrides = study["overrides"].get(architecture, {})
-    training.update({key: value for key, value in overrides.items() if key != "model"})
-    model = dict(spec.factors)
-    model.update({key: value for key, value in study["training"].get("model", {}).items() if key in spec.factors})
-    model.update(overrides.get("model", {}))
-    for factor, level in factors.items():
-        if factor == "architecture":
-            continue
-        if factor in spec.factors and factor not in TRAINING_KEYS:
-            model[factor] = level
-        else:
-            training[factor] = level
-    if not spec.predicts_digits:
-        training["aux"] = False
-    training.pop("model", None)
-    data = {**schema_defaults("data"), **study["data"]}
-    return copy.deepcopy({"architecture": architecture, "model": model, **training, "data": data})
-
-
 def expand_configurations(study_name: str, study: dict) -> list[Configuration]:
     """All configurations of one validated study, in factor-declaration order, duplicates removed."""
     check_study(study_name, study)
@@ -184,25 +70,39 @@ def expand_configurations(study_name: str, study: dict) -> list[Configuration]:
     points = [dict(zip(factor_names, levels)) for levels in itertools.product(*study["factors"].values())]
     points += [dict(entry) for entry in study["include"]]
     named = list(dict.fromkeys([*factor_names, *(key for entry in study["include"] for key in entry)]))
-    varied = [name for name in named if len({repr(point[name]) for point in points if name in point}) > 1]
+    levels = {name: [point[name] for point in points if name in point] for name in named}
+    levels = {name: [level for i, level in enumerate(found) if level not in found[:i]] for name, found in levels.items()}
 
     configurations: dict[str, Configuration] = {}
+    applying: set[str] = set()
     for point in points:
-        architecture = point["architecture"]
-        factors = {name: level for name, level in point.items() if factor_applies(name, architecture, point)}
+        factors = {name: level for name, level in point.items() if applies(study, point, name, levels[name])}
+        applying.update(factors)
         if any(all(factors.get(key, object()) == value for key, value in entry.items()) for entry in study["exclude"]):
             continue
-        name = configuration_name(architecture, factors, varied)
-        hyperparameters = resolve_hyperparameters(study, architecture, factors)
-        existing = configurations.get(name)
-        if existing is not None and existing.hyperparameters != hyperparameters:
-            raise ConfigError(f"studies.{study_name}: two different configurations are both named {name!r}")
-        configurations[name] = Configuration(study_name, name, architecture, factors, hyperparameters)
+        hyperparameters = resolve(study, point["architecture"], point)
+        configurations[repr(sorted(factors.items()))] = Configuration(
+            study_name, "", point["architecture"], factors, hyperparameters
+        )
+    idle = [name for name in named if name not in applying]
+    if idle:
+        raise ConfigError(
+            f"config key studies.{study_name}.factors.{idle[0]}: its levels change nothing any configuration trains "
+            "(e.g. momentum with optimizer adam, aux_weight without aux, a knob no architecture of the study takes)"
+        )
     if not configurations:
         raise ConfigError(f"studies.{study_name}: exclude removes every configuration")
-    return list(configurations.values())
-
-
-def expand_runs(study_name: str, study: dict) -> list[Run]:
-    seeds = seed_list(study["seeds"])
-    return [Run(configuration, seed) for configuration in expand_configurations(study_name, study) for seed in seeds]
+    found = list(configurations.values())
+    varied = [name for name in named if len({repr(c.factors[name]) for c in found if name in c.factors}) > 1]
+    named_configurations: dict[str, Configuration] = {}
+    for configuration in found:
+        name = configuration_name(configuration.architecture, configuration.factors, varied)
+        existing = named_configurations.get(name)
+        if existing is not None:
+            if existing.hyperparameters == configuration.hyperparameters:
+                continue
+            raise ConfigError(f"studies.{study_name}: two different configurations are both named {name!r}")
+        named_configurations[name] = Configuration(
+            study_name, name, configuration.architecture, configuration.factors, configuration.hyperparameters
+        )
+    return list(named_configurations.values())

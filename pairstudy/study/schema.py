@@ -1,8 +1,14 @@
-"""Load and validate a config against the JSON schema, filling in its defaults."""
+"""The config schema: loaded once, validated strictly with its defaults filled in, errors that name the key path.
+
+The schema file is the one home of every default: the workflow, the package and the command line
+all read it through this module.
+"""
 
 from __future__ import annotations
 
 import copy
+import functools
+import math
 from pathlib import Path
 
 import jsonschema
@@ -15,8 +21,15 @@ class ConfigError(ValueError):
     """The config breaks a rule; the message names the key path and what is allowed."""
 
 
+@functools.cache
 def load_schema() -> dict:
+    """The parsed schema (one parse per process; callers must not change it)."""
     return yaml.safe_load(SCHEMA_PATH.read_text())
+
+
+def is_strict_integer(_checker, instance) -> bool:
+    """An integer is an int: 2.0 is a float and bool is no number (JSON Schema would accept 2.0)."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
 
 
 def _with_defaults(validator_class):
@@ -29,18 +42,36 @@ def _with_defaults(validator_class):
                     instance.setdefault(name, copy.deepcopy(subschema["default"]))
         yield from validate_properties(validator, properties, instance, schema)
 
-    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+    type_checker = validator_class.TYPE_CHECKER.redefine("integer", is_strict_integer)
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults}, type_checker=type_checker)
 
 
 DefaultFillingValidator = _with_defaults(jsonschema.Draft202012Validator)
+StrictValidator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", is_strict_integer),
+)
 
 
 def key_path(parts) -> str:
-    return ".".join(str(part) for part in parts) or "(top level)"
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
 
 
-def describe_error(error: jsonschema.ValidationError) -> str:
-    path = key_path(error.absolute_path)
+def number_as_text(value) -> bool:
+    """Text that YAML 1.1 did not read as a number, such as 1e-3 (no decimal point)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def describe_error(error: jsonschema.ValidationError, path: str) -> str:
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
         unknown = sorted(set(error.instance) - set(allowed))
@@ -48,6 +79,13 @@ def describe_error(error: jsonschema.ValidationError) -> str:
             return f"config key {path}: unknown key(s) {unknown}; allowed keys: {allowed}"
     if error.validator == "enum":
         return f"config key {path}: {error.instance!r} is not allowed; allowed values: {error.validator_value}"
+    if error.validator == "type" and number_as_text(error.instance):
+        return (
+            f"config key {path}: {error.instance!r} is text, not a number: YAML reads a number in exponent form "
+            f"without a decimal point as text; write it with one, e.g. {float(error.instance):.1e}"
+        )
+    if error.validator == "type" and error.validator_value == "integer" and isinstance(error.instance, float):
+        return f"config key {path}: {error.instance!r} is not a whole number; write it without a decimal point"
     if error.validator == "oneOf" and error.schema.get("description"):
         return f"config key {path}: {error.instance!r} is not valid; expected {error.schema['description']}"
     if error.validator == "propertyNames":
@@ -55,35 +93,94 @@ def describe_error(error: jsonschema.ValidationError) -> str:
     return f"config key {path}: {error.message}"
 
 
+def first_error(errors, prefix=()) -> str | None:
+    errors = sorted(errors, key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if not errors:
+        return None
+    error = jsonschema.exceptions.best_match(errors)
+    return describe_error(error, key_path([*prefix, *error.absolute_path]))
+
+
+def check_finite(value, path=()) -> None:
+    """Refuse NaN and infinite numbers anywhere (a schema's range checks let NaN through)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"config key {key_path(path)}: {value} is not a finite number")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_finite(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_finite(item, (*path, index))
+
+
 def validate_against_schema(config: dict) -> dict:
     """Return a copy of `config` with the schema's defaults filled in, or raise ConfigError."""
     if not isinstance(config, dict):
         raise ConfigError(f"the config must be a mapping with a 'studies' key, got {type(config).__name__}")
+    check_finite(config)
     resolved = copy.deepcopy(config)
-    validator = DefaultFillingValidator(load_schema())
-    errors = sorted(
-        validator.iter_errors(resolved), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)))
-    )
-    if errors:
-        error = jsonschema.exceptions.best_match(errors)
-        raise ConfigError(describe_error(error))
+    message = first_error(DefaultFillingValidator(load_schema()).iter_errors(resolved))
+    if message:
+        raise ConfigError(message)
     # overrides share the training definition, but only the keys a user wrote may override
     for name, study in resolved["studies"].items():
         study["overrides"] = copy.deepcopy(config["studies"][name].get("overrides", {}))
     return resolved
 
 
-def schema_defaults(definition: str) -> dict:
-    """The defaults of one definition of the schema (e.g. 'training' or 'data')."""
+def check_value(definition: str, key: str, value, path) -> None:
+    """Check one value against the schema of `definition`'s property `key` (e.g. a factor level of `lr`)."""
+    subschema = {**load_schema()["definitions"][definition]["properties"][key], "definitions": load_schema()["definitions"]}
+    message = first_error(StrictValidator(subschema).iter_errors(value), path)
+    if message:
+        raise ConfigError(message)
+
+
+@functools.cache
+def _defaults(definition: str) -> dict:
     properties = load_schema()["definitions"][definition]["properties"]
-    return {name: copy.deepcopy(spec["default"]) for name, spec in properties.items() if "default" in spec}
+    return {name: spec["default"] for name, spec in properties.items() if "default" in spec}
+
+
+def schema_defaults(definition: str) -> dict:
+    """The defaults of one definition of the schema (e.g. 'training' or 'data'), a fresh copy."""
+    return copy.deepcopy(_defaults(definition))
+
+
+def schema_property(definition: str, key: str) -> dict:
+    """The schema of one property, e.g. ('training', 'optimizer') for its enum and default."""
+    return load_schema()["definitions"][definition]["properties"][key]
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a mapping that names a key twice (plain YAML keeps the last silently)."""
+
+
+def _construct_unique_mapping(loader, node, deep=False):
+    seen = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise ConfigError(
+                f"key {key!r} appears twice in one mapping (lines {seen[key] + 1} and {key_node.start_mark.line + 1}"
+                f"{' of ' + key_node.start_mark.name if key_node.start_mark.name else ''}): the first would be ignored"
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
 
 
 def read_yaml(path: str | Path) -> dict:
+    """A config file, refusing duplicated keys."""
     path = Path(path)
     try:
-        return yaml.safe_load(path.read_text()) or {}
+        with path.open() as handle:
+            return yaml.load(handle, Loader=UniqueKeyLoader) or {}
     except FileNotFoundError as error:
         raise ConfigError(f"config file {path} does not exist") from error
+    except ConfigError as error:
+        raise ConfigError(f"config file {path}: {error}") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"config file {path} is not valid YAML: {error}") from error

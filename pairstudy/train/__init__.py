@@ -1,18 +1,26 @@
-"""Training: one configuration for one seed (and seed batches), to per-epoch rows and Parquet."""
+"""Training: one configuration for one seed (`loop`), several runs as one vectorised model (`vectorised`), and
+the job that trains one configuration's seed block into one run file (`job`).
 
-from .batched import train_runs_batched
-from .block import train_seed_block
-from .loop import REQUIRED_KEYS, RunResult, objective, train_run
-from .run import checkpoint_path_for, run_table, train_to_parquet
+Importing the package imports no torch: a training job's supervisor stays light, and torch is
+imported by the modules that train.
+"""
 
-__all__ = [
-    "REQUIRED_KEYS",
-    "RunResult",
-    "checkpoint_path_for",
-    "objective",
-    "run_table",
-    "train_run",
-    "train_runs_batched",
-    "train_seed_block",
-    "train_to_parquet",
-]
+import importlib
+
+EXPORTS = {
+    "BlockJob": "job",
+    "run_block_job": "job",
+    "train_block": "job",
+    "RunResult": "loop",
+    "train_run": "loop",
+    "Member": "vectorised",
+    "train_vectorised": "vectorised",
+}
+
+__all__ = sorted(EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{EXPORTS[name]}", __name__), name)

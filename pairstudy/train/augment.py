@@ -11,11 +11,7 @@ from pairstudy.data import PairSet, comparison_target, make_pairs
 
 
 def uses_augmentation(hyperparameters: dict) -> bool:
-    return bool(
-        hyperparameters.get("augment_swap")
-        or hyperparameters.get("augment_shift")
-        or hyperparameters.get("repair_pairs")
-    )
+    return bool(hyperparameters["augment_swap"] or hyperparameters["augment_shift"] or hyperparameters["repair_pairs"])
 
 
 def repaired(pairs: PairSet, generator: torch.Generator) -> PairSet:
@@ -28,11 +24,11 @@ def repaired(pairs: PairSet, generator: torch.Generator) -> PairSet:
 
 def augment_batch(x: torch.Tensor, classes: torch.Tensor, hyperparameters: dict, generator: torch.Generator):
     """Swap the digits of a random half of the pairs and shift each digit; returns input, target, classes."""
-    if hyperparameters.get("augment_swap"):
+    if hyperparameters["augment_swap"]:
         swap = (torch.rand(len(x), generator=generator) < 0.5).to(x.device)
         x = torch.where(swap[:, None, None, None], x.flip(1), x)
         classes = torch.where(swap[:, None], classes.flip(1), classes)
-    pixels = hyperparameters.get("augment_shift", 0)
+    pixels = hyperparameters["augment_shift"]
     if pixels:
         # digits sit inside a blank border of at least two pixels, so a roll moves only background around
         shifts = torch.randint(-pixels, pixels + 1, (len(x), 2, 2), generator=generator).to(x.device)

@@ -1,51 +1,58 @@
-"""Checkpoints of a run in progress: model, optimiser, schedule, RNG states and rows so far."""
+"""Checkpoints of training in progress: plain tensors, dicts, lists and numbers only, loaded without running code.
+
+A checkpoint names what it belongs to (`owner`: hyperparameter hash and seeds). One that belongs to
+something else is ignored; one that cannot be loaded is moved aside to `<name>.corrupt` and named in the
+log, so training starts over instead of failing the same way on every attempt.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
 
-from pairstudy.metrics import hyperparameter_hash, write_atomically
+from pairstudy.metrics import write_atomically
 
 
-def save_checkpoint(path, model, optimizer, scheduler, order_generator, rows, hyperparameters, seed) -> None:
+def save_checkpoint(path: str | Path, owner: dict, state: dict) -> None:
     """Write atomically, so a kill during the write leaves the previous checkpoint intact."""
-    path = Path(path)
-    state = {
-        "config_hash": hyperparameter_hash(hyperparameters),
-        "seed": seed,
-        "model": model.state_dict(),
-        "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict() if scheduler is not None else None,
-        "order_generator": order_generator.get_state(),
-        "torch_rng": torch.get_rng_state(),
-        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-        "rows": rows,
-    }
-    write_atomically(path, lambda temporary: torch.save(state, temporary))
+    write_atomically(path, lambda temporary: torch.save({"owner": owner, "state": state}, temporary))
 
 
-def load_checkpoint(path, model, optimizer, scheduler, order_generator, hyperparameters, seed) -> list[dict]:
-    """Restore the state saved by `save_checkpoint` and return the rows recorded so far.
-
-    A checkpoint of other hyperparameters or another seed is ignored (and removed).
-    """
-    state = torch.load(path, map_location="cpu", weights_only=False)
-    if state["config_hash"] != hyperparameter_hash(hyperparameters) or state["seed"] != seed:
-        remove_checkpoint(path)
-        return []
-    model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
-    if scheduler is not None and state["scheduler"] is not None:
-        scheduler.load_state_dict(state["scheduler"])
-    order_generator.set_state(state["order_generator"])
-    torch.set_rng_state(state["torch_rng"])
-    if state["cuda_rng"] is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda_rng"])
-    return state["rows"]
+def load_checkpoint(path: str | Path | None, owner: dict, log: Callable[[str], None] = print) -> dict | None:
+    """The state saved for `owner` at `path`, or None when there is none to resume from."""
+    if path is None or not Path(path).exists():
+        return None
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        found, state = saved["owner"], saved["state"]
+    except Exception as error:  # anything unreadable: truncated, foreign, or holding more than plain data
+        aside = Path(f"{path}.corrupt")
+        os.replace(path, aside)
+        log(f"checkpoint {path} could not be loaded ({type(error).__name__}: {error}); moved to {aside}, starting over")
+        return None
+    if found != owner:
+        log(f"checkpoint {path} belongs to {found}, not {owner}; starting over")
+        return None
+    return state
 
 
-def remove_checkpoint(path) -> None:
+def remove_checkpoint(path: str | Path | None) -> None:
     if path is not None:
         Path(path).unlink(missing_ok=True)
+
+
+def rng_state() -> dict:
+    """The global CPU (and CUDA) random states, which dropout draws from."""
+    return {
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+    }
+
+
+def restore_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    if state["cuda"] is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])

@@ -1,24 +1,23 @@
-"""Choosing the device a run trains on."""
+"""The device a run trains on: 'auto' is decided here, on the host that trains, and nowhere else."""
 
 from __future__ import annotations
 
 import torch
 
 
-def requested_device(requested: str = "auto") -> torch.device:
-    """'auto' -> the first GPU when one is usable, else the CPU; others as named, unchecked."""
+def resolve_device(requested: str = "auto") -> torch.device:
+    """'auto' -> the first GPU when torch sees one, else the CPU; 'cuda' without a GPU is an error."""
     if requested == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(requested)
-
-
-def resolve_device(requested: str = "auto") -> torch.device:
-    """The requested device; 'cuda' without a GPU is an error."""
-    device = requested_device(requested)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(
-            f"device {requested!r} was asked for but torch sees no CUDA GPU (torch {torch.__version__}); use device: auto or cpu"
-        )
+    device = torch.device(requested)
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise RuntimeError(
+                f"device {requested!r} was asked for but torch sees no CUDA GPU on this host (torch {torch.__version__}, "
+                "built for CUDA: " + ("yes" if torch.version.cuda else "no") + "); use device: auto or cpu"
+            )
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise RuntimeError(f"device {requested!r}: this host has {torch.cuda.device_count()} GPU(s)")
     return device
 
 

@@ -1,0 +1,63 @@
+"""Process plumbing for a training job: a child that dies with its parent, a lock per block, orphan detection."""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import os
+import signal
+import sys
+from datetime import datetime
+from pathlib import Path
+
+PR_SET_PDEATHSIG = 1
+
+
+class BlockBusy(RuntimeError):
+    """Another process is training the same block."""
+
+
+def die_with_parent() -> None:
+    """In a child, before exec: receive SIGTERM when the parent dies (Linux; elsewhere nothing)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class BlockLock:
+    """An exclusive lock on `<output>.lock` held while the block trains; a second trainer fails fast."""
+
+    def __init__(self, output: str | Path):
+        self.path = Path(f"{output}.lock")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(self.fd, 200).decode(errors="replace").strip() or "another process"
+            os.close(self.fd)
+            raise BlockBusy(
+                f"{output} is being trained by {holder}; wait for it to finish or stop it before training it again"
+            ) from None
+        os.ftruncate(self.fd, 0)
+        os.write(self.fd, f"process {os.getpid()} (started {datetime.now():%Y-%m-%d %H:%M:%S})".encode())
+
+    def release(self) -> None:
+        self.path.unlink(missing_ok=True)
+        os.close(self.fd)
+
+
+def parent_of(pid: int) -> int | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[1])
+
+
+def ancestry(depth: int = 3) -> list[int | None]:
+    """This process's parent, grandparent, ...: a chain that changes when one of them dies."""
+    chain, pid = [], os.getpid()
+    for _ in range(depth):
+        pid = parent_of(pid) if pid else None
+        chain.append(pid)
+    return chain
