@@ -1,24 +1,33 @@
-"""The model registry and every registered architecture: shapes, parameter counts, sharing, vmap."""
+"""The package's architectures and every registered one: the model check, parameter counts, sharing, vmap, knobs."""
 
 import copy
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
 from torch.func import functional_call, stack_module_state, vmap
 
-from pairstudy.models import ARCHITECTURES, count_parameters, create_model, get_architecture
-from pairstudy.models.catalog import register
+from pairstudy.models import (
+    ARCHITECTURES,
+    ModelConfigError,
+    check_architecture,
+    count_parameters,
+    create_model,
+    get_architecture,
+)
 
-TWO_TOWER = [name for name, spec in ARCHITECTURES.items() if "sharing" in spec.factors]
+REPO = Path(__file__).resolve().parents[1]
+TWO_TOWER = [name for name, spec in ARCHITECTURES.items() if spec.takes("sharing")]
+REPORT_002_TOWERS = ["lenet", "resnet", "alexnet", "linear"]
 
 
 def variants():
     """Every registered architecture with its defaults, two-tower ones with and without sharing."""
     for name, spec in ARCHITECTURES.items():
-        for sharing in [True, False] if "sharing" in spec.factors else [None]:
+        for sharing in [True, False] if spec.takes("sharing") else [None]:
             yield pytest.param(name, {} if sharing is None else {"sharing": sharing}, id=f"{name}-{sharing}")
 
 
@@ -32,14 +41,13 @@ def check_outputs(model, name, batch_size=8):
     return comparison, digits
 
 
-@pytest.mark.parametrize("name, factors", list(variants()))
-def test_every_architecture_forward_and_backward(name, factors):
-    torch.manual_seed(0)
-    model = create_model(name, **factors)
-    assert model.predicts_digits == ARCHITECTURES[name].predicts_digits
-    comparison, digits = check_outputs(model, name)
-    (comparison.sum() + (0 if digits is None else digits.sum())).backward()
-    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.parameters())
+@pytest.mark.parametrize("name, knobs", list(variants()))
+def test_every_registered_architecture_passes_the_model_check(name, knobs):
+    """Shapes in train and eval mode, predicts_digits kept, gradients everywhere, sharing that shares."""
+    check = check_architecture(name, knobs)
+    assert check.problems == [], check.message()
+    assert check.parameter_count == count_parameters(create_model(name, **knobs))
+    assert "fine" in check.message() and name in check.message()
 
 
 @pytest.mark.parametrize(
@@ -83,10 +91,12 @@ def test_documented_knob_values_fit_14x14(name, factors):
     "name, factors, message",
     [
         ("cnn", {"channels": [8, 8, 8]}, "at most 2"),
-        ("lenet", {"kernel_size": 4}, "kernel_size must be 3, 5 or 7"),
+        ("lenet", {"kernel_size": 4}, r"4 is not allowed for lenet; allowed values: \[3, 5, 7\]"),
         ("resnet", {"kernel_size": 4}, "must be odd"),
-        ("mlp", {"init": "he"}, "init must be one of"),
-        ("twin", {"comparator": "difference"}, "comparator must be one of"),
+        ("mlp", {"init": "he"}, r"'he' is not allowed for mlp; allowed values: \['torch', 'xavier'\]"),
+        ("twin", {"comparator": "difference"}, r"allowed values: \['logits', 'softmax', 'probability', 'digits'\]"),
+        ("lenet", {"comparator": "softmax"}, r"allowed values: \['logits', 'digits'\]"),
+        ("twin", {"activation": "tanh"}, r"allowed values: \['none', 'relu'\]"),
     ],
 )
 def test_knob_values_that_cannot_work_are_refused(name, factors, message):
@@ -150,41 +160,44 @@ def test_xavier_init_redraws_the_weights():
     assert first_default.abs().max() < 1 / 392**0.5 < first_xavier.abs().max() <= bound
 
 
-def test_unknown_names_and_factors_are_refused():
-    with pytest.raises(ValueError, match=r"unknown architecture 'nope'; registered: \[.*'mlp'.*'twin'"):
+def test_unknown_names_and_knobs_are_refused():
+    with pytest.raises(ModelConfigError, match=r"unknown architecture 'nope'; registered: \[.*'mlp'.*'twin'"):
         get_architecture("nope")
     with pytest.raises(ValueError, match=r"unknown architecture 'nope'"):
         create_model("nope")
     with pytest.raises(
-        ValueError, match=r"architecture 'mlp' takes no factor \['sharing'\]; allowed factors: \[.*'hidden'"
+        ModelConfigError,
+        match=r"create_model\('mlp', sharing=True\): mlp takes no knob 'sharing'; allowed knobs: \[.*'hidden'",
     ):
         create_model("mlp", sharing=True)
-    with pytest.raises(ValueError, match=r"takes no factor \['aux'\]"):
+    with pytest.raises(ModelConfigError, match=r"takes no knob 'aux'"):
         create_model("twin", aux=True)  # the auxiliary loss is a training matter, not a model knob
 
 
-def test_a_name_registers_once():
-    with pytest.raises(ValueError, match="'twin' is registered twice"):
-        register("twin", "pairstudy.models.twin:build_twin", {}, predicts_digits=True, description="again")
-    assert ARCHITECTURES["twin"].factors["sharing"] is True
-
-
-def test_catalog_entries_are_plain_data():
+def test_built_in_entries_are_plain_data():
     for name, spec in ARCHITECTURES.items():
-        assert spec.name == name and ":" in spec.builder and "\n" not in spec.description
-        assert "aux" not in spec.factors
-        assert json.loads(json.dumps(spec.factors)) == spec.factors
+        if spec.source != "pairstudy":
+            continue
+        assert spec.name == name and spec.builder.__name__ == name and "\n" not in spec.description
+        assert spec.location.startswith(str(REPO / "pairstudy" / "models" / "builtin.py"))
+        assert "aux" not in spec.knobs
+        assert json.loads(json.dumps(spec.defaults)) == spec.defaults
 
 
-def torch_imported_after(modules: str) -> bool:
-    code = f"import sys, {modules}; print('torch' in sys.modules)"
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    return output.strip() == "True"
+def torch_imported_after(modules: str, then: str = "") -> bool:
+    code = f"import sys, {modules}\n{then}\nprint('torch' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    return run.stdout.strip() == "True"
 
 
-def test_the_registry_imports_without_torch():
-    assert not torch_imported_after("pairstudy.models.catalog")
-    assert not torch_imported_after("pairstudy.models")
+def test_the_registry_imports_and_reads_without_torch():
+    assert not torch_imported_after("pairstudy.models.registry")
+    reading = (
+        "m = pairstudy.models; [a.knobs for a in m.ARCHITECTURES.values()]; m.get_architecture('twin').defaults; "
+        "m.check_knobs('twin', {'comparator': 'digits', 'channels': [4, 8]}, 'model'); "
+        "m.check_knob_value('lenet', 'kernel_size', 3, 'model'); m.architecture_code_hash('twin')"
+    )
+    assert not torch_imported_after("pairstudy.models", reading)
 
 
 def test_config_validation_and_grid_stay_torch_free():
@@ -204,7 +217,51 @@ def test_probability_comparator_is_exact_and_has_no_head():
     )  # 55 of the 100 ordered pairs
     model = create_model("twin", comparator="probability")
     assert model.head is None and count_parameters(model) == 9_322
-    with pytest.raises(ValueError, match="comparator must be one of"):
+    with pytest.raises(ModelConfigError, match="'vote' is not allowed for twin"):
         create_model("twin", comparator="vote")
     auxnet = create_model("auxnet", comparator="probability")
     assert auxnet.head is None and count_parameters(auxnet) == 60_396 - count_parameters(create_model("auxnet").head)
+
+
+def test_digits_comparator_reads_the_order_off_the_predicted_digits():
+    from pairstudy.models.twin import order_of_argmax
+
+    digits1 = torch.nn.functional.one_hot(torch.tensor([3, 7, 5]), 10).float()
+    digits2 = torch.nn.functional.one_hot(torch.tensor([5, 2, 5]), 10).float()
+    assert order_of_argmax(digits1, digits2).tolist() == [[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]]
+
+    torch.manual_seed(0)
+    model = create_model("twin", comparator="digits")  # train mode: batch statistics spread the untrained argmax
+    assert model.head is None and count_parameters(model) == 9_322
+    comparison, digits = model(torch.randn(64, 2, 14, 14))
+    first_le_second = (digits[:, 0].argmax(1) <= digits[:, 1].argmax(1)).float()
+    assert comparison.shape == (64, 2) and comparison.dtype == torch.float32 and not comparison.requires_grad
+    assert torch.equal(comparison, torch.stack((1 - first_le_second, first_le_second), dim=1))
+    assert 0 < first_le_second.sum() < 64  # both outcomes occur, so the test tells them apart
+
+
+@pytest.mark.parametrize("name", ["twin", "auxnet", *REPORT_002_TOWERS])
+def test_digits_comparator_drops_the_head(name):
+    with_head, without = create_model(name), create_model(name, comparator="digits")
+    assert without.head is None
+    assert count_parameters(with_head) - count_parameters(without) == count_parameters(with_head.head)
+    comparison, digits = without(torch.randn(4, 2, 14, 14))
+    assert comparison.shape == (4, 2) and digits.shape == (4, 2, 10) and not comparison.requires_grad
+    assert digits.requires_grad  # the digit losses still train the towers
+
+
+def test_report_002_towers_keep_their_learned_head_by_default():
+    for name in REPORT_002_TOWERS:
+        assert get_architecture(name).defaults["comparator"] == "logits"
+        assert create_model(name).head is not None
+
+
+def test_twin_activation_sits_between_batch_norm_and_dropout():
+    plain, relu = create_model("twin"), create_model("twin", activation="relu")
+    assert get_architecture("twin").defaults["activation"] == "none"
+    layers = [type(layer).__name__ for layer in relu.tower1]
+    assert layers[-4:] == ["BatchNorm1d", "ReLU", "Dropout", "Linear"]
+    assert "ReLU" not in [type(layer).__name__ for layer in plain.tower1][-4:]
+    assert count_parameters(relu) == count_parameters(plain) == 9_574
+    assert count_parameters(create_model("twin", activation="relu", sharing=False)) == 18_896
+    check_outputs(relu, "twin", batch_size=4)

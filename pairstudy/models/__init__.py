@@ -1,32 +1,52 @@
-"""The model registry: `create_model(name, **factors)` builds any registered architecture.
+"""Models: `@register_model` registers a builder as an architecture, `create_model(name, **knobs)` builds it.
 
-Every model maps x (N, 2, 14, 14) to (comparison logits (N, 2), digit logits (N, 2, 10) or None)
-and carries `predicts_digits`. Torch is imported only when a model is built or counted.
+Every model maps x (N, 2, 14, 14) to (comparison logits (N, 2), digit logits (N, 2, 10) or None) and carries
+`predicts_digits`. The package's own architectures are in builtin.py; model files and installed packages (entry-point
+group `pairstudy.models`) add more. Torch is imported only when a model is built, counted or checked.
 """
 
 from __future__ import annotations
 
-import copy
-import importlib
+from . import builtin  # noqa: F401  (registers the package's own architectures)
+from .check import ModelCheck, check_architecture, check_models, count_parameters
+from .files import (
+    ENTRY_POINT_GROUP,
+    ModelFileError,
+    architecture_code_hash,
+    load_entry_point_models,
+    load_model_files,
+)
+from .registry import (
+    ARCHITECTURES,
+    Architecture,
+    Knob,
+    ModelConfigError,
+    ModelRegistrationError,
+    check_knob_value,
+    check_knobs,
+    create_model,
+    get_architecture,
+    register_model,
+)
 
-from .catalog import ARCHITECTURES, Architecture, get_architecture
-
-
-def create_model(name: str, **factors):
-    """Build a registered architecture; unknown knobs are refused, missing ones take the catalog default."""
-    spec = get_architecture(name)
-    unknown = sorted(set(factors) - set(spec.factors))
-    if unknown:
-        raise ValueError(f"architecture {name!r} takes no factor {unknown}; allowed factors: {sorted(spec.factors)}")
-    module_name, function_name = spec.builder.split(":")
-    builder = getattr(importlib.import_module(module_name), function_name)
-    # copied so that no builder can change the catalog's list defaults
-    return builder(**copy.deepcopy({**spec.factors, **factors}))
-
-
-def count_parameters(model) -> int:
-    """Trainable parameters, a shared parameter counted once."""
-    return sum(parameter.numel() for parameter in model.parameters() if parameter.requires_grad)
-
-
-__all__ = ["ARCHITECTURES", "Architecture", "count_parameters", "create_model", "get_architecture"]
+__all__ = [
+    "ARCHITECTURES",
+    "ENTRY_POINT_GROUP",
+    "Architecture",
+    "Knob",
+    "ModelCheck",
+    "ModelConfigError",
+    "ModelFileError",
+    "ModelRegistrationError",
+    "architecture_code_hash",
+    "check_architecture",
+    "check_knob_value",
+    "check_knobs",
+    "check_models",
+    "count_parameters",
+    "create_model",
+    "get_architecture",
+    "load_entry_point_models",
+    "load_model_files",
+    "register_model",
+]

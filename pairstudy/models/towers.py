@@ -1,7 +1,8 @@
 """Report 002's digit towers (LeNet, ResNet, AlexNet, fully connected) inside the twin structure.
 
-The report reads the comparison off the two predicted digits; here the twin head learns it from
-the 20 digit logits, so every tower trains with or without the auxiliary digit losses.
+The report reads the comparison off the two predicted digits (comparator "digits", trained by the
+digit losses alone); comparator "logits" has the twin head learn it from the 20 digit logits, so
+the tower trains with or without the auxiliary digit losses.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ def maybe(module_class, enabled: bool, size: int) -> nn.Module:
     return module_class(size) if enabled else nn.Identity()
 
 
-def build_lenet(sharing, kernel_size, batch_norm, dropout) -> nn.Module:
+def build_lenet(sharing, kernel_size, batch_norm, dropout, comparator) -> nn.Module:
     """conv 6 and conv 16 (padded, so 14x14 fits), ReLU, max-pool; FC 120, 84, 10.
 
     With kernel 5: 31,690 parameters shared, 63,128 not (the report: about 60,000).
@@ -48,7 +49,7 @@ def build_lenet(sharing, kernel_size, batch_norm, dropout) -> nn.Module:
             nn.Linear(84, 10),
         )
 
-    return TwinNet(tower, small_head(10, batch_norm, dropout), sharing)
+    return TwinNet(tower, small_head(10, batch_norm, dropout), sharing, comparator=comparator)
 
 
 class ResidualBlock(nn.Module):
@@ -67,7 +68,7 @@ class ResidualBlock(nn.Module):
         return torch.relu(x + y)
 
 
-def build_resnet(sharing, blocks, channels, kernel_size, batch_norm, dropout) -> nn.Module:
+def build_resnet(sharing, blocks, channels, kernel_size, batch_norm, dropout, comparator) -> nn.Module:
     """One conv, `blocks` residual blocks of two convs, global average pooling, FC 10.
 
     Defaults (2 blocks x 16 channels, kernel 7): 51,622 parameters shared (the report: about 50,000).
@@ -86,10 +87,10 @@ def build_resnet(sharing, blocks, channels, kernel_size, batch_norm, dropout) ->
             nn.Linear(channels, 10),
         )
 
-    return TwinNet(tower, small_head(10, batch_norm, dropout), sharing)
+    return TwinNet(tower, small_head(10, batch_norm, dropout), sharing, comparator=comparator)
 
 
-def build_alexnet(sharing, dropout) -> nn.Module:
+def build_alexnet(sharing, dropout, comparator) -> nn.Module:
     """Five 3x3 convs (32, 64, 96, 96, 64) with max-pools after the 1st, 2nd and 5th; FC 256, 256, 10.
 
     Narrower than the report's adaptation (about 1.8M parameters): 297,862 shared.
@@ -120,10 +121,10 @@ def build_alexnet(sharing, dropout) -> nn.Module:
             nn.Linear(256, 10),
         )
 
-    return TwinNet(tower, small_head(10, True, 0.0), sharing)
+    return TwinNet(tower, small_head(10, True, 0.0), sharing, comparator=comparator)
 
 
-def build_linear(sharing, layers, nodes, dropout) -> nn.Module:
+def build_linear(sharing, layers, nodes, dropout, comparator) -> nn.Module:
     """Fully connected tower on one 14x14 digit: `layers` x (Linear nodes, ReLU, Dropout), Linear 10.
 
     2 x 128 gives a 43,018-parameter tower (the report states 42,018).
@@ -138,4 +139,4 @@ def build_linear(sharing, layers, nodes, dropout) -> nn.Module:
         modules.append(nn.Linear(width, 10))
         return nn.Sequential(*modules)
 
-    return TwinNet(tower, small_head(10, True, 0.0), sharing)
+    return TwinNet(tower, small_head(10, True, 0.0), sharing, comparator=comparator)

@@ -9,7 +9,8 @@ from torch import nn
 
 from .flat import conv_stack, initialise
 
-COMPARATORS = ("logits", "softmax", "probability")
+COMPARATORS = ("logits", "softmax", "probability", "digits")
+ACTIVATIONS = ("none", "relu")
 
 
 def probability_of_order(digits1: torch.Tensor, digits2: torch.Tensor) -> torch.Tensor:
@@ -20,12 +21,22 @@ def probability_of_order(digits1: torch.Tensor, digits2: torch.Tensor) -> torch.
     return torch.stack((torch.log1p(-less_or_equal), torch.log(less_or_equal)), dim=1)
 
 
+def order_of_argmax(digits1: torch.Tensor, digits2: torch.Tensor) -> torch.Tensor:
+    """Comparison logits read off the two predicted digits: (0, 1) where argmax1 <= argmax2, else (1, 0).
+
+    Without gradient: a model comparing this way learns only through its digit losses.
+    """
+    less_or_equal = (digits1.argmax(1) <= digits2.argmax(1)).to(digits1.dtype)
+    return torch.stack((1 - less_or_equal, less_or_equal), dim=1).detach()
+
+
 class TwinNet(nn.Module):
     """forward(x) -> (comparison logits N x 2, digit logits N x 2 x 10).
 
     The head compares the two digit logit vectors (comparator "logits") or the two digit
     probability vectors (comparator "softmax"); "probability" has no head and gives the exact
-    probability that the first digit is <= the second under the two softmax vectors.
+    probability that the first digit is <= the second under the two softmax vectors; "digits" has
+    no head and compares the two predicted digits (see order_of_argmax).
     """
 
     predicts_digits = True
@@ -37,7 +48,7 @@ class TwinNet(nn.Module):
         self.tower1 = make_tower()
         # the same module object twice: one set of parameters serves both channels
         self.tower2 = self.tower1 if sharing else make_tower()
-        self.head = head if comparator != "probability" else None
+        self.head = head if comparator in ("logits", "softmax") else None
         self.comparator = comparator
 
     def forward(self, x: torch.Tensor):
@@ -46,6 +57,8 @@ class TwinNet(nn.Module):
         digits = torch.stack((digits1, digits2), dim=1)
         if self.comparator == "probability":
             return probability_of_order(digits1, digits2), digits
+        if self.comparator == "digits":
+            return order_of_argmax(digits1, digits2), digits
         if self.comparator == "softmax":
             head_input = torch.cat((digits1.softmax(1), digits2.softmax(1)), dim=1)
         else:
@@ -65,8 +78,13 @@ def small_head(hidden: int, batch_norm: bool, dropout: float) -> nn.Module:
     return nn.Sequential(*layers)
 
 
-def lenet_style_tower(channels, hidden: int, batch_norm: bool, dropout: float) -> nn.Module:
-    """Report 004's tower: conv 3x3, ReLU, avg-pool 2, twice; FC hidden, [BN], [Dropout], FC 10."""
+def lenet_style_tower(channels, hidden: int, batch_norm: bool, dropout: float, activation: str) -> nn.Module:
+    """Report 004's tower: conv 3x3, ReLU, avg-pool 2, twice; FC hidden, [BN], [ReLU], [Dropout], FC 10.
+
+    The report has no activation after its hidden layer ("none"); "relu" adds one.
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {list(ACTIVATIONS)}, got {activation!r}")
     first, second = channels
     layers: list[nn.Module] = [
         nn.Conv2d(1, first, 3),
@@ -80,17 +98,20 @@ def lenet_style_tower(channels, hidden: int, batch_norm: bool, dropout: float) -
     ]
     if batch_norm:
         layers.append(nn.BatchNorm1d(hidden))
+    if activation == "relu":
+        layers.append(nn.ReLU())
     if dropout > 0:
         layers.append(nn.Dropout(dropout))
     layers.append(nn.Linear(hidden, 10))
     return nn.Sequential(*layers)
 
 
-def build_twin(sharing, channels, hidden, batch_norm, dropout, comparator) -> nn.Module:
+def build_twin(sharing, channels, hidden, batch_norm, dropout, activation, comparator) -> nn.Module:
     """Report 004's TwinNet (two conv widths); its head reads the digit logits, or with "softmax" their
-    probabilities; "probability" replaces the head by the exact order probability."""
+    probabilities; "probability" replaces the head by the exact order probability, "digits" by the
+    order of the two predicted digits (no gradient: only the digit losses train it)."""
     return TwinNet(
-        lambda: lenet_style_tower(channels, hidden, batch_norm, dropout),
+        lambda: lenet_style_tower(channels, hidden, batch_norm, dropout, activation),
         small_head(10, batch_norm, dropout),
         sharing,
         comparator=comparator,
@@ -99,7 +120,7 @@ def build_twin(sharing, channels, hidden, batch_norm, dropout, comparator) -> nn
 
 def build_auxnet(sharing, channels, hidden, head, dropout, init, comparator) -> nn.Module:
     """Report 000's AuxNet: its ConvNet per digit (to 10 classes); head on the two softmax outputs, as the report
-    states ("softmax"), or on the digit logits ("logits"), or no head ("probability", see TwinNet)."""
+    states ("softmax"), or on the digit logits ("logits"), or no head ("probability" or "digits", see TwinNet)."""
 
     def tower():
         features, width = conv_stack(1, channels, True, dropout)
