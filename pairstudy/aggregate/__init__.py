@@ -1,13 +1,16 @@
-"""Aggregation: run files -> epoch table, per-run finals, curves, per-configuration summary."""
+"""Aggregation: run files -> epoch table, per-run finals, curves, per-configuration summary, configurations."""
 
-from .tables import CURVE_METRICS, SUMMARY_METRICS, final_rows, learning_curves, read_epochs, run_status, summarize
+from .load import StudyTables, load_study
+from .tables import configurations, factor_names, final_rows, learning_curves, read_epochs, run_status, summarize
 from .write import write_study_tables
 
 __all__ = [
-    "CURVE_METRICS",
-    "SUMMARY_METRICS",
+    "StudyTables",
+    "configurations",
+    "factor_names",
     "final_rows",
     "learning_curves",
+    "load_study",
     "read_epochs",
     "run_status",
     "summarize",

@@ -1,73 +1,127 @@
-"""Runs -> long epoch table, one row per run, learning curves, one row per configuration.
+"""Runs -> long epoch table, one row per run, learning curves, one row per configuration, the configurations.
 
-All accuracies stay fractions in [0, 1]; presentation turns them into percent.
+All accuracies stay fractions in [0, 1]; presentation turns them into percent. Everything about a
+configuration (its factor levels, resolved hyperparameters) comes from the runs' stored columns.
 """
 
 from __future__ import annotations
 
 import json
+import numbers
 
 import numpy as np
 import pandas as pd
 
-from pairstudy.metrics import read_run
-
-SUMMARY_METRICS = (
-    "final_test_accuracy",
-    "best_test_accuracy",
-    "final_train_accuracy",
-    "final_test_digit_accuracy",
-    "final_validation_accuracy",
-)
-CURVE_METRICS = ("train_loss", "train_accuracy", "test_accuracy")
+from pairstudy.metrics import CURVE_METRICS, RUN_METRICS, RunFileError, RunIdentity, canonical_json, read_runs
 
 
-def read_epochs(paths) -> tuple[pd.DataFrame, list[str]]:
-    """All epochs of all runs, the JSON factors expanded to one column each; and the factor names."""
-    frames = [read_run(path) for path in paths]
-    if not frames:
+def read_epochs(expected: list[dict]) -> pd.DataFrame:
+    """Every epoch of every run file in `expected` (path, study, config, seeds, config_hash), each checked
+    against where it belongs; a seed can enter only once."""
+    if not expected:
         raise ValueError("no run files to aggregate")
+    frames = []
+    for entry in expected:
+        identity = RunIdentity(entry["study"], entry["config"], tuple(entry["seeds"]), entry["config_hash"])
+        frames.append(read_runs(entry["path"], identity))
     epochs = pd.concat(frames, ignore_index=True)
-    factor_dicts = epochs["factors"].map(json.loads)
-    factor_names: list[str] = []
-    for factors in factor_dicts.drop_duplicates():
-        factor_names += [name for name in factors if name not in factor_names]
-    for name in factor_names:
-        if name == "architecture":
-            continue
-        epochs[name] = factor_dicts.map(lambda factors, name=name: factors.get(name))
-    return epochs, factor_names
+    runs = epochs.drop_duplicates(["config", "seed", "epoch"])
+    if len(runs) != len(epochs):
+        duplicated = epochs[epochs.duplicated(["config", "seed", "epoch"])][["config", "seed"]].drop_duplicates()
+        raise RunFileError(f"seeds appear in more than one run file: {duplicated.to_dict('records')}")
+    return epochs
 
 
-def final_rows(epochs: pd.DataFrame, factor_names: list[str]) -> pd.DataFrame:
-    """One row per run: last-epoch and best-epoch numbers, and the run's wall time."""
+def factor_names(epochs: pd.DataFrame) -> list[str]:
+    """The study's factors in the order the configurations name them (architecture first)."""
+    names: list[str] = []
+    for factors in epochs["factors"].drop_duplicates().map(json.loads):
+        names += [name for name in factors if name not in names]
+    return names
+
+
+def tabular(values: list) -> list:
+    """One factor's levels as a column: kept when they share one scalar type, else canonical JSON text."""
+    present = [value for value in values if value is not None]
+    kinds = {
+        "bool" if isinstance(v, bool) else "number" if isinstance(v, numbers.Number) else type(v).__name__
+        for v in present
+    }
+    if len(kinds) <= 1 and kinds <= {"bool", "number", "str"}:
+        return values
+    return [None if value is None else canonical_json(value) for value in values]
+
+
+def with_factor_columns(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """`frame` with one column per factor (architecture aside, which is a column already) from its JSON factors."""
+    factors = frame["factors"].map(json.loads)
+    columns = {name: tabular([levels.get(name) for levels in factors]) for name in names if name != "architecture"}
+    return frame.assign(**{name: pd.Series(values, index=frame.index, dtype=object) for name, values in columns.items()})
+
+
+def configurations(epochs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """One row per configuration, from its runs' stored identity: factors, hyperparameters, parameter count."""
+    rows = []
+    for config, runs in epochs.groupby("config", sort=False):
+        first = runs.iloc[0]
+        hyperparameters = json.loads(first["hyperparameters"])
+        rows.append(
+            {
+                "config": config,
+                "architecture": first["architecture"],
+                "factors": first["factors"],
+                "hyperparameters": first["hyperparameters"],
+                "config_hash": first["config_hash"],
+                "parameter_count": runs["parameter_count"].max(),
+                "predicts_digits": bool(runs["test_digit_accuracy"].notna().any()),
+                "trains_digits": bool(hyperparameters["aux"]),
+            }
+        )
+    return with_factor_columns(pd.DataFrame(rows), names)
+
+
+def selected_epoch(run: pd.DataFrame) -> pd.Series | None:
+    """The epoch with the best validation accuracy (the earliest of ties), or None without validation pairs."""
+    validation = run["validation_accuracy"].astype(float)
+    if validation.isna().all():
+        return None
+    return run.loc[validation.idxmax()]
+
+
+def final_rows(epochs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """One row per run: last-epoch numbers, the epoch chosen on validation pairs where there are any, and the
+    best test epoch labelled as what it is (chosen on the test set: an upper bound, not an estimate)."""
     rows = []
     for (config, seed), run in epochs.groupby(["config", "seed"], sort=False):
         run = run.sort_values("epoch")
         last = run.iloc[-1]
-        best = run.loc[run["test_accuracy"].astype(float).fillna(-1).idxmax()]
-        row = {
-            "study": last["study"],
-            "config": config,
-            "architecture": last["architecture"],
-            "seed": int(seed),
-            "status": last["status"],
-            "parameter_count": last["parameter_count"],
-            "epochs": int(last["epoch"]),
-            "final_test_accuracy": last["test_accuracy"],
-            "best_test_accuracy": best["test_accuracy"],
-            "best_epoch": int(best["epoch"]),
-            "final_train_accuracy": last["train_accuracy"],
-            "final_test_digit_accuracy": last["test_digit_accuracy"],
-            "final_validation_accuracy": last["validation_accuracy"],
-            "run_seconds": float(run["epoch_seconds"].astype(float).sum(min_count=1)),
-            "device": last["device"],
-            "config_hash": last["config_hash"],
-            "message": last["message"],
-        }
-        row.update({name: last[name] for name in factor_names if name != "architecture"})
-        rows.append(row)
-    return pd.DataFrame(rows)
+        chosen = selected_epoch(run)
+        oracle = run.loc[run["test_accuracy"].astype(float).fillna(-1).idxmax()]
+        rows.append(
+            {
+                "study": last["study"],
+                "config": config,
+                "architecture": last["architecture"],
+                "factors": last["factors"],
+                "seed": int(seed),
+                "status": last["status"],
+                "parameter_count": last["parameter_count"],
+                "epochs": int(last["epoch"]),
+                "final_test_accuracy": last["test_accuracy"],
+                "selected_test_accuracy": None if chosen is None else chosen["test_accuracy"],
+                "selected_epoch": None if chosen is None else int(chosen["epoch"]),
+                "final_train_accuracy": last["train_accuracy"],
+                "final_test_digit_accuracy": last["test_digit_accuracy"],
+                "final_validation_accuracy": last["validation_accuracy"],
+                "oracle_best_test_accuracy": oracle["test_accuracy"],
+                "oracle_best_epoch": int(oracle["epoch"]),
+                "run_seconds": float(run["epoch_seconds"].astype(float).sum(min_count=1)),
+                "device": last["device"],
+                "config_hash": last["config_hash"],
+                "message": last["message"],
+            }
+        )
+    return with_factor_columns(pd.DataFrame(rows), names)
 
 
 def learning_curves(epochs: pd.DataFrame) -> pd.DataFrame:
@@ -81,36 +135,41 @@ def learning_curves(epochs: pd.DataFrame) -> pd.DataFrame:
     return curves[["config", "epoch", "metric", "mean", "std", "low", "high", "n"]]
 
 
-def summarize(finals: pd.DataFrame, factor_names: list[str], min_seeds: int = 1) -> pd.DataFrame:
-    """One row per configuration over its finished (status ok) seeds: mean and sample std of each metric."""
+def summarize(finals: pd.DataFrame, names: list[str], min_seeds: int) -> pd.DataFrame:
+    """One row per configuration over its finished (status ok) seeds: mean and sample std of each run metric."""
     ok = finals[finals["status"] == "ok"]
+    factor_columns = [name for name in names if name != "architecture"]
     rows = []
     for config, runs in finals.groupby("config", sort=False):
         finished = ok[ok["config"] == config]
         first = runs.iloc[0]
         row = {"config": config, "architecture": first["architecture"]}
-        row.update({name: first[name] for name in factor_names if name != "architecture"})
+        row.update({name: first[name] for name in factor_columns})
         row["n_seeds"] = len(finished)
         row["parameter_count"] = runs["parameter_count"].max()
-        for metric in SUMMARY_METRICS:
+        for metric in RUN_METRICS:
             values = finished[metric].astype(float)
             enough = len(finished) >= min_seeds and values.notna().any()
             row[f"{metric}_mean"] = values.mean() if enough else np.nan
-            row[f"{metric}_std"] = values.std(ddof=1) if enough and len(values) > 1 else np.nan
+            row[f"{metric}_std"] = values.std(ddof=1) if enough and values.notna().sum() > 1 else np.nan
         row["run_seconds_mean"] = runs["run_seconds"].astype(float).mean()
         rows.append(row)
-    return pd.DataFrame(rows)
+    summary = pd.DataFrame(rows)
+    for name in factor_columns:
+        summary[name] = summary[name].astype(object)
+    return summary
 
 
-def run_status(
-    finals: pd.DataFrame, study: str, run_path: str = "results/{study}/runs/{config}/seed{seed}.parquet"
-) -> pd.DataFrame:
-    """Per configuration: finished seeds, diverged and failed seeds, and the command that re-runs those."""
+def run_status(finals: pd.DataFrame, run_files: dict[tuple[str, int], str]) -> pd.DataFrame:
+    """Per configuration: finished, diverged and failed seeds, and the command that trains those again.
+
+    `run_files` maps (config, seed) to the run file that holds it.
+    """
     rows = []
     for config, runs in finals.groupby("config", sort=False):
         diverged = sorted(runs.loc[runs["status"] == "diverged", "seed"].tolist())
         failed = sorted(runs.loc[runs["status"] == "failed", "seed"].tolist())
-        redo = [run_path.format(study=study, config=config, seed=seed) for seed in diverged + failed]
+        redo = list(dict.fromkeys(run_files[(config, seed)] for seed in diverged + failed))
         messages = sorted(set(runs.loc[runs["status"] == "failed", "message"].tolist()))
         rows.append(
             {
@@ -123,9 +182,3 @@ def run_status(
             }
         )
     return pd.DataFrame(rows)
-
-
-def factor_columns(summary: pd.DataFrame) -> list[str]:
-    """The factor columns of a summary table (architecture aside)."""
-    fixed = {"config", "architecture", "n_seeds", "parameter_count", "run_seconds_mean"}
-    return [c for c in summary.columns if c not in fixed and not c.endswith(("_mean", "_std"))]

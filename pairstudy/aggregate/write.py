@@ -1,46 +1,57 @@
-"""Write a study's aggregate files."""
+"""Write a study's aggregate tables: data only (Parquet and CSV), each Parquet carrying the study and its provenance."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from pairstudy.metrics import read_misclassified
+import pandas as pd
 
-from .tables import final_rows, learning_curves, read_epochs, run_status, summarize
+from pairstudy.metrics import HEADLINE_METRIC, read_run_metadata, write_table
+
+from .tables import (
+    configurations,
+    factor_names,
+    final_rows,
+    learning_curves,
+    read_epochs,
+    run_status,
+    summarize,
+    with_factor_columns,
+)
 
 
-def best_run_errors(run_paths, finals, summary) -> dict:
+def best_run_errors(finals: pd.DataFrame, summary: pd.DataFrame, run_files: dict) -> dict:
     """The stored misclassified test pairs of the best configuration's first finished seed."""
-    ranked = summary.dropna(subset=["final_test_accuracy_mean"]).sort_values(
-        "final_test_accuracy_mean", ascending=False
-    )
+    ranked = summary.dropna(subset=[f"{HEADLINE_METRIC}_mean"]).sort_values(f"{HEADLINE_METRIC}_mean", ascending=False)
     if ranked.empty:
         return {}
     config = ranked["config"].iloc[0]
     finished = finals[(finals["config"] == config) & (finals["status"] == "ok")].sort_values("seed")
     seed = int(finished["seed"].iloc[0])
-    path = next(p for p in run_paths if Path(p).parent.name == config and Path(p).name == f"seed{seed}.parquet")
-    return {"config": config, "seed": seed, "pairs": read_misclassified(path)}
+    pairs = read_run_metadata(run_files[(config, seed)]).get("misclassified", {}).get(str(seed), [])
+    return {"config": config, "seed": seed, "pairs": pairs}
 
 
-def write_study_tables(run_paths, outputs: dict, study: str, min_seeds: int = 1) -> None:
-    """Read every run file once and write epochs/finals/curves Parquet and the summary as CSV, Markdown, LaTeX.
+def write_study_tables(expected: list[dict], outputs: dict, *, study: dict, provenance: dict, min_seeds: int) -> None:
+    """Read every run file once, checked against `expected`, and write the study's tables to `outputs`.
 
-    `outputs` maps epochs, finals, curves, summary, markdown, latex, run_status, misclassified to paths.
+    `outputs` maps epochs, finals, curves, summary, configurations, run_status, misclassified to paths.
+    Every Parquet's metadata holds the study spec, the provenance and the ordered factor names.
     """
-    from pairstudy.report.tables import summary_table_latex, summary_table_markdown
-
-    epochs, factor_names = read_epochs(run_paths)
-    finals = final_rows(epochs, factor_names)
-    summary = summarize(finals, factor_names, min_seeds=min_seeds)
-    for key in outputs:
-        Path(outputs[key]).parent.mkdir(parents=True, exist_ok=True)
-    epochs.drop(columns=["factors", "hyperparameters"]).to_parquet(outputs["epochs"], index=False)
-    finals.to_parquet(outputs["finals"], index=False)
-    learning_curves(epochs).to_parquet(outputs["curves"], index=False)
-    summary.to_csv(outputs["summary"], index=False)
-    run_status(finals, study).to_csv(outputs["run_status"], index=False)
-    Path(outputs["misclassified"]).write_text(json.dumps(best_run_errors(run_paths, finals, summary)))
-    Path(outputs["markdown"]).write_text(summary_table_markdown(summary))
-    Path(outputs["latex"]).write_text(summary_table_latex(summary))
+    epochs = read_epochs(expected)
+    names = factor_names(epochs)
+    finals = final_rows(epochs, names)
+    summary = summarize(finals, names, min_seeds)
+    run_files = {(entry["config"], seed): entry["path"] for entry in expected for seed in entry["seeds"]}
+    metadata = {"study": study, "provenance": provenance, "factors": names}
+    for path in outputs.values():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    write_table(with_factor_columns(epochs, names).drop(columns=["hyperparameters"]), outputs["epochs"], metadata)
+    write_table(finals, outputs["finals"], metadata)
+    write_table(learning_curves(epochs), outputs["curves"], metadata)
+    write_table(configurations(epochs, names), outputs["configurations"], metadata)
+    write_table(summary, outputs["summary"], metadata)
+    summary.to_csv(outputs["summary_csv"], index=False)
+    run_status(finals, run_files).to_csv(outputs["run_status"], index=False)
+    Path(outputs["misclassified"]).write_text(json.dumps(best_run_errors(finals, summary, run_files)))

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from .resolve import applies, resolve
-from .rules import check_study
+from .rules import check_resolved, check_study
 from .schema import ConfigError
 
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._=+-]*"
@@ -81,6 +81,7 @@ def expand_configurations(study_name: str, study: dict) -> list[Configuration]:
         if any(all(factors.get(key, object()) == value for key, value in entry.items()) for entry in study["exclude"]):
             continue
         hyperparameters = resolve(study, point["architecture"], point)
+        check_resolved(f"studies.{study_name}", repr(factors), hyperparameters)
         configurations[repr(sorted(factors.items()))] = Configuration(
             study_name, "", point["architecture"], factors, hyperparameters
         )
@@ -106,3 +107,24 @@ def expand_configurations(study_name: str, study: dict) -> list[Configuration]:
             study_name, name, configuration.architecture, configuration.factors, configuration.hyperparameters
         )
     return list(named_configurations.values())
+
+
+def baseline_names(configurations: list[Configuration], study: dict) -> list[str]:
+    """The study's named baselines, else the configurations of architectures that take none of its other factors
+    (an MLP among twin nets that vary sharing and aux); none when that is every configuration."""
+    if study["baselines"]:
+        return list(study["baselines"])
+    plain = [c.name for c in configurations if set(c.factors) <= {"architecture"}]
+    return plain if len(plain) < len(configurations) else []
+
+
+def study_grid_table(configurations: list[Configuration], study: dict):
+    """One row per configuration: name, factor levels ('-' where a factor does not apply), seeds."""
+    import pandas as pd
+
+    seeds = len(seed_list(study["seeds"]))
+    names = list(dict.fromkeys([*study["factors"], *(key for entry in study["include"] for key in entry)]))
+    rows = [
+        {"config": c.name, **{name: c.factors.get(name, "-") for name in names}, "seeds": seeds} for c in configurations
+    ]
+    return pd.DataFrame(rows)

@@ -107,3 +107,13 @@ def check_study(study_name: str, study: dict) -> None:
     names = study.get("baselines", [])
     if len(set(names)) != len(names):
         raise ConfigError(f"config key {where}.baselines: names repeat: {names}")
+
+
+def check_resolved(where: str, name: str, hyperparameters: dict) -> None:
+    """Rules on a configuration's resolved settings, e.g. a model that learns only through its digit losses."""
+    if hyperparameters["model"].get("comparator") == "digits" and not hyperparameters["aux"]:
+        raise ConfigError(
+            f"config key {where}: configuration {name!r} reads the comparison off the predicted digits "
+            "(comparator: digits), so it learns only through the digit losses: set aux: true (and aux_weight: 0.0 "
+            "to train on them alone)"
+        )

@@ -5,21 +5,24 @@ rule aggregate_study:
         epochs="results/{study}/epochs.parquet",
         finals="results/{study}/finals.parquet",
         curves="results/{study}/curves.parquet",
-        summary=report(
+        configurations="results/{study}/configurations.parquet",
+        summary="results/{study}/summary.parquet",
+        summary_csv=report(
             "results/{study}/summary.csv",
             caption="../report/summary.rst",
             category="Tables",
             subcategory="{study}",
         ),
-        markdown="results/{study}/summary.md",
-        latex="results/{study}/summary.tex",
         run_status="results/{study}/run_status.csv",
         misclassified="results/{study}/misclassified.json",
+    params:
+        expected=lambda wildcards: expected_runs(wildcards.study),
+        study=lambda wildcards: study_spec(wildcards.study),
+        min_seeds=config["min_seeds"],
+        report="reports/{study}/index.html",
     log:
         "logs/{study}/aggregate.log",
     localrule: True
-    params:
-        min_seeds=config["min_seeds"],
     script:
         "../scripts/aggregate_study.py"
 
@@ -27,7 +30,6 @@ rule aggregate_study:
 rule study_statistics:
     input:
         finals="results/{study}/finals.parquet",
-        summary="results/{study}/summary.csv",
     output:
         intervals="results/{study}/statistics/intervals.csv",
         comparisons=report(
@@ -37,6 +39,10 @@ rule study_statistics:
             subcategory="{study}",
         ),
         effects="results/{study}/statistics/effects.csv",
+        baselines="results/{study}/statistics/baselines.csv",
+    params:
+        baselines=lambda wildcards: baselines(wildcards.study),
+        interval=config["report"]["interval"],
     log:
         "logs/{study}/statistics.log",
     localrule: True

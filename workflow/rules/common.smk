@@ -1,80 +1,134 @@
-import shutil
+from pathlib import Path
 
-from snakemake.utils import validate
-
+from pairstudy.metrics import hyperparameter_hash
+from pairstudy.models import architecture_code_hash
+from pairstudy.paths import RUN_FILE, RUN_STORE, run_file
+from pairstudy.provenance import code_hash, provenance
 from pairstudy.study import (
     NAME_PATTERN,
-    SCHEMA_PATH,
+    baseline_names,
     ConfigError,
     expand_configurations,
+    read_yaml,
+    seed_blocks,
     seed_list,
     validate_config,
 )
-from pairstudy.study.jobs import seed_blocks
-from pairstudy.provenance import code_hash
+from pairstudy.study.preflight import check_data, check_user_models
+
+
+def model_files_folder():
+    """Model files are relative to the config file that names them (the last one, when several do)."""
+    folder = Path(".")
+    for path in workflow.configfiles:
+        if "model_files" in read_yaml(path):
+            folder = Path(path).parent
+    return folder
+
 
 try:
-    config = validate_config(config)
+    for path in workflow.configfiles:
+        read_yaml(path)  # a key written twice is refused, where YAML would keep the last silently
+    config = validate_config(config, model_files_folder())
+    CONFIGURATIONS = {
+        study: {configuration.name: configuration for configuration in expand_configurations(study, spec)}
+        for study, spec in config["studies"].items()
+    }
+    if workflow.is_main_process:  # a job re-parsing the workflow on a cluster node need not check again
+        for study, spec in config["studies"].items():
+            note = check_data(study, spec)
+            if note:
+                print(f"pairstudy: {note}; it is checked when the jobs start", file=sys.stderr)
+            check_user_models(list(CONFIGURATIONS[study].values()))
 except ConfigError as error:
-    raise WorkflowError(f"config.yaml: {error}") from None
-validate(config, SCHEMA_PATH, set_default=False)
+    raise WorkflowError(f"config: {error}") from None
 
 
 wildcard_constraints:
     study="|".join(config["studies"]),
     config=NAME_PATTERN,
-    seed=r"\d+",
+    block=r"\d+",
 
 
-CONFIGURATIONS = {
-    study: {configuration.name: configuration for configuration in expand_configurations(study, spec)}
-    for study, spec in config["studies"].items()
+BLOCKS = {
+    study: seed_blocks(seed_list(spec["seeds"]), spec["seeds_per_job"]) for study, spec in config["studies"].items()
 }
-SEEDS = {study: seed_list(spec["seeds"]) for study, spec in config["studies"].items()}
-TRAINING_CODE_HASH = code_hash()
-USES_GPU = config["device"].startswith("cuda") or (
-    config["device"] == "auto" and shutil.which("nvidia-smi") is not None
-)
+TRAINING_CODE = f"pairstudy training code {code_hash()}"
 
 
-def seeds_per_job(study):
-    """The study's setting, else blocks of 40 seeds on a GPU (one vectorised model) and of 5 on
-    the CPU (seed after seed: a job's process start, about 3 s, is paid once per 5 runs).
-    """
-    chosen = config["studies"][study]["seeds_per_job"]
-    return chosen if chosen is not None else (40 if USES_GPU else 5)
+def configuration(wildcards):
+    try:
+        return CONFIGURATIONS[wildcards.study][wildcards.config]
+    except KeyError:
+        raise WorkflowError(
+            f"{wildcards.config!r} is not a configuration of study {wildcards.study!r}; "
+            f"configurations: {sorted(CONFIGURATIONS[wildcards.study])}"
+        ) from None
+
+
+def training_code(wildcards):
+    """The code a configuration trains with: the package's training code, and the model file of a user's model."""
+    model_file = architecture_code_hash(configuration(wildcards).architecture)
+    return TRAINING_CODE + (f", model file {model_file}" if model_file else "")
+
+
+def block_run(wildcards):
+    """Everything that decides what a block trains, as ONE dict, so any change to it reruns the block."""
+    chosen = configuration(wildcards)
+    return {
+        "study": wildcards.study,
+        "config": chosen.name,
+        "seeds": list(BLOCKS[wildcards.study][int(wildcards.block)]),
+        "factors": chosen.factors,
+        "hyperparameters": chosen.hyperparameters,
+    }
 
 
 def run_files(study):
+    return [run_file(study, name, block) for name in CONFIGURATIONS[study] for block in BLOCKS[study]]
+
+
+def expected_runs(study):
+    """What each run file of the study must hold, for the aggregate step to check."""
     return [
-        f"results/{study}/runs/{name}/seed{seed}.parquet" for name in CONFIGURATIONS[study] for seed in SEEDS[study]
+        {
+            "path": run_file(study, name, block),
+            "study": study,
+            "config": name,
+            "seeds": list(seeds),
+            "config_hash": hyperparameter_hash(chosen.hyperparameters),
+        }
+        for name, chosen in CONFIGURATIONS[study].items()
+        for block, seeds in BLOCKS[study].items()
     ]
 
 
-def run_params(study, name):
-    """The job's whole resolved run as ONE dict, so any change to it reruns the job."""
-    configuration = CONFIGURATIONS[study][name]
-    return {
-        "study": study,
-        "config": name,
-        "factors": configuration.factors,
-        "hyperparameters": configuration.hyperparameters,
-    }
-
-
-def study_params(study):
+def study_spec(study):
+    """The study as the report describes it: the validated config section and the run count."""
     spec = config["studies"][study]
-    return {
-        "name": study,
-        "description": spec["description"],
-        "data": spec["data"],
-        "seeds": SEEDS[study],
-        "factors": spec["factors"],
-        "training": spec["training"],
-        "overrides": spec["overrides"],
-        "published": spec.get("published"),
-    }
+    return {"name": study, **spec, "seeds": seed_list(spec["seeds"])}
+
+
+def gpu_resources():
+    """Resources only for jobs that ask for a GPU, so executors that refuse unknown GPU resources take CPU jobs."""
+    if not config["device"].startswith("cuda"):
+        return {}
+    resources = {"gpu": 1}
+    if config["gpu_model"]:
+        resources["gpu_model"] = config["gpu_model"]
+    if config["gpu_manufacturer"]:
+        resources["gpu_manufacturer"] = config["gpu_manufacturer"]
+    return resources
 
 
 def get_final_output():
-    return [f"reports/{study}/index.html" for study in config["studies"]]
+    """Each study's report, its run check, and every run file: a deleted run file is trained again."""
+    return [
+        path
+        for study in config["studies"]
+        for path in [f"reports/{study}/index.html", f"results/{study}/runs_ok", *run_files(study)]
+    ]
+
+
+def baselines(study):
+    return baseline_names(list(CONFIGURATIONS[study].values()), config["studies"][study])

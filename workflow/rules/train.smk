@@ -1,24 +1,18 @@
-# One rule per (study, seed block): a training job trains the seeds of one block for one
-# configuration and writes one Parquet per seed. Blocks are fixed by seed value
-# (seed // seeds_per_job), so adding seeds adds blocks and leaves finished ones alone.
-# Snakemake cannot compute a rule's output list from a wildcard, hence a rule per block.
-for _study in config["studies"]:
-    for _block in seed_blocks(SEEDS[_study], seeds_per_job(_study)):
-
-        rule:
-            name:
-                f"train_{_study}_seeds{_block[0]}_to_{_block[-1]}"
-            output:
-                [f"results/{_study}/runs/{{config}}/seed{seed}.parquet" for seed in _block],
-            log:
-                f"logs/{_study}/train/{{config}}/seeds{_block[0]}_to_{_block[-1]}.log",
-            threads: config["threads"]
-            resources:
-                gpu=1 if USES_GPU else 0,
-                gpu_model=config["gpu_model"] if USES_GPU else "",
-            params:
-                run=lambda wildcards, study=_study: run_params(study, wildcards.config),
-                seeds=_block,
-                code=f"pairstudy training code {TRAINING_CODE_HASH}",
-            script:
-                "../scripts/train_block.py"
+# One rule for every training job: the seeds of one block of one configuration, into one run file.
+# Blocks are fixed by seed value (block = seed // seeds_per_job), so adding seeds adds blocks; a block
+# that runs again takes its finished runs from the run store instead of training them again.
+rule train_block:
+    output:
+        RUN_FILE,
+    params:
+        run=block_run,
+        code=training_code,
+    log:
+        "logs/{study}/train/{config}/block{block}.log",
+    threads: config["threads"]
+    resources:
+        **gpu_resources(),
+    group:
+        "train"
+    script:
+        "../scripts/train_block.py"

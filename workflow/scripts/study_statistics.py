@@ -1,9 +1,29 @@
-"""A study's finals -> stored statistics: intervals, paired comparisons, factor effects."""
+"""A study's finals -> stored statistics: intervals, paired comparisons, factor effects, baseline comparisons."""
 
 import sys
+import traceback
+from pathlib import Path
 
-# the log stays open to the end, so a traceback lands in it too
-sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
-from pairstudy.stats.study import write_study_statistics
+try:
+    sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
+except OSError as error:
+    sys.exit(f"pairstudy: cannot write the log {snakemake.log[0]}: {error}")
+try:
+    from pairstudy.metrics import read_table
+    from pairstudy.stats import study_statistics
 
-write_study_statistics(snakemake.input.finals, snakemake.input.summary, dict(snakemake.output.items()))
+    finals, metadata = read_table(snakemake.input.finals)
+    tables = study_statistics(
+        finals,
+        metadata["factors"],
+        baselines=snakemake.params.baselines,
+        interval=snakemake.params.interval,
+        order=list(dict.fromkeys(finals["config"])),
+    )
+    for name, table in tables.items():
+        Path(snakemake.output[name]).parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(snakemake.output[name], index=False)
+except Exception as error:
+    traceback.print_exc()
+    print(f"pairstudy: {error}", file=sys.__stderr__)
+    sys.exit(1)

@@ -1,18 +1,32 @@
-"""Train the seeds of one block for one configuration; one Parquet per seed (see pairstudy.supervise)."""
+"""Train one block of one configuration's seeds into its run file (see pairstudy.train.job)."""
 
 import sys
 
-from pairstudy.supervise import run_supervised
+from pairstudy.paths import RUN_STORE
+from pairstudy.provenance import provenance
+from pairstudy.train.job import BlockJob, run_block_job
 
-# the log stays open to the end, so a traceback lands in it too
-sys.stdout = sys.stderr = log = open(snakemake.log[0], "w", buffering=1)
+try:
+    log = open(snakemake.log[0], "w", buffering=1)
+except OSError as error:
+    sys.exit(f"pairstudy: cannot write the job's log {snakemake.log[0]}: {error}")
 run = snakemake.params.run
-spec = {
-    "outputs": list(snakemake.output),
-    "seeds": list(snakemake.params.seeds),
-    "identity": {key: run[key] for key in ("study", "config", "factors", "hyperparameters")},
-    "device": snakemake.config["device"],
-    "checkpoint_every": snakemake.config["checkpoint_every"],
-    "threads": snakemake.threads,
-}
-sys.exit(run_supervised(spec, log=log))
+job = BlockJob(
+    study=run["study"],
+    config=run["config"],
+    seeds=tuple(run["seeds"]),
+    factors=run["factors"],
+    hyperparameters=run["hyperparameters"],
+    code=snakemake.params.code,
+    output=snakemake.output[0],
+    store=RUN_STORE.format(study=run["study"]),
+    device=snakemake.config["device"],
+    checkpoint_every=snakemake.config["checkpoint_every"],
+    threads=snakemake.threads,
+    metadata={"study": snakemake.config["studies"][run["study"]], "provenance": provenance()},
+)
+status = run_block_job(job, log=log)
+if status != 0:
+    log.flush()
+    print(f"pairstudy: training job for {job.output} ended with status {status}; see {snakemake.log[0]}", file=sys.stderr)
+sys.exit(status)
