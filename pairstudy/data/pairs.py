@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .sources import DigitPools
+from .pools import PAIR_IMAGE_SIZE, DigitPools, check_pool_sizes
 
 
 @dataclass
@@ -42,19 +42,21 @@ def make_pairs(digits: torch.Tensor, classes: torch.Tensor, index: torch.Tensor)
     return PairSet(pair_input, comparison_target(pair_classes), pair_classes)
 
 
+def to_pair_size(images: torch.Tensor) -> torch.Tensor:
+    """Pool images (n x 1 x S x S) down to the pair size: 2x2 averages for 28x28, unchanged at 14x14."""
+    factor = images.shape[-1] // PAIR_IMAGE_SIZE
+    return F.avg_pool2d(images, kernel_size=factor) if factor > 1 else images
+
+
 def pool_to_pairs(n: int, images: torch.Tensor, classes: torch.Tensor, generator: torch.Generator, extra: int = 0):
     """Draw n pairs of distinct digits from a pool, as the course prologue does.
 
     With `extra` > 0, also `extra` more pairs from digits the n pairs do not use (the first
-    n pairs are the same either way); returns (pairs, extra pairs or None).
+    n pairs are the same either way); returns (pairs, extra pairs or None). The pool must
+    hold 2 * (n + extra) digits (`check_pool_sizes`).
     """
     needed = 2 * (n + extra)
-    if needed > len(images):
-        raise ValueError(
-            f"n_pairs={n} and {extra} validation pairs need {needed} distinct digits but the pool has {len(images)}"
-            f"; use at most {len(images) // 2} pairs in all"
-        )
-    pooled = F.avg_pool2d(images, kernel_size=2)
+    pooled = to_pair_size(images)
     order = torch.randperm(len(images), generator=generator)
     pairs = make_pairs(pooled, classes, order[: 2 * n].view(n, 2))
     more = make_pairs(pooled, classes, order[2 * n : needed].view(extra, 2)) if extra else None
@@ -67,7 +69,9 @@ def generate_pair_sets(n: int, seed: int, pools: DigitPools, normalize: bool = T
     The same seed gives the same pairs on every machine (CPU generator). With
     `normalize`, all sets are standardised with the train set's mean and std.
     `validation` pairs come from train-pool digits that no training pair uses.
+    Raises PoolTooSmallError (also a ValueError) when the pools are too small.
     """
+    check_pool_sizes(len(pools.train_images), len(pools.test_images), n, validation, pools.name)
     generator = torch.Generator().manual_seed(seed)
 
     def as_tensors(images, classes):
