@@ -1,4 +1,8 @@
-"""The pairstudy command line: thin commands, each calling one function of the package."""
+"""The pairstudy command line: thin commands, each calling one function of the package.
+
+Every option that sets a training, data or job setting is made from the config schema: its
+name, type, allowed values, default and help are the schema's.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,53 @@ from pathlib import Path
 import click
 import yaml
 
-from pairstudy.study import ConfigError, expand_configurations, load_config, schema_defaults, seed_list, validate_config
+from pairstudy.study import ConfigError, load_config, read_yaml, schema_property, validate_config
+from pairstudy.study.schema import load_schema
 
-TRAINING_DEFAULTS = schema_defaults("training")
-DATA_DEFAULTS = schema_defaults("data")
+# training and data keys that are not options of `pairstudy train`: the model section has --model,
+# data.root is --data-root (a path, not a schema type)
+NOT_OPTIONS = {"training": ("model",), "data": ("root",)}
+DATA_OPTION_NAMES = {
+    "source": "data-source",
+    "n_pairs": "n-pairs",
+    "normalize": "normalize",
+    "validation_pairs": "validation-pairs",
+}
+
+
+def option_from_schema(definition: str, key: str, flag: str):
+    """A click option for one schema property; its default stays None, so the schema fills it in."""
+    spec = schema_property(definition, key) if definition != "top" else load_schema()["properties"][key]
+    help_text = " ".join(str(spec.get("description", "")).split())
+    default = spec.get("default")
+    shown = {"show_default": str(default).lower() if isinstance(default, bool) else str(default)}
+    if spec.get("type") == "boolean":
+        return click.option(f"--{flag}/--no-{flag}", key, default=None, help=help_text, **shown)
+    if "enum" in spec:
+        kind = click.Choice(spec["enum"])
+    elif spec.get("type") == "integer":
+        kind = click.IntRange(min=spec.get("minimum"), max=spec.get("maximum"))
+    elif spec.get("type") == "number":
+        kind = float
+    else:
+        kind = str
+    return click.option(f"--{flag}", key, type=kind, default=None, help=help_text, **shown)
+
+
+def schema_options(function):
+    """Decorate `train` with one option per training and data setting, and the job settings."""
+    for key in reversed(list(schema_property_names("data"))):
+        function = option_from_schema("data", key, DATA_OPTION_NAMES.get(key, key.replace("_", "-")))(function)
+    for key in reversed(list(schema_property_names("training"))):
+        function = option_from_schema("training", key, key.replace("_", "-"))(function)
+    for key in ("checkpoint_every", "threads", "device"):
+        function = option_from_schema("top", key, key.replace("_", "-"))(function)
+    return function
+
+
+def schema_property_names(definition: str) -> list[str]:
+    properties = load_schema()["definitions"][definition]["properties"]
+    return [key for key in properties if key not in NOT_OPTIONS[definition]]
 
 
 def parse_assignment(text: str) -> tuple[str, object]:
@@ -19,6 +66,10 @@ def parse_assignment(text: str) -> tuple[str, object]:
     if not separator or not key:
         raise click.BadParameter(f"{text!r} is not KEY=VALUE")
     return key, yaml.safe_load(value)
+
+
+def given(values: dict) -> dict:
+    return {key: value for key, value in values.items() if value is not None}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,125 +80,78 @@ def main():
 
 @main.command()
 @click.option("--arch", "architecture", required=True, help="Registered architecture name (see `pairstudy models`).")
+@click.option("--sharing/--no-sharing", default=None, help="Weight sharing between the two towers, where it applies.")
+@click.option("--model", "model_knobs", multiple=True, metavar="KEY=VALUE", help="A model knob, e.g. dropout=0.3.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed: pairs, init, order.")
+@click.option("--data-root", default=None, help="Folder of IDX files, an .npz file, or a download folder.")
 @click.option(
-    "--sharing/--no-sharing", default=None, help="Weight sharing between the two towers (two-tower architectures)."
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A config file whose model_files register the architecture (paths relative to that file).",
 )
-@click.option(
-    "--aux/--no-aux", default=TRAINING_DEFAULTS["aux"], show_default=True, help="Add the auxiliary digit losses."
-)
-@click.option(
-    "--aux-weight",
-    type=float,
-    default=TRAINING_DEFAULTS["aux_weight"],
-    show_default=True,
-    help="alpha of the comparison loss.",
-)
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed: data pairs, initialisation, data order.")
-@click.option("--epochs", type=click.IntRange(min=1), default=TRAINING_DEFAULTS["epochs"], show_default=True)
-@click.option("--batch-size", type=click.IntRange(min=1), default=TRAINING_DEFAULTS["batch_size"], show_default=True)
-@click.option(
-    "--optimizer", type=click.Choice(["adam", "sgd"]), default=TRAINING_DEFAULTS["optimizer"], show_default=True
-)
-@click.option("--lr", type=float, default=TRAINING_DEFAULTS["lr"], show_default=True, help="Learning rate.")
-@click.option("--weight-decay", type=float, default=TRAINING_DEFAULTS["weight_decay"], show_default=True)
-@click.option("--momentum", type=float, default=TRAINING_DEFAULTS["momentum"], show_default=True, help="SGD momentum.")
-@click.option(
-    "--lr-step",
-    type=click.IntRange(min=0),
-    default=TRAINING_DEFAULTS["lr_step"],
-    show_default=True,
-    help="Decay every N epochs (0: none).",
-)
-@click.option("--lr-gamma", type=float, default=TRAINING_DEFAULTS["lr_gamma"], show_default=True)
-@click.option(
-    "--model",
-    "model_knobs",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="A model knob, e.g. --model dropout=0.3 (repeatable).",
-)
-@click.option(
-    "--data-source",
-    type=click.Choice(["mnist5k", "idx", "torchvision"]),
-    default=DATA_DEFAULTS["source"],
-    show_default=True,
-)
-@click.option("--data-root", default=None, help="Folder of IDX files (idx) or download folder (torchvision).")
-@click.option("--n-pairs", type=click.IntRange(min=1), default=DATA_DEFAULTS["n_pairs"], show_default=True)
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-@click.option("--threads", type=click.IntRange(min=1), default=None, help="CPU threads for torch.")
-@click.option(
-    "--checkpoint-every",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Checkpoint every N epochs (0: never).",
-)
+@click.option("--quiet", is_flag=True, help="No per-epoch progress on stderr.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Parquet file to write.")
-def train(
-    architecture,
-    sharing,
-    model_knobs,
-    seed,
-    device,
-    threads,
-    checkpoint_every,
-    out,
-    data_source,
-    data_root,
-    n_pairs,
-    **training,
-):
-    """Train one configuration for one seed and write its per-epoch metrics to a Parquet file."""
+@schema_options
+def train(architecture, sharing, model_knobs, seed, data_root, config_path, quiet, out, **settings):
+    """Train one configuration for one seed and write its per-epoch metrics to a Parquet run file."""
+    data_keys = schema_property_names("data")
+    top_keys = ("checkpoint_every", "threads", "device")
     model = dict(parse_assignment(text) for text in model_knobs)
     if sharing is not None:
         model["sharing"] = sharing
+    training = given({key: value for key, value in settings.items() if key not in (*data_keys, *top_keys)})
     study = {
         "factors": {"architecture": [architecture]},
         "seeds": [seed],
         "training": {**training, "model": model},
-        "data": {"source": data_source, "root": data_root, "n_pairs": n_pairs},
+        "data": given({"root": data_root, **{key: settings[key] for key in data_keys}}),
     }
+    config = {"studies": {"cli": study}, **given({key: settings[key] for key in top_keys})}
+    base = Path(".")
+    if config_path is not None:
+        config["model_files"] = read_yaml(config_path).get("model_files", [])
+        base = config_path.parent
+    from pairstudy.study import expand_configurations
+
     try:
-        config = validate_config({"studies": {"cli": study}})
+        config = validate_config(config, base)
         (configuration,) = expand_configurations("cli", config["studies"]["cli"])
     except ConfigError as error:
-        raise click.UsageError(
-            str(error).replace("studies.cli.training.model", "--model").replace("studies.cli.", "--")
-        )
+        message = str(error).replace("studies.cli.training.model", "--model").replace("studies.cli.", "--")
+        raise click.UsageError(message) from None
+    from pairstudy.models import architecture_code_hash
+    from pairstudy.provenance import code_hash, provenance
+    from pairstudy.train.job import BlockJob, train_block
 
-    import torch
+    model_code = architecture_code_hash(architecture)
+    job = BlockJob(
+        study="cli",
+        config=configuration.name,
+        seeds=(seed,),
+        factors=configuration.factors,
+        hyperparameters=configuration.hyperparameters,
+        code=f"pairstudy training code {code_hash()}" + (f", model file {model_code}" if model_code else ""),
+        output=str(out),
+        store=None,
+        device=config["device"],
+        checkpoint_every=config["checkpoint_every"],
+        threads=config["threads"],
+        metadata={"provenance": provenance()},
+    )
+    lines = []
 
-    from pairstudy.data import DataSourceError
-    from pairstudy.train import train_to_parquet
-
-    if threads:
-        torch.set_num_threads(threads)
-    interactive = sys.stderr.isatty()
-
-    def show(row):
-        if interactive:
-            click.echo(
-                f"epoch {row['epoch']:3d}  train loss {row['train_loss']:.4f}  train acc {row['train_accuracy']:.3f}  "
-                f"test acc {row['test_accuracy']:.3f}  ({row['epoch_seconds']:.2f} s)",
-                err=True,
-            )
+    def show(line):
+        lines.append(line)
+        if not quiet:
+            click.echo(line, err=True)
 
     try:
-        result = train_to_parquet(
-            out,
-            study="cli",
-            config=configuration.name,
-            seed=seed,
-            factors=configuration.factors,
-            hyperparameters=configuration.hyperparameters,
-            device=device,
-            checkpoint_every=checkpoint_every,
-            on_epoch=show,
-        )
-    except (DataSourceError, RuntimeError, ValueError) as error:
-        raise click.ClickException(str(error))
-    click.echo(f"{configuration.name} seed {seed}: {result.summary()}, {result.parameter_count:,} parameters -> {out}")
+        train_block(job, log=show)
+    except (RuntimeError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{lines[-1]} -> {out}")
 
 
 @main.command()
@@ -161,36 +165,62 @@ def train(
 @click.option("--study", "study_names", multiple=True, help="Only this study (repeatable).")
 def grid(config_path, study_names):
     """Print the expanded configurations and runs of the config's studies."""
-    from pairstudy.study.jobs import study_grid_table
+    from pairstudy.study import expand_configurations, seed_list, study_grid_table
 
     try:
         config = load_config(config_path)
     except ConfigError as error:
-        raise click.ClickException(f"{config_path}: {error}")
-    names = study_names or tuple(config["studies"])
-    for name in names:
+        raise click.ClickException(f"{config_path}: {error}") from None
+    for name in study_names or tuple(config["studies"]):
         if name not in config["studies"]:
             raise click.BadParameter(
                 f"{name!r} is not a study of {config_path}; studies: {sorted(config['studies'])}", param_hint="--study"
             )
-        table, n_runs = study_grid_table(name, config["studies"][name])
+        study = config["studies"][name]
+        configurations = expand_configurations(name, study)
+        seeds = len(seed_list(study["seeds"]))
         click.echo(
-            f"study {name}: {len(table)} configurations x {len(seed_list(config['studies'][name]['seeds']))} seeds = {n_runs} runs"
+            f"study {name}: {len(configurations)} configurations x {seeds} seeds = {len(configurations) * seeds} runs"
         )
-        click.echo(table.to_string(index=False))
+        click.echo(study_grid_table(configurations, study).to_string(index=False))
         click.echo("")
 
 
 @main.command()
-def models():
-    """List the registered architectures, their knobs and defaults."""
-    from pairstudy.models import ARCHITECTURES
+@click.option("--check", is_flag=True, help="Build every architecture and check its outputs, sharing and size.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Also the architectures this config's model_files register.",
+)
+def models(check, config_path):
+    """List the registered architectures, their knobs and defaults (and check them with --check)."""
+    from pairstudy.models import ARCHITECTURES, ModelFileError, load_model_files
 
+    if config_path is not None:
+        try:
+            files = read_yaml(config_path).get("model_files", [])
+            load_model_files([config_path.parent / path for path in files])
+        except (ConfigError, ModelFileError) as error:
+            raise click.ClickException(str(error)) from None
     for name, spec in ARCHITECTURES.items():
         digits = "digits" if spec.predicts_digits else "no digits"
-        click.echo(f"{name:10s} ({digits}) {spec.description}")
-        for knob, default in spec.factors.items():
-            click.echo(f"    {knob} = {default!r}")
+        origin = "" if spec.source == "pairstudy" else f" [{spec.location}]"
+        click.echo(f"{name:10s} ({digits}) {spec.description}{origin}")
+        for knob in spec.knobs.values():
+            choices = f" one of {list(knob.choices)}" if knob.choices else f" ({knob.kind})"
+            click.echo(f"    {knob.name} = {knob.default!r}{choices}")
+    if check:
+        from pairstudy.models import check_models
+
+        results = check_models()
+        for result in results:
+            click.echo(result.message())
+        failed = [result for result in results if result.problems]
+        if failed:
+            raise click.ClickException(f"{len(failed)} of {len(results)} architectures failed their check")
 
 
 @main.group()
@@ -200,8 +230,10 @@ def data():
 
 @data.command()
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--source", type=click.Choice(["mnist5k", "idx", "torchvision"]), default="mnist5k", show_default=True)
-@click.option("--root", default=None, help="Data folder for idx / torchvision.")
+@click.option(
+    "--source", type=click.Choice(schema_property("data", "source")["enum"]), default="mnist5k", show_default=True
+)
+@click.option("--root", default=None, help="Data folder (idx, torchvision) or .npz file.")
 @click.option("--count", type=click.IntRange(1, 64), default=16, show_default=True, help="Pairs to draw.")
 @click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True)
 @click.option(
@@ -215,7 +247,7 @@ def preview(seed, source, root, count, split, out):
     try:
         sets = generate_pair_sets(count, seed, load_pools(source, root), normalize=False)
     except DataSourceError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from None
     pairs = sets.train if split == "train" else sets.test
     frame = pairs_frame(pairs.input.numpy(), pair_labels(pairs.classes.tolist(), pairs.target.tolist()))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -226,4 +258,4 @@ def preview(seed, source, root, count, split, out):
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    sys.exit(main())

@@ -56,7 +56,9 @@ def with_factor_columns(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     """`frame` with one column per factor (architecture aside, which is a column already) from its JSON factors."""
     factors = frame["factors"].map(json.loads)
     columns = {name: tabular([levels.get(name) for levels in factors]) for name in names if name != "architecture"}
-    return frame.assign(**{name: pd.Series(values, index=frame.index, dtype=object) for name, values in columns.items()})
+    return frame.assign(
+        **{name: pd.Series(values, index=frame.index, dtype=object) for name, values in columns.items()}
+    )
 
 
 def configurations(epochs: pd.DataFrame, names: list[str]) -> pd.DataFrame:

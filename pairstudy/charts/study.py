@@ -11,6 +11,8 @@ import math
 import altair as alt
 import pandas as pd
 
+from pairstudy.metrics import CURVE_METRICS
+
 METRIC_TITLES = {
     "train_loss": "train loss",
     "train_accuracy": "train accuracy (%)",
@@ -48,9 +50,9 @@ def learning_curves(curves: pd.DataFrame, order: list[str] | None = None) -> alt
     """
     order = order or config_order(curves)
     panels = []
-    for metric, title in METRIC_TITLES.items():
+    for metric, title in CURVE_METRICS.items():
         data = curves.loc[curves["metric"] == metric, ["config", "epoch", "metric", "mean", "low", "high", "n"]]
-        if metric != "train_loss":
+        if metric.endswith("accuracy"):
             data = percent(data, ["mean", "low", "high"])
         x = alt.X("epoch:Q", title="epoch", axis=EPOCH_AXIS)
         # y2 given and stack off: the band spans exactly the stored low and high

@@ -43,7 +43,9 @@ def found_identity(table: pd.DataFrame) -> RunIdentity:
         values = table[column].unique().tolist()
         return values[0] if len(values) == 1 else values
 
-    return RunIdentity(single("study"), single("config"), tuple(sorted(table["seed"].unique().tolist())), single("config_hash"))
+    return RunIdentity(
+        single("study"), single("config"), tuple(sorted(table["seed"].unique().tolist())), single("config_hash")
+    )
 
 
 def validate_run(run: pd.DataFrame, source: str) -> None:

@@ -17,7 +17,9 @@ PREFIX = "pairstudy."
 def with_metadata(table: pa.Table, metadata: dict) -> pa.Table:
     """The table with each metadata value stored as JSON under `pairstudy.<key>`."""
     merged = dict(table.schema.metadata or {})
-    merged.update({f"{PREFIX}{key}".encode(): json.dumps(value, default=str).encode() for key, value in metadata.items()})
+    merged.update(
+        {f"{PREFIX}{key}".encode(): json.dumps(value, default=str).encode() for key, value in metadata.items()}
+    )
     return table.replace_schema_metadata(merged)
 
 

@@ -11,7 +11,10 @@ import pyarrow as pa
 
 EPOCH_COLUMNS: dict[str, tuple[pa.DataType, str]] = {
     "epoch": (pa.int32(), "epoch number, 1-based"),
-    "train_loss": (pa.float64(), "training objective averaged over the epoch's batches (with the aux terms when aux is on)"),
+    "train_loss": (
+        pa.float64(),
+        "training objective averaged over the epoch's batches (with the aux terms when aux is on)",
+    ),
     "train_comparison_loss": (
         pa.float64(),
         "comparison cross-entropy on the training pairs, the same quantity for every run whatever its objective",
@@ -23,7 +26,10 @@ EPOCH_COLUMNS: dict[str, tuple[pa.DataType, str]] = {
     ),
     "test_loss": (pa.float64(), "comparison cross-entropy on the test pairs after the epoch, eval mode"),
     "test_accuracy": (pa.float64(), "comparison accuracy on the test pairs after the epoch, eval mode, fraction"),
-    "test_digit_accuracy": (pa.float64(), "digit-class accuracy on both test digits; null when the model predicts no digits"),
+    "test_digit_accuracy": (
+        pa.float64(),
+        "digit-class accuracy on both test digits; null when the model predicts no digits",
+    ),
     "validation_accuracy": (
         pa.float64(),
         "comparison accuracy on the validation pairs (from the train pool); null without them",

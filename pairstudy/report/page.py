@@ -11,7 +11,7 @@ import pandas as pd
 
 from pairstudy.charts import prefix_svg_ids, save_chart
 
-from .tables import display_table, factor_columns, html_table, markdown_text, summary_table_markdown
+from .tables import html_table, markdown_text, table_markdown
 
 # the study keys the report knows, in the order a reader wants them; any other key follows under its own name
 STUDY_LABELS = {
@@ -117,7 +117,7 @@ def write_report(
     out_dir: str | Path,
     *,
     study: dict,
-    summary: pd.DataFrame,
+    table: pd.DataFrame,
     charts: dict[str, alt.TopLevelMixin],
     provenance: dict,
     sections=(),
@@ -135,7 +135,7 @@ def write_report(
     for name in charts:
         if not CHART_NAME.match(name) or name in ("html", "markdown"):
             raise ValueError(f"chart name {name!r} is not a plain file stem (letters, digits, - and _)")
-    title = study.get("title") or f"Study {study['name']}"
+    title = study.get("title") or study.get("description") or f"Study {study['name']}"
     run_items = study_items(study)
     provenance_items = [(label(key), value) for key, value in provenance.items()]
     sections = [section_parts(section) for section in sections]
@@ -151,10 +151,10 @@ def write_report(
         definition_list_html(run_items),
         "</section><section><h2>Results</h2>",
         f"<p>{html.escape(TABLE_NOTE)}</p>",
-        f'<div class="scroll">{html_table(display_table(summary, factor_columns(summary)))}</div></section>',
+        f'<div class="scroll">{html_table(table)}</div></section>',
     ]
     markdown = [f"# {markdown_text(title)}", "", "## What was run", "", *definition_list_markdown(run_items), ""]
-    markdown += ["## Results", "", TABLE_NOTE, "", summary_table_markdown(summary)]
+    markdown += ["## Results", "", TABLE_NOTE, "", table_markdown(table)]
 
     for section_title, fragment_html, fragment_markdown in sections:
         page += [f"<section><h2>{html.escape(section_title)}</h2>", fragment_html, "</section>"]

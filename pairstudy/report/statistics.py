@@ -7,9 +7,14 @@ import html
 import pandas as pd
 
 from pairstudy.stats import effect_sentence
-from pairstudy.stats.study import CI_METHOD
 
 FACTOR_LABELS = {"aux": "auxiliary loss", "sharing": "weight sharing", "architecture": "architecture"}
+
+
+def methods(table: pd.DataFrame) -> str:
+    """How a stored table's intervals were computed, as its ci_method column says."""
+    found = table["ci_method"].dropna().unique().tolist() if "ci_method" in table else []
+    return "; ".join(found) or "none computed"
 
 
 def section(
@@ -39,7 +44,9 @@ def interval_section(intervals: pd.DataFrame):
             ],
         }
     )
-    return section("Confidence intervals", f"Final test accuracy per configuration; 95% CI by {CI_METHOD}.", table)
+    return section(
+        "Confidence intervals", f"Final test accuracy per configuration; 95% CI: {methods(intervals)}.", table
+    )
 
 
 def comparison_section(comparisons: pd.DataFrame):
@@ -60,7 +67,7 @@ def comparison_section(comparisons: pd.DataFrame):
     note = (
         "Configurations that differ in exactly one factor, paired by seed (a seed fixes the data pairs). Difference = second "
         "minus first, in percentage points of final test accuracy; p-values Holm-corrected across the comparisons shown; "
-        f"d_z = mean / sd of the paired differences; CI by {CI_METHOD}."
+        f"d_z = mean / sd of the paired differences; CI: {methods(comparisons)}."
     )
     return section("Paired comparisons", note, table)
 
@@ -69,7 +76,7 @@ def effects_section(effects: pd.DataFrame):
     sentences = [f"{row['block']}: {effect_sentence(row, labels=FACTOR_LABELS)}" for _, row in effects.iterrows()]
     note = (
         "Main effects and interaction of each full 2 x 2 factorial block, estimated per seed on final test accuracy "
-        f"(95% CI by {CI_METHOD}; one-sample t test over seeds)."
+        f"(95% CI: {methods(effects)}; one-sample t test over seeds)."
     )
     return section("What helped", note, items=sentences)
 

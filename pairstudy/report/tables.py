@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pairstudy.aggregate.tables import factor_columns
-
-METRIC_COLUMNS = {
-    "final_test_accuracy": "test acc. (final, %)",
-    "best_test_accuracy": "test acc. (best epoch, %)",
-    "final_train_accuracy": "train acc. (%)",
-    "final_test_digit_accuracy": "digit acc. (%)",
-    "final_validation_accuracy": "validation acc. (%)",
-}
+from pairstudy.metrics import RUN_METRICS
 
 
 def missing(value) -> bool:
@@ -29,9 +21,13 @@ def format_mean_std(mean, std, percent: bool = True, decimals: int = 2) -> str:
     return f"{float(mean) * scale:.{decimals}f} ± {float(std) * scale:.{decimals}f}"
 
 
-def display_table(summary: pd.DataFrame, factor_names=None) -> pd.DataFrame:
-    """One row per configuration with formatted cells, in the summary's order."""
-    factor_names = factor_names or []
+def display_table(summary: pd.DataFrame, factor_names=(), untrained_digits=()) -> pd.DataFrame:
+    """One row per configuration with formatted cells, in the summary's order.
+
+    A metric no configuration has (validation accuracy without validation pairs, the epoch chosen on them) is
+    left out; digit accuracy reads "untrained head" for configurations in `untrained_digits`.
+    """
+    factor_names = [name for name in factor_names if name != "architecture"]
     rows = []
     for _, row in summary.iterrows():
         cells = {"configuration": row["config"]}
@@ -41,11 +37,12 @@ def display_table(summary: pd.DataFrame, factor_names=None) -> pd.DataFrame:
         cells["seeds"] = str(int(row["n_seeds"]))
         count = row["parameter_count"]
         cells["parameters"] = "–" if missing(count) else f"{int(count):,}"
-        for metric, title in METRIC_COLUMNS.items():
-            if f"{metric}_mean" not in summary or (
-                metric == "final_validation_accuracy" and summary[f"{metric}_mean"].isna().all()
-            ):
-                continue  # a study without validation pairs
+        for metric, title in RUN_METRICS.items():
+            if f"{metric}_mean" not in summary or summary[f"{metric}_mean"].isna().all():
+                continue
+            if metric == "final_test_digit_accuracy" and row["config"] in untrained_digits:
+                cells[title] = "untrained head"
+                continue
             cells[title] = format_mean_std(row[f"{metric}_mean"], row[f"{metric}_std"])
         cells["seconds / run"] = "–" if missing(row.get("run_seconds_mean")) else f"{row['run_seconds_mean']:.1f}"
         rows.append(cells)
@@ -60,9 +57,8 @@ def markdown_text(value) -> str:
     return " ".join(text.splitlines())
 
 
-def summary_table_markdown(summary: pd.DataFrame) -> str:
-    """The summary as a Markdown pipe table: text columns left-aligned, numbers right-aligned."""
-    table = display_table(summary, factor_columns(summary))
+def table_markdown(table: pd.DataFrame) -> str:
+    """A display table as a Markdown pipe table: the first column left-aligned, the others right-aligned."""
     header = "| " + " | ".join(markdown_text(c) for c in table.columns) + " |"
     rule = "|" + "|".join(":---" if i == 0 else "---:" for i in range(len(table.columns))) + "|"
     lines = [header, rule] + [
@@ -94,9 +90,8 @@ def latex_escape(text: str) -> str:
     return "".join(LATEX_SPECIAL.get(character, character) for character in text)
 
 
-def summary_table_latex(summary: pd.DataFrame) -> str:
-    """The summary as a booktabs tabular (needs \\usepackage{booktabs})."""
-    table = display_table(summary, factor_columns(summary))
+def table_latex(table: pd.DataFrame) -> str:
+    """A display table as a booktabs tabular (needs \\usepackage{booktabs})."""
     columns = "l" + "r" * (len(table.columns) - 1)
     lines = [
         r"\begin{tabular}{" + columns + "}",

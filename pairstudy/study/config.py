@@ -30,7 +30,10 @@ def validate_config(config: dict, base_dir: str | Path = ".") -> dict:
     load_model_files_of(resolved, base_dir)
     for name, study in resolved["studies"].items():
         names = [configuration.name for configuration in expand_configurations(name, study)]
-        for key, listed in (("baselines", study["baselines"]), ("published.results", study.get("published", {}).get("results", {}))):
+        for key, listed in (
+            ("baselines", study["baselines"]),
+            ("published.results", study.get("published", {}).get("results", {})),
+        ):
             for configuration in listed:
                 if configuration not in names:
                     raise ConfigError(

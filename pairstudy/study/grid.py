@@ -71,7 +71,9 @@ def expand_configurations(study_name: str, study: dict) -> list[Configuration]:
     points += [dict(entry) for entry in study["include"]]
     named = list(dict.fromkeys([*factor_names, *(key for entry in study["include"] for key in entry)]))
     levels = {name: [point[name] for point in points if name in point] for name in named}
-    levels = {name: [level for i, level in enumerate(found) if level not in found[:i]] for name, found in levels.items()}
+    levels = {
+        name: [level for i, level in enumerate(found) if level not in found[:i]] for name, found in levels.items()
+    }
 
     configurations: dict[str, Configuration] = {}
     applying: set[str] = set()

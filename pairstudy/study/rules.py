@@ -7,7 +7,8 @@ architecture's registered knobs, before any job starts.
 
 from __future__ import annotations
 
-from pairstudy.models import ARCHITECTURES, ModelConfigError, check_knob_value, check_knobs
+from pairstudy.models import ARCHITECTURES
+from pairstudy.models.registry import knob_problem
 
 from .resolve import TRAINING_KEYS
 from .schema import ConfigError, check_value
@@ -37,10 +38,9 @@ def check_level(where: str, factor: str, level, architectures) -> None:
         return
     for architecture in architectures:
         if ARCHITECTURES[architecture].takes(factor):
-            try:
-                check_knob_value(architecture, factor, level, where)
-            except ModelConfigError as error:
-                raise ConfigError(str(error)) from None
+            problem = knob_problem(ARCHITECTURES[architecture], factor, level)
+            if problem:
+                raise ConfigError(f"config key {where}: {problem}")
 
 
 def check_model_section(where: str, knobs: dict, architectures) -> None:

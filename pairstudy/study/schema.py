@@ -130,7 +130,10 @@ def validate_against_schema(config: dict) -> dict:
 
 def check_value(definition: str, key: str, value, path) -> None:
     """Check one value against the schema of `definition`'s property `key` (e.g. a factor level of `lr`)."""
-    subschema = {**load_schema()["definitions"][definition]["properties"][key], "definitions": load_schema()["definitions"]}
+    subschema = {
+        **load_schema()["definitions"][definition]["properties"][key],
+        "definitions": load_schema()["definitions"],
+    }
     message = first_error(StrictValidator(subschema).iter_errors(value), path)
     if message:
         raise ConfigError(message)

@@ -96,7 +96,9 @@ def evaluate(model, pairs: PairSet) -> dict:
     return {
         "loss": F.cross_entropy(comparison_logits, pairs.target).item(),
         "accuracy": (comparison_logits.argmax(1) == pairs.target).float().mean().item(),
-        "digit_accuracy": None if digit_logits is None else (digit_logits.argmax(2) == pairs.classes).float().mean().item(),
+        "digit_accuracy": None
+        if digit_logits is None
+        else (digit_logits.argmax(2) == pairs.classes).float().mean().item(),
         "logits": (comparison_logits, digit_logits),
     }
 
@@ -109,7 +111,9 @@ def load_pairs(data: dict, seed: int, device: torch.device):
     )
     for split in (pairs.train, pairs.test, pairs.validation):
         if split is not None:
-            split.input, split.target, split.classes = (t.to(device) for t in (split.input, split.target, split.classes))
+            split.input, split.target, split.classes = (
+                t.to(device) for t in (split.input, split.target, split.classes)
+            )
     return pairs
 
 

@@ -132,3 +132,17 @@ def get_final_output():
 
 def baselines(study):
     return baseline_names(list(CONFIGURATIONS[study].values()), config["studies"][study])
+
+
+onstart:
+    # the device a config asks for is checked where the jobs train: here for local jobs, at job start on a cluster
+    if config["device"].startswith("cuda"):
+        if workflow.local_exec:
+            from pairstudy.train.device import resolve_device
+
+            try:
+                resolve_device(config["device"])
+            except RuntimeError as error:
+                raise WorkflowError(f"config key device: {error}") from None
+        else:
+            print(f"pairstudy: device {config['device']} is checked when each training job starts", file=sys.stderr)

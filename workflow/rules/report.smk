@@ -6,12 +6,14 @@ rule render_report:
         epochs="results/{study}/epochs.parquet",
         finals="results/{study}/finals.parquet",
         curves="results/{study}/curves.parquet",
-        summary="results/{study}/summary.csv",
+        summary="results/{study}/summary.parquet",
+        configurations="results/{study}/configurations.parquet",
         run_status="results/{study}/run_status.csv",
         misclassified="results/{study}/misclassified.json",
         intervals="results/{study}/statistics/intervals.csv",
         comparisons="results/{study}/statistics/comparisons.csv",
         effects="results/{study}/statistics/effects.csv",
+        baselines="results/{study}/statistics/baselines.csv",
     output:
         html=report(
             "reports/{study}/index.html",
@@ -29,12 +31,26 @@ rule render_report:
             )
             for chart in CHARTS
         ],
+        paper=directory("reports/{study}/paper"),
+    params:
+        study=lambda wildcards: study_spec(wildcards.study),
+        report=config["report"],
+        min_seeds=config["min_seeds"],
     log:
         "logs/{study}/report.log",
     localrule: True
-    params:
-        study=lambda wildcards: study_params(wildcards.study),
-        report=config["report"],
-        min_seeds=config["min_seeds"],
     script:
         "../scripts/render_report.py"
+
+
+rule check_runs:
+    input:
+        run_status="results/{study}/run_status.csv",
+        report="reports/{study}/index.html",
+    output:
+        touch("results/{study}/runs_ok"),
+    log:
+        "logs/{study}/check_runs.log",
+    localrule: True
+    script:
+        "../scripts/check_runs.py"

@@ -28,5 +28,7 @@ job = BlockJob(
 status = run_block_job(job, log=log)
 if status != 0:
     log.flush()
-    print(f"pairstudy: training job for {job.output} ended with status {status}; see {snakemake.log[0]}", file=sys.stderr)
+    print(
+        f"pairstudy: training job for {job.output} ended with status {status}; see {snakemake.log[0]}", file=sys.stderr
+    )
 sys.exit(status)

@@ -1,0 +1,21 @@
+"""Fail the workflow while a study has failed runs: its report lists them, and this names them on the console."""
+
+import sys
+
+import pandas as pd
+
+status = pd.read_csv(snakemake.input.run_status, keep_default_na=False)
+failed = status[status["failed_seeds"] != ""]
+with open(snakemake.log[0], "w") as log:
+    if failed.empty:
+        print("every run finished or diverged", file=log)
+        sys.exit(0)
+    lines = [
+        f"  {row['config']}: seeds {row['failed_seeds']} failed ({row['errors']}); train them again with: {row['rerun']}"
+        for _, row in failed.iterrows()
+    ]
+    message = f"pairstudy: study {snakemake.wildcards.study} has failed runs (see {snakemake.input.report}):\n"
+    message += "\n".join(lines)
+    print(message, file=log)
+    print(message, file=sys.stderr)
+    sys.exit(1)
