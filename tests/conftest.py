@@ -1,5 +1,24 @@
-import sys
-from pathlib import Path
+"""Fixtures several test files use."""
 
-# test helper modules (system_packages, test_report) import by name
-sys.path.insert(0, str(Path(__file__).parent))
+import sys
+
+import pytest
+
+from pairstudy.models import files, registry
+
+
+@pytest.fixture
+def registry_snapshot():
+    """Whatever a test registers or loads is gone afterwards."""
+    registered, loaded, hashes = dict(registry._registered), dict(files._loaded_files), dict(files._file_hashes)
+    modules = set(sys.modules)
+    yield
+    registry._registered.clear()
+    registry._registered.update(registered)
+    files._loaded_files.clear()
+    files._loaded_files.update(loaded)
+    files._file_hashes.clear()
+    files._file_hashes.update(hashes)
+    for name in set(sys.modules) - modules:
+        if name.startswith("pairstudy_model_file_"):
+            del sys.modules[name]

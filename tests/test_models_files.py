@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_models_registry import registry_snapshot  # noqa: F401  (a fixture)
 
 from pairstudy.models import (
     ARCHITECTURES,

@@ -1,6 +1,5 @@
 """Registration by decorator: knobs from the builder's parameters, their kinds and choices, and knob checks."""
 
-import sys
 from pathlib import Path
 from typing import Literal
 
@@ -13,7 +12,6 @@ from pairstudy.models import (
     check_knob_value,
     check_knobs,
     create_model,
-    files,
     get_architecture,
     register_model,
     registry,
@@ -21,23 +19,6 @@ from pairstudy.models import (
 
 THIS_FILE = str(Path(__file__).resolve())
 WHERE = "studies.s.training.model"
-
-
-@pytest.fixture
-def registry_snapshot():
-    """Whatever a test registers or loads is gone afterwards."""
-    registered, loaded, hashes = dict(registry._registered), dict(files._loaded_files), dict(files._file_hashes)
-    modules = set(sys.modules)
-    yield
-    registry._registered.clear()
-    registry._registered.update(registered)
-    files._loaded_files.clear()
-    files._loaded_files.update(loaded)
-    files._file_hashes.clear()
-    files._file_hashes.update(hashes)
-    for name in set(sys.modules) - modules:
-        if name.startswith("pairstudy_model_file_"):
-            del sys.modules[name]
 
 
 def test_knobs_come_from_the_builders_parameters(registry_snapshot):

@@ -76,10 +76,10 @@ def expand_configurations(study_name: str, study: dict) -> list[Configuration]:
     }
 
     configurations: dict[str, Configuration] = {}
-    applying: set[str] = set()
+    applying: list[dict] = []  # every point's applying factors, excluded points too: they name the configurations
     for point in points:
         factors = {name: level for name, level in point.items() if applies(study, point, name, levels[name])}
-        applying.update(factors)
+        applying.append(factors)
         if any(all(factors.get(key, object()) == value for key, value in entry.items()) for entry in study["exclude"]):
             continue
         hyperparameters = resolve(study, point["architecture"], point)
@@ -87,7 +87,7 @@ def expand_configurations(study_name: str, study: dict) -> list[Configuration]:
         configurations[repr(sorted(factors.items()))] = Configuration(
             study_name, "", point["architecture"], factors, hyperparameters
         )
-    idle = [name for name in named if name not in applying]
+    idle = [name for name in named if not any(name in factors for factors in applying)]
     if idle:
         raise ConfigError(
             f"config key studies.{study_name}.factors.{idle[0]}: its levels change nothing any configuration trains "
@@ -95,10 +95,9 @@ def expand_configurations(study_name: str, study: dict) -> list[Configuration]:
         )
     if not configurations:
         raise ConfigError(f"studies.{study_name}: exclude removes every configuration")
-    found = list(configurations.values())
-    varied = [name for name in named if len({repr(c.factors[name]) for c in found if name in c.factors}) > 1]
+    varied = [name for name in named if len({repr(factors[name]) for factors in applying if name in factors}) > 1]
     named_configurations: dict[str, Configuration] = {}
-    for configuration in found:
+    for configuration in configurations.values():
         name = configuration_name(configuration.architecture, configuration.factors, varied)
         existing = named_configurations.get(name)
         if existing is not None:

@@ -93,12 +93,16 @@ def describe_error(error: jsonschema.ValidationError, path: str) -> str:
     return f"config key {path}: {error.message}"
 
 
-def first_error(errors, prefix=()) -> str | None:
+def first_error(errors, where: str = "") -> str | None:
+    """The message of the most relevant error; `where` is the key path of the validated value."""
     errors = sorted(errors, key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if not errors:
         return None
     error = jsonschema.exceptions.best_match(errors)
-    return describe_error(error, key_path([*prefix, *error.absolute_path]))
+    inner = key_path(error.absolute_path) if error.absolute_path else ""
+    if where and inner:
+        inner = inner if inner.startswith("[") else f".{inner}"
+    return describe_error(error, f"{where}{inner}" or "(top level)")
 
 
 def check_finite(value, path=()) -> None:
@@ -128,13 +132,13 @@ def validate_against_schema(config: dict) -> dict:
     return resolved
 
 
-def check_value(definition: str, key: str, value, path) -> None:
+def check_value(definition: str, key: str, value, where: str) -> None:
     """Check one value against the schema of `definition`'s property `key` (e.g. a factor level of `lr`)."""
     subschema = {
         **load_schema()["definitions"][definition]["properties"][key],
         "definitions": load_schema()["definitions"],
     }
-    message = first_error(StrictValidator(subschema).iter_errors(value), path)
+    message = first_error(StrictValidator(subschema).iter_errors(value), where)
     if message:
         raise ConfigError(message)
 

@@ -1,0 +1,104 @@
+"""What several test files share: workflow copies and Snakemake runs, configurations, Debian packages."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def copy_workflow(workdir: Path, config: dict | None = None, package: bool = False) -> Path:
+    """A fresh copy of the workflow (Snakefile, rules, profiles) to run Snakemake in; with `package`, also a copy of
+    the package that the workspace's runs import first (so a test can edit the training code)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    for name in ("Snakefile", "workflow", "profiles"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, workdir / name)
+    if package:
+        shutil.copytree(ROOT / "pairstudy", workdir / "pairstudy", ignore=shutil.ignore_patterns("__pycache__"))
+    if config is not None:
+        write_config(workdir, config)
+    return workdir
+
+
+def write_config(workdir: Path, config: dict) -> None:
+    # key order is kept: the factor order names configurations
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+def snakemake(workdir: Path, *arguments: str, cores: int = 2, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`snakemake --cores N ARGUMENTS` in `workdir`; a package copy in `workdir` is imported first."""
+    environment = {**os.environ, "PYTHONPATH": str(workdir), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", str(cores), *arguments],
+        cwd=workdir,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+
+
+def output_of(result: subprocess.CompletedProcess, tail: int = 5000) -> str:
+    return (result.stdout + result.stderr)[-tail:]
+
+
+def planned(workdir: Path, *arguments: str) -> dict[str, list[str]]:
+    """Dry run: rule name -> outputs of each planned job; "_stdout" holds the dry run's text."""
+    result = snakemake(workdir, "-n", *arguments)
+    assert result.returncode == 0, output_of(result)
+    jobs: dict[str, list[str]] = {}
+    rule = None
+    for line in result.stdout.splitlines():
+        match = re.match(r"^(?:local)?rule (\S+):$", line)
+        if match:
+            rule = match.group(1)
+            jobs.setdefault(rule, [])
+        elif rule and line.strip().startswith("output:"):
+            jobs[rule] += [path.strip() for path in line.split(":", 1)[1].split(",")]
+    jobs["_stdout"] = [result.stdout]
+    return jobs
+
+
+def training_outputs(jobs: dict) -> list[str]:
+    return sorted(jobs.get("train_block", []))
+
+
+def resolved(architecture: str, **training) -> dict:
+    """The resolved hyperparameters of one configuration: `architecture` with these training settings (and a
+    `model` dict of knobs, a `data` dict)."""
+    from pairstudy.study import expand_configurations, validate_config
+
+    study = {
+        "factors": {"architecture": [architecture]},
+        "training": {key: value for key, value in training.items() if key != "data"},
+        "data": training.get("data", {}),
+    }
+    (configuration,) = expand_configurations("t", validate_config({"studies": {"t": study}})["studies"]["t"])
+    return configuration.hyperparameters
+
+
+def ensure_debian_package(package: str, provides: str) -> Path:
+    """Return `provides` once it exists, installing `package` with apt-get when running as root; otherwise the test
+    skips, and in CI (CI=true) it fails."""
+    path = Path(provides)
+    if not path.exists() and os.geteuid() == 0 and shutil.which("apt-get"):
+        environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package]
+        if subprocess.run(install, env=environment, capture_output=True).returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], env=environment, capture_output=True)
+            subprocess.run(install, env=environment, capture_output=True)
+    if not path.exists():
+        message = f"{provides} is missing: install the Debian package {package}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
