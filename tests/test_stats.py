@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,12 +11,13 @@ from pairstudy.stats import (
     COMPARISON_COLUMNS,
     FACTORIAL_COLUMNS,
     SUMMARY_COLUMNS,
+    NoFullBlockError,
     PairingError,
-    bootstrap_mean_ci,
     effect_sentence,
     factorial_effects,
     format_pvalue,
     holm,
+    mean_interval,
     paired_comparisons,
     summarize_configs,
 )
@@ -67,47 +69,91 @@ def two_configs(a_values, b_values, seeds_a=None, seeds_b=None):
 # summaries and intervals
 
 
-def test_summary_mean_std_sem_by_hand():
+def test_summary_mean_std_sem_and_t_interval_by_hand():
     finals = pd.DataFrame(
         {"config": ["a", "a", "a", "b"], "seed": [0, 1, 2, 0], "final_test_accuracy": [0.7, 0.8, 0.9, 0.5]}
     )
-    summary = summarize_configs(finals, rng=np.random.default_rng(0)).set_index("config")
+    summary = summarize_configs(finals).set_index("config")
     assert list(summary.reset_index().columns) == SUMMARY_COLUMNS
     # mean 0.8, squared deviations 0.01 + 0 + 0.01 over n - 1 = 2 -> variance 0.01
     assert summary.loc["a", "mean"] == pytest.approx(0.8)
     assert summary.loc["a", "std"] == pytest.approx(0.1)
     assert summary.loc["a", "sem"] == pytest.approx(0.1 / np.sqrt(3))
     assert summary.loc["a", "n"] == 3
-    assert summary.loc["a", "ci_low"] <= 0.8 <= summary.loc["a", "ci_high"]
-    assert "bootstrap" in summary.loc["a", "ci_method"]
+    # t quantile 0.975 at 2 degrees of freedom is 4.302653
+    half_width = 4.302652729749464 * 0.1 / np.sqrt(3)
+    assert summary.loc["a", "ci_low"] == pytest.approx(0.8 - half_width)
+    assert summary.loc["a", "ci_high"] == pytest.approx(0.8 + half_width)
+    assert summary.loc["a", "ci_method"] == "t interval, 95%, n-1 degrees of freedom"
+    assert summary.loc["a", "note"] == ""
     assert summary.loc["b", "n"] == 1
     assert np.isnan(summary.loc["b", "std"]) and np.isnan(summary.loc["b", "ci_low"])
+    assert summary.loc["b", "note"] == "too few seeds"
 
 
-def test_bootstrap_is_reproducible_with_the_same_seed_only():
+def test_t_interval_matches_scipy_at_another_confidence():
+    values = np.random.default_rng(5).normal(0.8, 0.05, 7)
+    low, high, note = mean_interval(values, confidence=0.9)
+    reference = scipy.stats.ttest_1samp(values, 0).confidence_interval(confidence_level=0.9)
+    assert (low, high) == pytest.approx((reference.low, reference.high))
+    assert note == ""
+    finals = pd.DataFrame({"config": "a", "seed": range(7), "final_test_accuracy": values})
+    assert summarize_configs(finals, confidence=0.9)["ci_method"].iloc[0] == "t interval, 90%, n-1 degrees of freedom"
+
+
+def test_two_seeds_give_no_interval():
+    for interval, rng in (("t", None), ("bootstrap", np.random.default_rng(0))):
+        low, high, note = mean_interval([0.7, 0.8], interval, rng=rng)
+        assert np.isnan(low) and np.isnan(high) and note == "too few seeds"
+    finals = pd.DataFrame({"config": "a", "seed": [0, 1], "final_test_accuracy": [0.7, 0.8]})
+    row = summarize_configs(finals).iloc[0]
+    assert np.isnan(row["ci_low"]) and np.isnan(row["ci_high"]) and row["note"] == "too few seeds"
+    assert row["std"] == pytest.approx(np.sqrt(0.005))
+
+
+def test_values_without_spread_give_the_mean_as_both_bounds():
+    low, high, note = mean_interval([0.8, 0.8, 0.8])
+    assert low == high == pytest.approx(0.8)
+    assert note == "no spread across seeds"
+
+
+def test_bca_bootstrap_is_scipys_and_reproducible_with_the_same_seed_only():
     values = np.random.default_rng(5).normal(0.8, 0.05, 12)
-    first = bootstrap_mean_ci(values, np.random.default_rng(42))
-    again = bootstrap_mean_ci(values, np.random.default_rng(42))
-    other = bootstrap_mean_ci(values, np.random.default_rng(43))
+    first = mean_interval(values, "bootstrap", rng=np.random.default_rng(42))
+    again = mean_interval(values, "bootstrap", rng=np.random.default_rng(42))
+    other = mean_interval(values, "bootstrap", rng=np.random.default_rng(43))
     assert first == again
     assert first != other
-    assert first[0] < values.mean() < first[1]
+    assert first.low < values.mean() < first.high
+    reference = scipy.stats.bootstrap(
+        (values,), np.mean, n_resamples=10_000, method="BCa", rng=np.random.default_rng(42)
+    ).confidence_interval
+    assert (first.low, first.high) == (reference.low, reference.high)
 
 
-def test_summary_intervals_are_reproducible():
+def test_summary_bootstrap_intervals_are_reproducible_and_say_how():
     finals = twin_study()
-    first = summarize_configs(finals, rng=np.random.default_rng(7))
-    again = summarize_configs(finals, rng=np.random.default_rng(7))
-    other = summarize_configs(finals, rng=np.random.default_rng(8))
+    first = summarize_configs(finals, interval="bootstrap", rng=np.random.default_rng(7))
+    again = summarize_configs(finals, interval="bootstrap", rng=np.random.default_rng(7))
+    other = summarize_configs(finals, interval="bootstrap", rng=np.random.default_rng(8))
     pd.testing.assert_frame_equal(first, again)
     assert not np.allclose(first["ci_low"], other["ci_low"])
+    assert (first["ci_method"] == "BCa bootstrap, 10,000 resamples, 95%").all()
+    fewer = summarize_configs(finals, interval="bootstrap", rng=np.random.default_rng(7), n_resamples=500)
+    assert fewer["ci_method"].iloc[0] == "BCa bootstrap, 500 resamples, 95%"
 
 
-def test_resampling_refuses_anything_but_a_generator():
+def test_bootstrap_refuses_anything_but_a_generator():
+    with pytest.raises(TypeError, match="default_rng"):
+        mean_interval(np.array([0.1, 0.2, 0.3]), "bootstrap", rng=0)
+    with pytest.raises(TypeError, match="default_rng"):
+        summarize_configs(twin_study(), interval="bootstrap", rng=np.random.RandomState(0))
+    with pytest.raises(TypeError, match="default_rng"):
+        paired_comparisons(twin_study(), FACTORS, interval="bootstrap")
     with pytest.raises(TypeError, match="Generator"):
-        bootstrap_mean_ci(np.array([0.1, 0.2]), rng=0)
-    with pytest.raises(TypeError, match="Generator"):
-        summarize_configs(twin_study(), rng=np.random.RandomState(0))
+        summarize_configs(twin_study(), rng=0)  # a seed where a generator belongs is a mistake even for t
+    with pytest.raises(ValueError, match="interval"):
+        summarize_configs(twin_study(), interval="percentile")
 
 
 # tests and adjustment against scipy and by hand
@@ -126,7 +172,7 @@ def test_paired_tests_match_scipy():
     generator = np.random.default_rng(3)
     base = generator.normal(0.8, 0.03, 9)
     with_aux = base + generator.normal(0.01, 0.01, 9)
-    row = paired_comparisons(two_configs(base, with_aux), ["aux"], rng=np.random.default_rng(0)).iloc[0]
+    row = paired_comparisons(two_configs(base, with_aux), ["aux"]).iloc[0]
     t_reference = scipy.stats.ttest_rel(with_aux, base)
     wilcoxon_reference = scipy.stats.wilcoxon(with_aux, base)
     assert row["t_statistic"] == pytest.approx(t_reference.statistic)
@@ -136,23 +182,38 @@ def test_paired_tests_match_scipy():
     differences = with_aux - base
     assert row["mean_difference"] == pytest.approx(differences.mean())
     assert row["effect_size"] == pytest.approx(differences.mean() / differences.std(ddof=1))
-    assert row["ci_low"] <= row["mean_difference"] <= row["ci_high"]
+    interval = t_reference.confidence_interval(confidence_level=0.95)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((interval.low, interval.high))
+    assert row["ci_method"] == "t interval, 95%, n-1 degrees of freedom"
     assert row["holm_t_pvalue"] == pytest.approx(row["t_pvalue"])  # a family of one
 
 
 def test_identical_configs_give_p_one_and_no_effect_size():
     values = [0.7, 0.75, 0.8, 0.72]
-    row = paired_comparisons(two_configs(values, values), ["aux"], rng=np.random.default_rng(0)).iloc[0]
+    row = paired_comparisons(two_configs(values, values), ["aux"]).iloc[0]
     assert row["mean_difference"] == 0
     assert row["wilcoxon_pvalue"] == 1.0 and row["t_pvalue"] == 1.0
     assert np.isnan(row["effect_size"])
+    assert row["ci_low"] == row["ci_high"] == 0 and row["note"] == "no spread across seeds"
+    assert pd.isna(row["seeds_needed"])
+    assert row["seeds_verdict"].startswith("too small to resolve")
+
+
+def test_two_paired_seeds_give_no_interval_but_a_t_test():
+    row = paired_comparisons(two_configs([0.70, 0.72], [0.80, 0.83]), ["aux"]).iloc[0]
+    assert row["n"] == 2
+    assert np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])
+    assert row["note"] == "too few seeds"
+    assert row["t_pvalue"] == pytest.approx(scipy.stats.ttest_rel([0.80, 0.83], [0.70, 0.72]).pvalue)
+    assert pd.isna(row["seeds_needed"]) and row["seeds_verdict"] == "too few seeds to estimate"
+    assert "too few seeds for an interval" in effect_sentence(row)
 
 
 # which configs are compared
 
 
 def test_pairs_differing_in_one_factor_only():
-    table = paired_comparisons(twin_study(), FACTORS, rng=np.random.default_rng(0))
+    table = paired_comparisons(twin_study(), FACTORS)
     assert list(table.columns) == COMPARISON_COLUMNS
     found = {(row.config_a, row.config_b, row.factor) for row in table.itertuples()}
     assert found == {
@@ -181,7 +242,7 @@ def test_levels_are_ordered_low_to_high():
         rows += [
             {"config": config, "seed": s, "lr": lr, "aux": aux, "final_test_accuracy": 0.8 + s / 100} for s in range(3)
         ]
-    table = paired_comparisons(pd.DataFrame(rows), ["lr", "aux"], rng=np.random.default_rng(0))
+    table = paired_comparisons(pd.DataFrame(rows), ["lr", "aux"])
     lr_row = table[table["factor"] == "lr"].iloc[0]
     assert (lr_row["config_a"], lr_row["level_a"], lr_row["level_b"]) == ("slow", 0.001, 0.01)
     aux_row = table[table["factor"] == "aux"].iloc[0]
@@ -194,19 +255,19 @@ def test_levels_are_ordered_low_to_high():
 def test_duplicate_seed_names_config_and_seed():
     finals = two_configs([0.7, 0.8, 0.9], [0.8, 0.9, 0.95], seeds_b=[0, 1, 1])
     with pytest.raises(PairingError, match=r"'with_aux'.*\[1\]"):
-        paired_comparisons(finals, ["aux"], rng=np.random.default_rng(0))
+        paired_comparisons(finals, ["aux"])
 
 
 def test_mismatched_seeds_name_configs_and_seeds():
     finals = two_configs([0.7, 0.8, 0.9], [0.8, 0.9, 0.95], seeds_b=[0, 1, 5])
     with pytest.raises(PairingError, match=r"'base' lacks seeds \[5\].*'with_aux' lacks seeds \[2\]"):
-        paired_comparisons(finals, ["aux"], rng=np.random.default_rng(0))
+        paired_comparisons(finals, ["aux"])
     assert issubclass(PairingError, ValueError)
 
 
 def test_intersect_pairs_the_common_seeds():
     finals = two_configs([0.7, 0.8, 0.9], [0.8, 0.9, 0.95], seeds_b=[0, 1, 5])
-    row = paired_comparisons(finals, ["aux"], rng=np.random.default_rng(0), on_mismatch="intersect").iloc[0]
+    row = paired_comparisons(finals, ["aux"], on_mismatch="intersect").iloc[0]
     assert row["n"] == 2
     assert row["mean_difference"] == pytest.approx(0.1)
 
@@ -216,7 +277,7 @@ def test_intersect_pairs_the_common_seeds():
 
 def test_factorial_recovers_planted_effects():
     finals = twin_study(n_seeds=10, aux_gain=0.08, sharing_gain=0.02, interaction=0.0)
-    table = factorial_effects(finals, ["sharing", "aux"], rng=np.random.default_rng(0), block_factors=["architecture"])
+    table = factorial_effects(finals, ["sharing", "aux"], block_factors=["architecture"])
     assert list(table.columns) == FACTORIAL_COLUMNS
     assert list(table["effect"]) == ["sharing", "aux", "sharing x aux"]
     assert set(table["block"]) == {"architecture=twin"}  # the mlp has no sharing level: no block
@@ -228,14 +289,25 @@ def test_factorial_recovers_planted_effects():
     interaction = effects.loc["sharing x aux"]
     assert interaction["ci_low"] < 0 < interaction["ci_high"]
     assert (table["n"] == 10).all()
+    assert (table["ci_method"] == "t interval, 95%, n-1 degrees of freedom").all()
+    assert effects.loc["aux", "seeds_verdict"] == "resolved with the 10 seeds run"
+
+
+def test_factorial_bootstrap_is_reproducible():
+    finals = twin_study()
+    first, again, other = (
+        factorial_effects(finals, ["sharing", "aux"], interval="bootstrap", rng=rng, block_factors=["architecture"])
+        for rng in (np.random.default_rng(3), np.random.default_rng(3), np.random.default_rng(4))
+    )
+    pd.testing.assert_frame_equal(first, again)
+    assert not np.allclose(first["ci_low"], other["ci_low"])
+    assert (first["ci_method"] == "BCa bootstrap, 10,000 resamples, 95%").all()
 
 
 def test_factorial_interaction_definition():
     # one planted interaction of 0.04 on the (high, high) cell, no noise: A x B = 0.04 / 2
     finals = twin_study(n_seeds=4, aux_gain=0.0, sharing_gain=0.0, interaction=0.04, noise=0.0)
-    table = factorial_effects(
-        finals, ["sharing", "aux"], rng=np.random.default_rng(0), block={"architecture": "twin"}
-    ).set_index("effect")
+    table = factorial_effects(finals, ["sharing", "aux"], block={"architecture": "twin"}).set_index("effect")
     assert table.loc["sharing x aux", "estimate"] == pytest.approx(0.02)
     assert table.loc["sharing", "estimate"] == pytest.approx(0.02)
     assert table.loc["aux", "estimate"] == pytest.approx(0.02)
@@ -245,8 +317,8 @@ def test_factorial_interaction_definition():
 def test_factorial_needs_a_full_block():
     finals = twin_study()
     finals = finals[finals["config"] != "twin_shared_aux"]
-    with pytest.raises(ValueError, match="no full 2x2 block"):
-        factorial_effects(finals, ["sharing", "aux"], rng=np.random.default_rng(0), block_factors=["architecture"])
+    with pytest.raises(NoFullBlockError, match="no full 2x2 block"):
+        factorial_effects(finals, ["sharing", "aux"], block_factors=["architecture"])
 
 
 def test_factorial_refuses_configs_it_cannot_tell_apart():
@@ -254,7 +326,7 @@ def test_factorial_refuses_configs_it_cannot_tell_apart():
     extra = finals[finals["config"] == "twin"].assign(config="twin_copy")
     finals = pd.concat([finals, extra])
     with pytest.raises(ValueError, match="'twin', 'twin_copy'"):
-        factorial_effects(finals, ["sharing", "aux"], rng=np.random.default_rng(0), block_factors=["architecture"])
+        factorial_effects(finals, ["sharing", "aux"], block_factors=["architecture"])
 
 
 # sentences
@@ -304,12 +376,15 @@ def test_effect_sentence_names_the_levels_of_a_factor_that_is_not_on_off():
 
 
 def test_effect_sentence_for_a_paired_row():
-    table = paired_comparisons(
-        two_configs([0.70, 0.72, 0.75], [0.80, 0.81, 0.86]), ["aux"], rng=np.random.default_rng(0)
-    )
+    table = paired_comparisons(two_configs([0.70, 0.72, 0.75], [0.80, 0.81, 0.86]), ["aux"])
     sentence = effect_sentence(table.iloc[0], {"aux": "auxiliary loss"})
     assert sentence.startswith("auxiliary loss (base → with_aux): +10.0 points [")
     assert sentence.endswith(f"{format_pvalue(table.iloc[0]['holm_t_pvalue'])} over 3 paired seeds")
+
+
+def test_effect_sentence_without_an_interval():
+    row = {"effect": "aux", "estimate": 0.1, "ci_low": np.nan, "ci_high": np.nan, "t_pvalue": 0.2, "n": 2}
+    assert effect_sentence(row) == "aux: +10.0 points (too few seeds for an interval), p = 0.200 over 2 paired seeds"
 
 
 def test_format_pvalue():
@@ -318,6 +393,18 @@ def test_format_pvalue():
     assert format_pvalue(float("nan")) == "p = n/a"
 
 
-def test_stats_do_not_import_torch():
-    code = "import sys, pairstudy.stats; assert 'torch' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], check=True)
+def test_stats_import_no_torch_and_no_other_pairstudy_module():
+    code = (
+        "import sys, pairstudy.stats\n"
+        "assert 'torch' not in sys.modules\n"
+        "others = [m for m in sys.modules if m.startswith('pairstudy.') and not m.startswith('pairstudy.stats')]\n"
+        "assert not others, others\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
+
+
+def test_stats_modules_read_and_write_no_files():
+    for module in (Path(__file__).parents[1] / "pairstudy" / "stats").glob("*.py"):
+        source = module.read_text()
+        for call in ("open(", "read_csv", "read_parquet", "to_csv(", "to_parquet(", "write_text", "read_text"):
+            assert call not in source, f"{module.name} calls {call}"

@@ -10,7 +10,7 @@ one seed written y[a, b] for the low (0) and high (1) level of factors A and B,
 so the interaction is half of "how much larger A's gain is with B high than with B low", on
 the same scale as the main effects. Low and high follow the canonical level order (False
 before True, smaller number first). Each contrast is computed per seed, then summarised over
-seeds: mean, percentile-bootstrap interval, one-sample two-sided t test.
+seeds: mean, interval, one-sample two-sided t test, and the seeds needed to resolve it.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .intervals import DEFAULT_VALUE, bootstrap_mean_ci, check_generator
-from .pairing import config_levels, is_missing, level_key, level_order, paired_matrix, seed_values
-from .significance import one_sample_t
+from .contrasts import comparison_table, contrast_statistics
+from .intervals import IntervalChoice
+from .pairing import DEFAULT_VALUE, config_levels, is_missing, level_key, level_order, paired_matrix, seed_values
 
 FACTORIAL_COLUMNS = [
     "block",
@@ -33,9 +33,18 @@ FACTORIAL_COLUMNS = [
     "estimate",
     "ci_low",
     "ci_high",
+    "ci_method",
+    "note",
     "t_statistic",
     "t_pvalue",
+    "effect_size",
+    "seeds_needed",
+    "seeds_verdict",
 ]
+
+
+class NoFullBlockError(ValueError):
+    """No group of configs holds all four cells of the two factors."""
 
 
 def interaction_name(first: str, second: str) -> str:
@@ -97,7 +106,9 @@ def find_blocks(
             continue
         blocks.append((block_levels, [cells[key][0] for key in corner_keys]))
     if not blocks:
-        raise ValueError(f"no full 2x2 block of {first!r} x {second!r} with two levels each: " + "; ".join(reasons))
+        raise NoFullBlockError(
+            f"no full 2x2 block of {first!r} x {second!r} with two levels each: " + "; ".join(reasons)
+        )
     return blocks
 
 
@@ -110,11 +121,12 @@ def factorial_effects(
     factors: Sequence[str],
     value: str = DEFAULT_VALUE,
     *,
-    rng: np.random.Generator,
+    interval: str = "t",
+    confidence: float = 0.95,
+    rng: np.random.Generator | None = None,
     block_factors: Sequence[str] = (),
     block: Mapping[str, object] | None = None,
     n_resamples: int = 10_000,
-    confidence: float = 0.95,
     on_mismatch: str = "error",
 ) -> pd.DataFrame:
     """Main effects and interaction of the two two-level `factors`, per full 2x2 block.
@@ -126,12 +138,16 @@ def factorial_effects(
 
     Columns FACTORIAL_COLUMNS: block (label of the block's levels, "all" with none),
     effect, level_low/level_high (None for the interaction), n (paired seeds), estimate
-    (mean per-seed contrast, see the module docstring), ci_low/ci_high (percentile bootstrap
-    over seeds drawn from `rng`), t_statistic/t_pvalue (one-sample two-sided t of the
-    per-seed contrasts). The four configs of a block are paired on their seeds;
-    on_mismatch="intersect" keeps the seeds all four ran.
+    (mean per-seed contrast, see the module docstring), ci_low/ci_high (interval "t" or
+    "bootstrap", the latter BCa drawn from `rng`; NaN below 3 seeds, with note "too few
+    seeds"), ci_method (how the intervals are computed), t_statistic/t_pvalue (one-sample
+    two-sided t of the per-seed contrasts), effect_size (Cohen's d_z of the contrasts),
+    seeds_needed (nullable integer)/seeds_verdict (see power.seeds_needed, at alpha =
+    1 - confidence). The four configs of a block are paired on their seeds;
+    on_mismatch="intersect" keeps the seeds all four ran. Raises NoFullBlockError when no
+    block holds all four cells.
     """
-    check_generator(rng)
+    choice = IntervalChoice(interval, confidence, rng, n_resamples)
     factors = list(factors)
     if len(factors) != 2 or factors[0] == factors[1]:
         raise ValueError(f"factorial_effects needs exactly two distinct factors, got {factors}")
@@ -146,7 +162,7 @@ def factorial_effects(
     first, second = factors
     rows = []
     for block_levels, configs in find_blocks(levels, factors, block_factors):
-        seeds, cells = paired_matrix(by_config, configs, on_mismatch)
+        _, cells = paired_matrix(by_config, configs, on_mismatch)
         low_low, low_high, high_low, high_high = cells.T
         contrasts = {
             first: (high_low + high_high - low_low - low_high) / 2,
@@ -158,8 +174,7 @@ def factorial_effects(
             second: (levels[configs[0]][second], levels[configs[3]][second]),
         }
         for effect, per_seed in contrasts.items():
-            low, high = bootstrap_mean_ci(per_seed, rng, n_resamples, confidence)
-            t_statistic, t_pvalue = one_sample_t(per_seed)
+            statistics = contrast_statistics(per_seed, choice, wilcoxon=False)
             level_low, level_high = level_pairs.get(effect, (None, None))
             rows.append(
                 {
@@ -167,15 +182,11 @@ def factorial_effects(
                     "effect": effect,
                     "level_low": level_low,
                     "level_high": level_high,
-                    "n": len(seeds),
-                    "estimate": float(per_seed.mean()) if len(seeds) else float("nan"),
-                    "ci_low": low,
-                    "ci_high": high,
-                    "t_statistic": t_statistic,
-                    "t_pvalue": t_pvalue,
+                    "estimate": statistics.pop("mean"),
+                    **statistics,
                 }
             )
-    table = pd.DataFrame(rows, columns=FACTORIAL_COLUMNS)
+    table = comparison_table(rows, FACTORIAL_COLUMNS)
     for column in ("level_low", "level_high"):
         table[column] = pd.Series([row[column] for row in rows], index=table.index, dtype=object)
     return table

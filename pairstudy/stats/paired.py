@@ -8,22 +8,20 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from .intervals import DEFAULT_VALUE, bootstrap_mean_ci, check_generator
-from .pairing import config_levels, level_key, level_order, paired_matrix, seed_values
-from .significance import holm, one_sample_t, signed_rank
+from .contrasts import comparison_table, contrast_statistics
+from .intervals import IntervalChoice
+from .pairing import DEFAULT_VALUE, config_levels, level_key, level_order, paired_matrix, seed_values
 
-COMPARISON_COLUMNS = [
-    "config_a",
-    "config_b",
-    "factor",
-    "level_a",
-    "level_b",
+# the statistics of one paired difference, shared with the baseline comparisons
+DIFFERENCE_COLUMNS = [
     "n",
     "mean_a",
     "mean_b",
     "mean_difference",
     "ci_low",
     "ci_high",
+    "ci_method",
+    "note",
     "t_statistic",
     "t_pvalue",
     "wilcoxon_statistic",
@@ -31,7 +29,10 @@ COMPARISON_COLUMNS = [
     "holm_t_pvalue",
     "holm_wilcoxon_pvalue",
     "effect_size",
+    "seeds_needed",
+    "seeds_verdict",
 ]
+COMPARISON_COLUMNS = ["config_a", "config_b", "factor", "level_a", "level_b", *DIFFERENCE_COLUMNS]
 
 
 def one_factor_pairs(
@@ -54,14 +55,28 @@ def one_factor_pairs(
     return [pair for factor in factors for pair in found[factor]]
 
 
+def paired_difference(values: np.ndarray, choice: IntervalChoice) -> dict[str, object]:
+    """DIFFERENCE_COLUMNS but the Holm ones, for `values` of shape (n_seeds, 2): column 1 minus column 0."""
+    n = len(values)
+    statistics = contrast_statistics(values[:, 1] - values[:, 0], choice)
+    return {
+        "n": n,
+        "mean_a": float(values[:, 0].mean()) if n else float("nan"),
+        "mean_b": float(values[:, 1].mean()) if n else float("nan"),
+        "mean_difference": statistics.pop("mean"),
+        **statistics,
+    }
+
+
 def paired_comparisons(
     finals: pd.DataFrame,
     factors: Sequence[str],
     value: str = DEFAULT_VALUE,
     *,
-    rng: np.random.Generator,
-    n_resamples: int = 10_000,
+    interval: str = "t",
     confidence: float = 0.95,
+    rng: np.random.Generator | None = None,
+    n_resamples: int = 10_000,
     on_mismatch: str = "error",
 ) -> pd.DataFrame:
     """Compare, paired by seed, every two configs whose levels differ in exactly one of `factors`.
@@ -73,27 +88,24 @@ def paired_comparisons(
 
     One row per comparison, columns COMPARISON_COLUMNS: level_a is the lower level (missing
     first, False before True, smaller numbers first), differences are b - a per seed;
-    mean_a/mean_b are means over the paired seeds; ci_low/ci_high a percentile bootstrap of
-    the mean difference drawn from `rng`; the paired t and Wilcoxon signed-rank tests are
-    two-sided; holm_* adjust across all rows of this table; effect_size is Cohen's d_z
-    (mean difference / sd of differences, NaN when sd = 0).
+    mean_a/mean_b are means over the paired seeds; ci_low/ci_high the interval of the mean
+    difference (interval "t" or "bootstrap", the latter BCa drawn from `rng`), NaN below 3
+    paired seeds with note "too few seeds"; ci_method says how the intervals are computed;
+    the paired t and Wilcoxon signed-rank tests are two-sided (p-values from 2 seeds on);
+    holm_* adjust across all rows of this table; effect_size is Cohen's d_z (mean difference
+    / sd of differences, NaN without spread); seeds_needed (nullable integer) and
+    seeds_verdict say how many seeds resolve the difference at alpha = 1 - confidence with
+    80% power (see power.seeds_needed).
 
     on_mismatch="error" raises PairingError when two compared configs ran different seeds;
     "intersect" pairs their common seeds and `n` says how many.
     """
-    check_generator(rng)
+    choice = IntervalChoice(interval, confidence, rng, n_resamples)
     by_config = seed_values(finals, value)
     levels = config_levels(finals, factors)
     rows = []
     for config_a, config_b, factor in one_factor_pairs(levels, factors):
-        seeds, values = paired_matrix(by_config, [config_a, config_b], on_mismatch)
-        differences = values[:, 1] - values[:, 0]
-        n = len(seeds)
-        sd = float(np.std(differences, ddof=1)) if n > 1 else float("nan")
-        low, high = bootstrap_mean_ci(differences, rng, n_resamples, confidence)
-        t_statistic, t_pvalue = one_sample_t(differences)
-        wilcoxon_statistic, wilcoxon_pvalue = signed_rank(differences)
-        mean = float(differences.mean()) if n else float("nan")
+        _, values = paired_matrix(by_config, [config_a, config_b], on_mismatch)
         rows.append(
             {
                 "config_a": config_a,
@@ -101,22 +113,10 @@ def paired_comparisons(
                 "factor": factor,
                 "level_a": levels[config_a][factor],
                 "level_b": levels[config_b][factor],
-                "n": n,
-                "mean_a": float(values[:, 0].mean()) if n else float("nan"),
-                "mean_b": float(values[:, 1].mean()) if n else float("nan"),
-                "mean_difference": mean,
-                "ci_low": low,
-                "ci_high": high,
-                "t_statistic": t_statistic,
-                "t_pvalue": t_pvalue,
-                "wilcoxon_statistic": wilcoxon_statistic,
-                "wilcoxon_pvalue": wilcoxon_pvalue,
-                "effect_size": mean / sd if sd > 0 else float("nan"),
+                **paired_difference(values, choice),
             }
         )
-    table = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
-    table["holm_t_pvalue"] = holm(table["t_pvalue"].to_numpy(dtype=float))
-    table["holm_wilcoxon_pvalue"] = holm(table["wilcoxon_pvalue"].to_numpy(dtype=float))
+    table = comparison_table(rows, COMPARISON_COLUMNS)
     for column in ("level_a", "level_b"):
         # object columns keep None (not applicable) and bool levels as they are
         table[column] = pd.Series([row[column] for row in rows], index=table.index, dtype=object)

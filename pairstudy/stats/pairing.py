@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 ON_MISMATCH = ("error", "intersect")
+DEFAULT_VALUE = "final_test_accuracy"
 
 
 class PairingError(ValueError):
@@ -27,16 +28,21 @@ def seed_values(finals: pd.DataFrame, value: str) -> dict[object, pd.Series]:
         raise ValueError(f"finals is missing columns {missing}; it has {list(finals.columns)}")
     if finals.empty:
         raise ValueError("finals has no rows")
+    runs = finals[["config", "seed", value]].sort_values("seed", kind="stable")
+    seeds = runs["seed"].to_numpy()
+    values = runs[value].to_numpy(dtype=float, na_value=np.nan)
+    positions = runs.groupby("config", sort=False).indices
     result = {}
-    for config, runs in finals.groupby("config", sort=False):
-        seeds = runs["seed"]
-        duplicated = sorted(seeds[seeds.duplicated()].unique().tolist())
-        if duplicated:
-            raise PairingError(f"config {config!r} has more than one run for seeds {duplicated}")
-        unfinished = sorted(runs.loc[runs[value].isna(), "seed"].tolist())
-        if unfinished:
-            raise ValueError(f"config {config!r} has no {value} for seeds {unfinished}")
-        result[config] = runs.set_index("seed")[value].astype(float).sort_index()
+    for config in pd.unique(finals["config"]):
+        at = positions[config]
+        config_seeds, config_values = seeds[at], values[at]
+        repeated = config_seeds[1:][config_seeds[1:] == config_seeds[:-1]]
+        if len(repeated):
+            raise PairingError(f"config {config!r} has more than one run for seeds {np.unique(repeated).tolist()}")
+        unfinished = config_seeds[np.isnan(config_values)]
+        if len(unfinished):
+            raise ValueError(f"config {config!r} has no {value} for seeds {unfinished.tolist()}")
+        result[config] = pd.Series(config_values, index=pd.Index(config_seeds, name="seed"), name=value)
     return result
 
 
@@ -67,6 +73,14 @@ def paired_matrix(
     seeds = sorted(common)
     values = np.column_stack([by_config[config].loc[seeds].to_numpy(dtype=float) for config in configs])
     return seeds, values.reshape(len(seeds), len(configs))
+
+
+def ordered_configs(configs: Sequence[object], order: Sequence[object] | None) -> list[object]:
+    """`configs` in the order of `order`, then those it does not list in their own order."""
+    if order is None:
+        return list(configs)
+    listed = [config for config in dict.fromkeys(order) if config in configs]
+    return listed + [config for config in configs if config not in listed]
 
 
 def is_missing(level: object) -> bool:

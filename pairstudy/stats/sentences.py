@@ -1,9 +1,11 @@
-"""One readable sentence per effect, from a row of paired_comparisons or factorial_effects."""
+"""One readable sentence per effect, from a row of paired_comparisons, factorial_effects or the baseline tables."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+
+from .intervals import MIN_SEEDS
 
 UNITS = {"points": (100.0, " points"), "fraction": (1.0, "")}
 
@@ -43,8 +45,17 @@ def effect_label(row: Mapping, labels: Mapping[str, str]) -> str:
         if low is None or high is None or {low, high} == {"False", "True"}:
             return label  # an interaction, or an on/off factor: the effect is of switching it on
         return f"{label} ({low} → {high})"
-    factor = str(row["factor"])
-    return f"{labels.get(factor, factor)} ({row['config_a']} → {row['config_b']})"
+    if "factor" in row:
+        factor = str(row["factor"])
+        return f"{labels.get(factor, factor)} ({row['config_a']} → {row['config_b']})"
+    return f"{row['config_b']} vs {row['config_a']}"
+
+
+def interval_text(row: Mapping, scale: float, decimals: int) -> str:
+    low, high = float(row["ci_low"]), float(row["ci_high"])
+    if not (math.isnan(low) or math.isnan(high)):
+        return f"[{format_number(low * scale, decimals)}, {format_number(high * scale, decimals)}]"
+    return "(too few seeds for an interval)" if int(row["n"]) < MIN_SEEDS else "[no interval]"
 
 
 def effect_sentence(
@@ -56,27 +67,28 @@ def effect_sentence(
 ) -> str:
     """E.g. "auxiliary loss: +7.6 points [6.1, 9.0], p < 0.001 over 10 paired seeds".
 
-    `row` is a row (Series or dict) of factorial_effects (labelled by its effect) or of
-    paired_comparisons (labelled by its factor and the two configs, a → b). `labels` maps
-    factor names to readable names. unit="points" prints fractions as percentage points,
-    unit="fraction" as they are. The p-value is `pvalue_column`, by default holm_t_pvalue
-    where the row has it (paired comparisons) and t_pvalue otherwise.
+    `row` is a row (Series or dict) of factorial_effects (labelled by its effect), of
+    paired_comparisons (labelled by its factor and the two configs, a → b) or of the
+    baseline tables ("b vs a"). Below 3 seeds the interval reads "(too few seeds for an
+    interval)". `labels` maps factor names to readable names. unit="points" prints fractions
+    as percentage points, unit="fraction" as they are. The p-value is `pvalue_column`, by default holm_t_pvalue
+    where the row has it (paired and baseline comparisons) and t_pvalue otherwise.
     """
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {list(UNITS)}, got {unit!r}")
-    if "effect" not in row and "factor" not in row:
-        raise ValueError("row must come from factorial_effects (has 'effect') or paired_comparisons (has 'factor')")
+    if not ("effect" in row or "factor" in row or "kind" in row):
+        raise ValueError(
+            "row must come from factorial_effects (has 'effect'), paired_comparisons (has 'factor') "
+            "or a baseline table (has 'kind')"
+        )
     scale, unit_text = UNITS[unit]
     estimate = row["estimate"] if "estimate" in row else row["mean_difference"]
     if pvalue_column is None:
         pvalue_column = "holm_t_pvalue" if "holm_t_pvalue" in row else "t_pvalue"
-    low, high = float(row["ci_low"]), float(row["ci_high"])
-    if math.isnan(low) or math.isnan(high):
-        interval = "[no interval]"
-    else:
-        interval = f"[{format_number(low * scale, decimals)}, {format_number(high * scale, decimals)}]"
+    interval = interval_text(row, scale, decimals)
     n = int(row["n"])
+    signed_estimate = format_number(float(estimate) * scale, decimals, signed=True)
     return (
-        f"{effect_label(row, labels or {})}: {format_number(float(estimate) * scale, decimals, signed=True)}{unit_text} "
+        f"{effect_label(row, labels or {})}: {signed_estimate}{unit_text} "
         f"{interval}, {format_pvalue(float(row[pvalue_column]))} over {n} paired seed{'' if n == 1 else 's'}"
     )

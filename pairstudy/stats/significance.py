@@ -1,38 +1,42 @@
-"""Tests on per-seed differences, and the Holm-Bonferroni adjustment."""
+"""Tests on per-seed differences (scipy), and the Holm-Bonferroni adjustment (statsmodels).
+
+P-values are given from two seeds on (a t test with one degree of freedom, a signed-rank
+test whose smallest p is 0.5): weak but valid, unlike an interval from two seeds.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.stats
+from statsmodels.stats.multitest import multipletests
+
+from .samples import has_spread, per_seed, without_float_noise
 
 
-def one_sample_t(differences: np.ndarray) -> tuple[float, float]:
+def one_sample_t(differences) -> tuple[float, float]:
     """Two-sided one-sample t test of mean 0 on `differences` (1-D, one per seed): (t, p).
 
-    On paired differences this is the paired t test. With no spread (sd = 0) t is undefined:
-    all-zero differences give (0.0, 1.0), a constant non-zero difference gives (NaN, NaN).
-    Fewer than two differences give (NaN, NaN).
+    On paired differences this is the paired t test. With no spread t is undefined: all-zero
+    differences give (0.0, 1.0), a constant non-zero difference gives (NaN, NaN). Fewer than
+    two differences give (NaN, NaN).
     """
-    differences = np.asarray(differences, dtype=float)
-    n = len(differences)
-    if n < 2:
+    differences = per_seed(differences)
+    if len(differences) < 2:
         return float("nan"), float("nan")
-    sd = float(np.std(differences, ddof=1))
-    if sd == 0:
-        return (0.0, 1.0) if not differences.any() else (float("nan"), float("nan"))
-    t = float(differences.mean() / (sd / np.sqrt(n)))
-    return t, float(2 * scipy.stats.t.sf(abs(t), df=n - 1))
+    if not has_spread(differences):
+        return (0.0, 1.0) if not without_float_noise(differences).any() else (float("nan"), float("nan"))
+    result = scipy.stats.ttest_1samp(differences, 0.0)
+    return float(result.statistic), float(result.pvalue)
 
 
-def signed_rank(differences: np.ndarray) -> tuple[float, float]:
+def signed_rank(differences) -> tuple[float, float]:
     """Two-sided Wilcoxon signed-rank test on `differences` (1-D, one per seed): (statistic, p).
 
     The statistic is scipy's: the smaller of the positive and negative rank sums.
-    Differences are rounded to 12 decimals first: accuracies are ratios of counts, and
-    float subtraction would otherwise split exact ties and zeros. All-zero differences
-    give (0.0, 1.0); no differences give (NaN, NaN).
+    Differences are rounded to 12 decimals first, so float subtraction does not split exact
+    ties and zeros. All-zero differences give (0.0, 1.0); no differences give (NaN, NaN).
     """
-    differences = np.round(np.asarray(differences, dtype=float), 12)
+    differences = without_float_noise(per_seed(differences))
     if len(differences) == 0:
         return float("nan"), float("nan")
     if not differences.any():
@@ -41,19 +45,16 @@ def signed_rank(differences: np.ndarray) -> tuple[float, float]:
     return float(result.statistic), float(result.pvalue)
 
 
-def holm(pvalues: np.ndarray) -> np.ndarray:
+def holm(pvalues) -> np.ndarray:
     """Holm-Bonferroni adjusted p-values of a 1-D array, in the input order.
 
-    The family is the non-NaN entries; NaN stays NaN. The k-th smallest of m p-values is
-    multiplied by (m - k + 1), made non-decreasing in that order, and capped at 1.
+    The family is the non-NaN entries; NaN stays NaN.
     """
     pvalues = np.asarray(pvalues, dtype=float)
     if pvalues.ndim != 1:
         raise ValueError(f"pvalues must be 1-D, got shape {pvalues.shape}")
     adjusted = np.full(pvalues.shape, np.nan)
-    present = np.flatnonzero(~np.isnan(pvalues))
-    order = present[np.argsort(pvalues[present], kind="stable")]
-    m = len(order)
-    scaled = pvalues[order] * (m - np.arange(m))
-    adjusted[order] = np.minimum(np.maximum.accumulate(scaled), 1.0)
+    present = ~np.isnan(pvalues)
+    if present.any():
+        adjusted[present] = multipletests(pvalues[present], method="holm")[1]
     return adjusted

@@ -1,63 +1,96 @@
-"""A study's statistics, computed once and stored: intervals, paired comparisons, factor effects."""
+"""A study's statistics in one call: intervals, one-factor comparisons, factor effects, baselines."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from pairstudy.aggregate.tables import factor_columns
+from .baselines import BASELINE_COLUMNS, baseline_comparisons, leader_comparisons
+from .factorial import FACTORIAL_COLUMNS, NoFullBlockError, factorial_effects
+from .intervals import INTERVALS
+from .paired import COMPARISON_COLUMNS, paired_comparisons
+from .pairing import DEFAULT_VALUE, ordered_configs
+from .summary import SUMMARY_COLUMNS, summarize_configs
 
-from .factorial import factorial_effects
-from .intervals import summarize_configs
-from .paired import paired_comparisons
+STATISTICS_SEED = 0  # the bootstrap's generator: the same runs give the same numbers
+NOT_CROSSED = ("architecture",)  # a family of models, compared pairwise but never crossed in the 2x2
+STUDY_TABLES = {
+    "intervals": SUMMARY_COLUMNS,
+    "comparisons": COMPARISON_COLUMNS,
+    "effects": FACTORIAL_COLUMNS,
+    "baselines": BASELINE_COLUMNS,
+}
 
-STATISTICS_SEED = 0  # fixed bootstrap generator: the same runs give the same numbers
-RESAMPLES = 10_000
-CI_METHOD = f"percentile bootstrap over seeds, {RESAMPLES:,} resamples, numpy generator seed {STATISTICS_SEED}"
 
-
-def two_level_factors(finals: pd.DataFrame, factor_names) -> list[str]:
-    return [name for name in factor_names if name != "architecture" and finals[name].dropna().nunique() == 2]
+def crossed_factors(finals: pd.DataFrame, factors: Sequence[str]) -> list[str]:
+    """The factors (NOT_CROSSED aside) with exactly two levels among the runs, a missing level aside."""
+    return [name for name in factors if name not in NOT_CROSSED and finals[name].dropna().nunique() == 2]
 
 
 def study_statistics(
-    finals: pd.DataFrame, factor_names: list[str], value: str = "final_test_accuracy"
+    finals: pd.DataFrame,
+    factors: list[str],
+    *,
+    baselines: list[str],
+    interval: str = "t",
+    value: str = DEFAULT_VALUE,
+    order: list[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Statistics of the finished (status ok) runs of one study, keyed intervals / comparisons / effects."""
-    ok = finals[finals["status"] == "ok"]
-    if ok.empty:  # every run failed or diverged: nothing to estimate
-        return {"intervals": pd.DataFrame(), "comparisons": pd.DataFrame(), "effects": pd.DataFrame()}
-    generator = lambda: np.random.default_rng(STATISTICS_SEED)  # noqa: E731 - a fresh, equal stream per table
-    intervals = summarize_configs(ok, value, rng=generator(), n_resamples=RESAMPLES)
-    comparisons = pd.DataFrame()
-    if ok["config"].nunique() > 1:
-        comparisons = paired_comparisons(
-            ok, factor_names, value, rng=generator(), n_resamples=RESAMPLES, on_mismatch="intersect"
-        )
-    effects = pd.DataFrame()
-    candidates = two_level_factors(ok, factor_names)
-    if len(candidates) >= 2:
-        block_factors = [name for name in factor_names if name not in candidates[:2]]
+    """The statistics of the finished (status "ok") runs of one study, as four tables.
+
+    `finals`: one row per run, columns config, seed, status, `value` and each of `factors`
+    (the factor columns the study varies, "architecture" included when it varies it).
+    Keys and tables:
+      intervals   -- summarize_configs, rows in `order` (configs it does not list follow);
+      comparisons -- paired_comparisons of configs one factor apart, on their common seeds;
+      effects     -- factorial_effects of the first two crossed_factors, blocked by the
+                     other factors, on the seeds all four cells ran (empty when no full
+                     2x2 block exists);
+      baselines   -- baseline_comparisons then leader_comparisons (the `baselines` that
+                     have finished runs; each function's rows are one Holm family).
+    Every interval is a t interval, or with interval="bootstrap" a BCa bootstrap drawn from
+    a fresh numpy Generator seeded STATISTICS_SEED per table, which ci_method then names.
+    A table with nothing to compute (one config, no finished run) is empty but has its columns.
+    """
+    if interval not in INTERVALS:
+        raise ValueError(f"interval must be one of {INTERVALS}, got {interval!r}")
+    tables = {name: pd.DataFrame(columns=columns) for name, columns in STUDY_TABLES.items()}
+    finished = finals[finals["status"] == "ok"]
+    if finished.empty:
+        return tables
+
+    def options() -> dict[str, object]:
+        rng = np.random.default_rng(STATISTICS_SEED) if interval == "bootstrap" else None
+        return {"interval": interval, "rng": rng}
+
+    intervals = summarize_configs(finished, value, **options())
+    config_order = ordered_configs(list(intervals["config"]), order)
+    tables["intervals"] = intervals.set_index("config").loc[config_order].reset_index()
+    tables["comparisons"] = paired_comparisons(finished, factors, value, **options(), on_mismatch="intersect")
+    crossed = crossed_factors(finished, factors)
+    if len(crossed) >= 2:
         try:
-            effects = factorial_effects(
-                ok,
-                candidates[:2],
+            tables["effects"] = factorial_effects(
+                finished,
+                crossed[:2],
                 value,
-                rng=generator(),
-                block_factors=block_factors,
-                n_resamples=RESAMPLES,
+                **options(),
+                block_factors=[name for name in factors if name not in crossed[:2]],
                 on_mismatch="intersect",
             )
-        except ValueError:  # no full 2 x 2 block in this study
-            effects = pd.DataFrame()
-    return {"intervals": intervals, "comparisons": comparisons, "effects": effects}
-
-
-def write_study_statistics(finals_path, summary_path, outputs: dict) -> None:
-    finals = pd.read_parquet(finals_path)
-    factor_names = ["architecture", *factor_columns(pd.read_csv(summary_path))]
-    for name, table in study_statistics(finals, factor_names).items():
-        Path(outputs[name]).parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(outputs[name], index=False)
+        except NoFullBlockError:
+            pass
+    run_baselines = [baseline for baseline in baselines if baseline in config_order]
+    against_baselines = [
+        baseline_comparisons(finished, run_baselines, value, **options(), order=order),
+        leader_comparisons(finished, run_baselines, value, **options(), order=order),
+    ]
+    found = [table for table in against_baselines if not table.empty]
+    if found:
+        tables["baselines"] = pd.concat(found, ignore_index=True)
+    if interval == "bootstrap":
+        for table in tables.values():
+            table["ci_method"] = table["ci_method"] + f", numpy generator seed {STATISTICS_SEED}"
+    return tables
