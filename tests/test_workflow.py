@@ -1,22 +1,21 @@
-"""The Snakemake workflow end to end on a tiny study, and what it reruns after an edit."""
+"""The Snakemake workflow end to end on a tiny study, and exactly what it reruns after an edit."""
 
 import os
 import re
 import shutil
-import signal
+import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-from workspace import copy_workflow
 
-from pairstudy.metrics import read_run
+from pairstudy.metrics import RunIdentity, hyperparameter_hash, read_runs
+from pairstudy.study import expand_configurations, validate_config
+from tests.helpers import ROOT, copy_workflow, output_of, planned, snakemake, training_outputs, write_config
 
-ROOT = Path(__file__).resolve().parents[1]
 TINY = {
     "studies": {
         "tiny": {
@@ -28,73 +27,64 @@ TINY = {
         }
     }
 }
+CONFIGS = ["mlp", "twin-nosharing", "twin-sharing"]
 
 
-def snakemake(workdir: Path, *arguments: str) -> subprocess.CompletedProcess:
-    # the workspace's own copy of the package comes first, so a test can edit the training code
-    environment = {**os.environ, "PYTHONPATH": str(workdir)}
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", *arguments],
-        cwd=workdir,
-        env=environment,
-        capture_output=True,
-        text=True,
-    )
-
-
-def planned(workdir: Path) -> dict[str, list[str]]:
-    """Dry run: rule name -> outputs of each planned job, and the reasons text."""
-    result = snakemake(workdir, "-n")
-    assert result.returncode == 0, result.stdout + result.stderr
-    jobs: dict[str, list[str]] = {}
-    rule = None
-    for line in result.stdout.splitlines():
-        match = re.match(r"^(?:local)?rule (\S+):$", line)
-        if match:
-            rule = match.group(1)
-            jobs.setdefault(rule, [])
-        elif rule and line.strip().startswith("output:"):
-            jobs[rule] += [path.strip() for path in line.split(":", 1)[1].split(",")]
-    jobs["_stdout"] = [result.stdout]
-    return jobs
-
-
-def training_outputs(jobs) -> list[str]:
-    return sorted(path for rule, outputs in jobs.items() if rule.startswith("train_") for path in outputs)
-
-
-def write_config(workdir: Path, config: dict) -> None:
-    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+def edited(**study) -> dict:
+    config = yaml.safe_load(yaml.safe_dump(TINY, sort_keys=False))
+    config["studies"]["tiny"].update(study)
+    return config
 
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
-    workdir = copy_workflow(tmp_path_factory.mktemp("workflow"))
-    shutil.copytree(ROOT / "pairstudy", workdir / "pairstudy", ignore=shutil.ignore_patterns("__pycache__"))
-    write_config(workdir, TINY)
+    workdir = copy_workflow(tmp_path_factory.mktemp("workflow"), TINY, package=True)
     result = snakemake(workdir)
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    assert result.returncode == 0, output_of(result)
     return workdir
+
+
+def plan_with(workdir: Path, config: dict, *arguments: str) -> dict:
+    write_config(workdir, config)
+    try:
+        return planned(workdir, *arguments)
+    finally:
+        write_config(workdir, TINY)
 
 
 def test_study_runs_to_a_report_whose_table_matches_the_run_files(workdir):
     report = workdir / "reports" / "tiny" / "index.html"
     assert report.exists() and "<svg" in report.read_text()
-    summary = pd.read_csv(workdir / "results" / "tiny" / "summary.csv").set_index("config")
-    assert list(summary.index) == ["mlp", "twin-nosharing", "twin-sharing"]
-    for config in summary.index:
-        runs = [
-            pd.read_parquet(path)
-            for path in sorted((workdir / "results" / "tiny" / "runs" / config).glob("seed*.parquet"))
-        ]
-        finals = pd.Series([run.sort_values("epoch")["test_accuracy"].iloc[-1] for run in runs])
-        assert len(runs) == 3 and summary.loc[config, "n_seeds"] == 3
+    summary = pd.read_parquet(workdir / "results" / "tiny" / "summary.parquet").set_index("config")
+    assert list(summary.index) == CONFIGS
+    spec = validate_config(TINY)["studies"]["tiny"]
+    hashes = {c.name: hyperparameter_hash(c.hyperparameters) for c in expand_configurations("tiny", spec)}
+    for config in CONFIGS:
+        folder = workdir / "results" / "tiny" / "runs" / config
+        assert sorted(path.name for path in folder.glob("*.parquet")) == ["block0.parquet", "block1.parquet"]
+        runs = pd.concat(
+            [
+                read_runs(folder / "block0.parquet", RunIdentity("tiny", config, (0, 1), hashes[config])),
+                read_runs(folder / "block1.parquet", RunIdentity("tiny", config, (2,), hashes[config])),
+            ]
+        )
+        finals = runs.sort_values("epoch").groupby("seed")["test_accuracy"].last()
+        assert summary.loc[config, "n_seeds"] == 3
         assert summary.loc[config, "final_test_accuracy_mean"] == pytest.approx(finals.mean())
         assert summary.loc[config, "final_test_accuracy_std"] == pytest.approx(finals.std(ddof=1))
-    assert (workdir / "results" / "tiny" / "summary.tex").read_text().startswith("\\begin{tabular}")
-    assert "| mlp |" in (workdir / "results" / "tiny" / "summary.md").read_text()
+    assert (workdir / "reports" / "tiny" / "paper" / "summary.tex").read_text().startswith("\\begin{tabular}")
     epochs = pd.read_parquet(workdir / "results" / "tiny" / "epochs.parquet")
-    assert len(epochs) == 3 * 3 * 2
+    assert len(epochs) == 3 * 3 * 2 and {"sharing", "aux"} <= set(epochs.columns)
+
+
+def test_result_files_have_the_usual_permissions(workdir):
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in [
+        workdir / "results" / "tiny" / "runs" / "mlp" / "block0.parquet",
+        *workdir.glob("results/tiny/*.parquet"),
+    ]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask, path
 
 
 def test_nothing_to_do_after_a_complete_run(workdir):
@@ -102,42 +92,46 @@ def test_nothing_to_do_after_a_complete_run(workdir):
 
 
 def test_one_architecture_learning_rate_reruns_only_its_jobs(workdir):
-    config = yaml.safe_load(yaml.safe_dump(TINY))
-    config["studies"]["tiny"]["overrides"] = {"mlp": {"lr": 0.01}}
-    write_config(workdir, config)
-    try:
-        jobs = planned(workdir)
-    finally:
-        write_config(workdir, TINY)
-    assert training_outputs(jobs) == [f"results/tiny/runs/mlp/seed{seed}.parquet" for seed in range(3)]
+    jobs = plan_with(workdir, edited(overrides={"mlp": {"lr": 0.01}}))
+    assert training_outputs(jobs) == [f"results/tiny/runs/mlp/block{block}.parquet" for block in (0, 1)]
     assert "aggregate_study" in jobs and "render_report" in jobs
 
 
+def test_a_setting_a_configuration_does_not_use_reruns_none_of_its_jobs(workdir):
+    # momentum (Adam) and lr_gamma (no step schedule) change nothing any configuration trains
+    training = {**TINY["studies"]["tiny"]["training"], "momentum": 0.9, "lr_gamma": 0.5}
+    assert training_outputs(plan_with(workdir, edited(training=training))) == []
+    # the auxiliary loss's weight reruns the twin nets that use it, not the mlp, which has no digit outputs
+    training = {**TINY["studies"]["tiny"]["training"], "aux_weight": 0.7}
+    expected = [f"results/tiny/runs/{name}/block{block}.parquet" for name in CONFIGS[1:] for block in (0, 1)]
+    assert training_outputs(plan_with(workdir, edited(training=training))) == sorted(expected)
+
+
 def test_more_seeds_run_only_the_blocks_they_join(workdir):
-    config = yaml.safe_load(yaml.safe_dump(TINY))
-    config["studies"]["tiny"]["seeds"] = 5
-    write_config(workdir, config)
-    try:
-        jobs = planned(workdir)
-    finally:
-        write_config(workdir, TINY)
+    jobs = plan_with(workdir, edited(seeds=5))
     # blocks of 2 by seed value: [0, 1] is full and stays; seed 3 joins seed 2's block; seed 4 starts one
-    expected = sorted(
-        f"results/tiny/runs/{name}/seed{seed}.parquet"
-        for name in ("mlp", "twin-nosharing", "twin-sharing")
-        for seed in (2, 3, 4)
-    )
+    expected = sorted(f"results/tiny/runs/{name}/block{block}.parquet" for name in CONFIGS for block in (1, 2))
     assert training_outputs(jobs) == expected
 
 
+def test_a_block_that_gains_a_seed_trains_only_that_seed(workdir, tmp_path):
+    copy = copy_workflow(tmp_path / "grown", edited(seeds=4))
+    shutil.copytree(workdir / "results", copy / "results")
+    shutil.copytree(workdir / ".snakemake", copy / ".snakemake", ignore=shutil.ignore_patterns("locks", "incomplete"))
+    result = snakemake(copy, *(f"results/tiny/runs/{name}/block1.parquet" for name in CONFIGS))
+    assert result.returncode == 0, output_of(result)
+    log = (copy / "logs" / "tiny" / "train" / "twin-sharing" / "block1.log").read_text()
+    assert "twin-sharing seed 2: kept run reused" in log
+    assert re.search(r"twin-sharing seed 3 \(1/1\) epoch 2/2", log) and "seed 2 (1/" not in log
+    before = read_runs(workdir / "results" / "tiny" / "runs" / "twin-sharing" / "block1.parquet")
+    after = read_runs(copy / "results" / "tiny" / "runs" / "twin-sharing" / "block1.parquet")
+    pd.testing.assert_frame_equal(after[after["seed"] == 2].reset_index(drop=True), before.reset_index(drop=True))
+
+
 def test_report_setting_reruns_no_training(workdir):
-    config = yaml.safe_load(yaml.safe_dump(TINY))
-    config["report"] = {"title": "A new title"}
-    write_config(workdir, config)
-    try:
-        jobs = planned(workdir)
-    finally:
-        write_config(workdir, TINY)
+    config = edited()
+    config["report"] = {"charts": ["learning_curves", "final_accuracy"]}
+    jobs = plan_with(workdir, config)
     assert training_outputs(jobs) == [] and "aggregate_study" not in jobs and "render_report" in jobs
 
 
@@ -151,13 +145,12 @@ def test_training_code_edit_reruns_every_training_job(workdir):
         jobs = planned(workdir)
     finally:
         loop.write_text(original)
-    assert len(training_outputs(jobs)) == 9
-    assert re.search(r"before: .pairstudy training code \w+. now: .pairstudy training code \w+", jobs["_stdout"][0])
+    assert len(training_outputs(jobs)) == 6
+    assert re.search(r"pairstudy training code \w+", jobs["_stdout"][0])
 
 
 def test_bad_config_stops_before_any_job_with_the_key_path(workdir):
-    config = yaml.safe_load(yaml.safe_dump(TINY))
-    config["studies"]["tiny"]["training"]["optimiser"] = "adam"
+    config = edited(training={"optimiser": "adam"})
     write_config(workdir, config)
     try:
         result = snakemake(workdir, "-n")
@@ -167,32 +160,52 @@ def test_bad_config_stops_before_any_job_with_the_key_path(workdir):
     assert "studies.tiny.training: unknown key(s) ['optimiser']" in result.stdout + result.stderr
 
 
-def test_lint_finds_nothing_but_the_missing_per_rule_environments():
-    # every job shares the one Python environment that holds torch, so no rule names a conda env
-    result = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True, text=True)
-    lints = re.findall(r"^\s+\* (.+?):?$", result.stdout + result.stderr, flags=re.MULTILINE)
-    assert lints, result.stdout + result.stderr
-    assert set(lints) == {"Specify a conda environment or container for each rule."}
+def test_the_job_list_does_not_depend_on_the_host_that_parses_it(workdir, tmp_path):
+    """A login node without a GPU and a GPU node re-parsing the workflow plan the same jobs under the same rule."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "nvidia-smi").write_text("#!/bin/sh\necho 'GPU 0: Fake'\n")
+    (fake / "nvidia-smi").chmod(0o755)
+    presets = [yaml.safe_load((ROOT / name).read_text()) for name in ("config.yaml", "studies/towers.yaml")]
+    for config in (TINY, *presets):
+        write_config(workdir, config)
+        try:
+            plain = planned(workdir, "--forceall")
+            os.environ["PATH"], path = f"{fake}:{os.environ['PATH']}", os.environ["PATH"]
+            try:
+                faked = planned(workdir, "--forceall")
+            finally:
+                os.environ["PATH"] = path
+        finally:
+            write_config(workdir, TINY)
+        assert {rule: sorted(outputs) for rule, outputs in plain.items() if rule != "_stdout"} == {
+            rule: sorted(outputs) for rule, outputs in faked.items() if rule != "_stdout"
+        }
+        assert plain["train_block"]
 
 
-def test_study_report_renders_in_a_browser(workdir, tmp_path):
-    from test_report_browser import open_in_chromium
-
-    seen = open_in_chromium(workdir / "reports" / "tiny" / "index.html", tmp_path / "tiny.png")
-    assert seen["charts"] >= 3 and seen["table_rows"] == 3
-    assert seen["errors"] == [] and seen["failed"] == []
+def test_one_training_job_runs_alone_by_its_rule_and_wildcards(workdir):
+    """What a cluster node does: re-parse the workflow and run one job named by --target-jobs."""
+    block = workdir / "results" / "tiny" / "runs" / "mlp" / "block1.parquet"
+    before = read_runs(block)
+    result = snakemake(
+        workdir, "--target-jobs", "train_block:study=tiny,config=mlp,block=1", "--forcerun", "train_block", cores=1
+    )
+    assert result.returncode == 0, output_of(result)
+    pd.testing.assert_frame_equal(read_runs(block).drop(columns="epoch_seconds"), before.drop(columns="epoch_seconds"))
+    assert "kept run reused" in (workdir / "logs" / "tiny" / "train" / "mlp" / "block1.log").read_text()
+    assert "Nothing to be done" in snakemake(workdir, "-n", "--allowed-rules", "train_block").stdout
 
 
 def test_snakemake_report_builds(workdir):
     result = snakemake(workdir, "--report", "snakemake-report.zip")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == 0, output_of(result)
     assert (workdir / "snakemake-report.zip").stat().st_size > 10_000
 
 
 def test_failed_and_diverged_runs_do_not_stop_the_report(tmp_path):
-    workdir = copy_workflow(tmp_path / "broken")
-    write_config(
-        workdir,
+    workdir = copy_workflow(
+        tmp_path / "broken",
         {
             "min_seeds": 2,
             "studies": {
@@ -200,97 +213,32 @@ def test_failed_and_diverged_runs_do_not_stop_the_report(tmp_path):
                     "seeds": 2,
                     "data": {"n_pairs": 100},
                     "training": {"epochs": 2},
-                    # three conv blocks shrink 14x14 to nothing: every cnn run raises
-                    "factors": {"architecture": ["mlp", "cnn", "twin"]},
+                    "factors": {"architecture": ["mlp", "twin"]},
                     "overrides": {
-                        "cnn": {"model": {"channels": [8, 16, 32]}},
-                        "twin": {"optimizer": "sgd", "lr": 1.0e30, "model": {"batch_norm": False, "dropout": 0.0}},
+                        "twin": {"optimizer": "sgd", "lr": 1.0e30, "model": {"batch_norm": False, "dropout": 0.0}}
                     },
                 }
             },
         },
     )
     result = snakemake(workdir)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
+    assert result.returncode == 0, output_of(result)  # a diverged run is a result, not a failure
     status = pd.read_csv(workdir / "results" / "broken" / "run_status.csv").set_index("config")
-    cnn = "cnn"
     assert status.loc["mlp", "finished"] == 2
-    assert status.loc[cnn, "finished"] == 0 and str(status.loc[cnn, "failed_seeds"]) == "0 1"
-    assert "shrink a 14x14 input to nothing" in status.loc[cnn, "errors"]
     assert status.loc["twin", "diverged_seeds"] == "0 1"
-    assert status.loc["twin", "rerun"] == (
-        "snakemake --cores all --forcerun results/broken/runs/twin/seed0.parquet results/broken/runs/twin/seed1.parquet"
-    )
+    assert status.loc["twin", "rerun"] == "snakemake --cores all --forcerun results/broken/runs/twin/block0.parquet"
     summary = pd.read_csv(workdir / "results" / "broken" / "summary.csv").set_index("config")
-    assert summary.loc["mlp", "n_seeds"] == 2 and summary.loc[cnn, "n_seeds"] == 0
-    assert pd.isna(summary.loc[cnn, "final_test_accuracy_mean"]) and pd.isna(
-        summary.loc["twin", "final_test_accuracy_mean"]
+    assert summary.loc["mlp", "n_seeds"] == 2 and pd.isna(summary.loc["twin", "final_test_accuracy_mean"])
+    assert "--forcerun results/broken/runs/twin/block0.parquet" in (workdir / "reports/broken/index.html").read_text()
+
+
+def test_lint_and_formatters_find_nothing():
+    lint = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    snakefmt = subprocess.run(
+        [sys.executable, "-m", "snakefmt", "--check", "Snakefile", "workflow"], cwd=ROOT, capture_output=True, text=True
     )
-    page = (workdir / "reports" / "broken" / "index.html").read_text()
-    assert "--forcerun results/broken/runs/twin/seed0.parquet" in page
-
-
-def training_child(workdir: Path) -> int | None:
-    """The pid of a training job's child process working in `workdir`, if one runs."""
-    for proc in Path("/proc").iterdir():
-        try:
-            command = (proc / "cmdline").read_bytes().split(b"\0")
-            directory = os.readlink(proc / "cwd")
-        except OSError:
-            continue
-        if b"pairstudy.train.job" in command and directory == str(workdir):
-            return int(proc.name)
-    return None
-
-
-def test_a_killed_training_process_is_a_failed_run_and_its_rerun_resumes(tmp_path):
-    workdir = copy_workflow(tmp_path / "killed")
-    write_config(
-        workdir,
-        {
-            "checkpoint_every": 1,
-            "studies": {
-                "killed": {
-                    "seeds": 2,
-                    "data": {"n_pairs": 300},
-                    "training": {"epochs": 30, "batch_size": 50},
-                    "factors": {"architecture": ["twin"]},
-                }
-            },
-        },
-    )
-    runs = workdir / "results" / "killed" / "runs" / "twin"
-    # seeds 0 and 1 train one after the other in one job (the CPU default of 5 seeds per job)
-    checkpoint = runs / "seed1.parquet.ckpt"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", "--cores", "1"],
-        cwd=workdir,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 120
-    while not checkpoint.exists():
-        assert process.poll() is None and time.monotonic() < deadline, "no checkpoint of seed 1 appeared"
-        time.sleep(0.02)
-    child = training_child(workdir)
-    assert child is not None
-    os.kill(child, signal.SIGKILL)  # what the out-of-memory killer does
-    output, _ = process.communicate(timeout=300)
-    assert process.returncode == 0, output[-4000:]
-
-    status = pd.read_csv(workdir / "results" / "killed" / "run_status.csv").set_index("config")
-    assert status.loc["twin", "finished"] == 1 and str(status.loc["twin", "failed_seeds"]) == "1"
-    assert "killed by SIGKILL" in status.loc["twin", "errors"]
-    assert checkpoint.exists() and (runs / "seed0.parquet.ckpt").exists()  # the block re-runs as a whole
-    assert "killed by SIGKILL" in (workdir / "reports" / "killed" / "index.html").read_text()
-    finished_seed = read_run(runs / "seed0.parquet")
-
-    rerun = subprocess.run(status.loc["twin", "rerun"].split(), cwd=workdir, capture_output=True, text=True)
-    assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
-    log = (workdir / "logs" / "killed" / "train" / "twin" / "seeds0_to_1.log").read_text()
-    assert "seed 0: ok on cpu" in log and "(resumed from epoch 30)" in log  # seed 0 trains no more
-    assert re.search(r"seed 1: ok .*\(resumed from epoch \d+\)", log)
-    pd.testing.assert_frame_equal(read_run(runs / "seed0.parquet"), finished_seed)
-    assert read_run(runs / "seed1.parquet")["status"].iloc[-1] == "ok"
-    assert not list(runs.glob("*.ckpt"))
+    assert snakefmt.returncode == 0, snakefmt.stdout + snakefmt.stderr
+    for command in (["check", "."], ["format", "--check", "."]):
+        ruff = subprocess.run([sys.executable, "-m", "ruff", *command], cwd=ROOT, capture_output=True, text=True)
+        assert ruff.returncode == 0, ruff.stdout + ruff.stderr

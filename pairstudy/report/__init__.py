@@ -1,6 +1,6 @@
-"""The study report: HTML page, Markdown twin, table formats."""
+"""The study report: HTML page, Markdown twin, paper-ready tables."""
 
 from .page import write_report
-from .tables import format_mean_std, summary_table_latex, summary_table_markdown
+from .tables import display_table, format_mean_std, table_latex, table_markdown
 
-__all__ = ["format_mean_std", "summary_table_latex", "summary_table_markdown", "write_report"]
+__all__ = ["display_table", "format_mean_std", "table_latex", "table_markdown", "write_report"]

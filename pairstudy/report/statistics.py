@@ -8,6 +8,8 @@ import pandas as pd
 
 from pairstudy.stats import effect_sentence
 
+from .tables import table_markdown
+
 FACTOR_LABELS = {"aux": "auxiliary loss", "sharing": "weight sharing", "architecture": "architecture"}
 
 
@@ -24,7 +26,7 @@ def section(
     body_html, body_markdown = f"<p>{html.escape(note)}</p>", note + "\n\n"
     if table is not None:
         body_html += table.to_html(index=False, border=0)
-        body_markdown += table.to_markdown(index=False, disable_numparse=True) + "\n\n"
+        body_markdown += table_markdown(table) + "\n"
     if items:
         body_html += "<ul>" + "".join(f"<li>{html.escape(item)}</li>" for item in items) + "</ul>"
         body_markdown += "\n".join(f"- {item}" for item in items)

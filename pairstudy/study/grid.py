@@ -78,7 +78,7 @@ def expand_configurations(study_name: str, study: dict) -> list[Configuration]:
     configurations: dict[str, Configuration] = {}
     applying: list[dict] = []  # every point's applying factors, excluded points too: they name the configurations
     for point in points:
-        factors = {name: level for name, level in point.items() if applies(study, point, name, levels[name])}
+        factors = {name: level for name, level in point.items() if applies(study, point, name)}
         applying.append(factors)
         if any(all(factors.get(key, object()) == value for key, value in entry.items()) for entry in study["exclude"]):
             continue
@@ -87,7 +87,7 @@ def expand_configurations(study_name: str, study: dict) -> list[Configuration]:
         configurations[repr(sorted(factors.items()))] = Configuration(
             study_name, "", point["architecture"], factors, hyperparameters
         )
-    idle = [name for name in named if not any(name in factors for factors in applying)]
+    idle = [name for name in named if len(levels[name]) > 1 and not any(name in factors for factors in applying)]
     if idle:
         raise ConfigError(
             f"config key studies.{study_name}.factors.{idle[0]}: its levels change nothing any configuration trains "

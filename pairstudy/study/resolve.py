@@ -4,7 +4,7 @@ Resolution: schema defaults <- the study's training settings <- the architecture
 the configuration's factor levels; model knobs start from the architecture's registered defaults.
 The result keeps only what changes training: no aux_weight without the auxiliary loss (and no
 auxiliary loss for a model without digit outputs), no momentum for Adam, no lr_gamma without a
-step schedule. A factor applies to a configuration exactly when its level changes that dict.
+step schedule. A factor applies to a configuration exactly when that dict keeps it.
 """
 
 from __future__ import annotations
@@ -49,16 +49,14 @@ def resolve(study: dict, architecture: str, levels: dict) -> dict:
     return used({"architecture": architecture, "model": model, **training, "data": data})
 
 
-def applies(study: dict, point: dict, factor: str, levels: list) -> bool:
-    """Whether `factor`'s level at `point` changes what that configuration trains.
-
-    Compared with the same point at each other level of the factor, and with the factor left to
-    the study's settings.
-    """
+def applies(study: dict, point: dict, factor: str) -> bool:
+    """Whether `factor` changes what the configuration at `point` trains: a training setting its resolved dict
+    keeps (the auxiliary loss only for a model with digit outputs), or a model knob its architecture takes."""
+    architecture = point["architecture"]
     if factor == "architecture":
         return True
-    architecture = point["architecture"]
-    here = resolve(study, architecture, point)
-    unset = {name: level for name, level in point.items() if name != factor}
-    alternatives = [unset] + [{**point, factor: level} for level in levels if level != point[factor]]
-    return any(resolve(study, architecture, other) != here for other in alternatives)
+    if factor == "aux":
+        return get_architecture(architecture).predicts_digits
+    if factor in TRAINING_KEYS:
+        return factor in resolve(study, architecture, point)
+    return get_architecture(architecture).takes(factor)

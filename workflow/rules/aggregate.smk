@@ -15,14 +15,16 @@ rule aggregate_study:
         ),
         run_status="results/{study}/run_status.csv",
         misclassified="results/{study}/misclassified.json",
+    log:
+        "logs/{study}/aggregate.log",
+    localrule: True
+    conda:
+        SOFTWARE_ENV
     params:
         expected=lambda wildcards: expected_runs(wildcards.study),
         study=lambda wildcards: study_spec(wildcards.study),
         min_seeds=config["min_seeds"],
         report="reports/{study}/index.html",
-    log:
-        "logs/{study}/aggregate.log",
-    localrule: True
     script:
         "../scripts/aggregate_study.py"
 
@@ -40,11 +42,13 @@ rule study_statistics:
         ),
         effects="results/{study}/statistics/effects.csv",
         baselines="results/{study}/statistics/baselines.csv",
-    params:
-        baselines=lambda wildcards: baselines(wildcards.study),
-        interval=config["report"]["interval"],
     log:
         "logs/{study}/statistics.log",
     localrule: True
+    conda:
+        SOFTWARE_ENV
+    params:
+        baselines=lambda wildcards: baselines(wildcards.study),
+        interval=config["report"]["interval"],
     script:
         "../scripts/study_statistics.py"

@@ -1,6 +1,10 @@
+import json
+import sys
 from pathlib import Path
 
-from pairstudy.metrics import hyperparameter_hash
+sys.path.insert(0, workflow.basedir)  # the workflow's own pairstudy, as in its jobs
+
+from pairstudy.metrics import canonical_json, hyperparameter_hash
 from pairstudy.models import architecture_code_hash
 from pairstudy.paths import RUN_FILE, RUN_STORE, run_file
 from pairstudy.provenance import code_hash, provenance
@@ -15,6 +19,10 @@ from pairstudy.study import (
     validate_config,
 )
 from pairstudy.study.preflight import check_data, check_user_models
+
+# Every job runs pairstudy's code from this folder, in the environment Snakemake runs in or, with `--sdm conda`,
+# in this one (see the file).
+SOFTWARE_ENV = "../envs/pairstudy.yaml"
 
 
 def model_files_folder():
@@ -73,15 +81,17 @@ def training_code(wildcards):
 
 
 def block_run(wildcards):
-    """Everything that decides what a block trains, as ONE dict, so any change to it reruns the block."""
+    """Everything that decides what a block trains, as ONE dict (keys sorted: the order a config file writes them in
+    changes nothing), so any change to it reruns the block."""
     chosen = configuration(wildcards)
-    return {
+    run = {
         "study": wildcards.study,
         "config": chosen.name,
         "seeds": list(BLOCKS[wildcards.study][int(wildcards.block)]),
         "factors": chosen.factors,
         "hyperparameters": chosen.hyperparameters,
     }
+    return json.loads(canonical_json(run))
 
 
 def run_files(study):

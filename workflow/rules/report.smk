@@ -32,13 +32,15 @@ rule render_report:
             for chart in CHARTS
         ],
         paper=directory("reports/{study}/paper"),
+    log:
+        "logs/{study}/report.log",
+    localrule: True
+    conda:
+        SOFTWARE_ENV
     params:
         study=lambda wildcards: study_spec(wildcards.study),
         report=config["report"],
         min_seeds=config["min_seeds"],
-    log:
-        "logs/{study}/report.log",
-    localrule: True
     script:
         "../scripts/render_report.py"
 
@@ -52,5 +54,7 @@ rule check_runs:
     log:
         "logs/{study}/check_runs.log",
     localrule: True
+    conda:
+        SOFTWARE_ENV
     script:
         "../scripts/check_runs.py"

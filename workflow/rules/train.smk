@@ -4,15 +4,17 @@
 rule train_block:
     output:
         RUN_FILE,
-    params:
-        run=block_run,
-        code=training_code,
     log:
         "logs/{study}/train/{config}/block{block}.log",
+    group:
+        "train"
+    conda:
+        SOFTWARE_ENV
     threads: config["threads"]
     resources:
         **gpu_resources(),
-    group:
-        "train"
+    params:
+        run=block_run,
+        code=training_code,
     script:
         "../scripts/train_block.py"

@@ -2,8 +2,11 @@
 describes the old tables, and must not outlive them if these cannot be built."""
 
 import sys
-import traceback
 from pathlib import Path
+
+# the workflow's own pairstudy, whichever environment runs the job
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))
+import traceback
 
 try:
     sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)

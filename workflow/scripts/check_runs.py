@@ -1,6 +1,10 @@
 """Fail the workflow while a study has failed runs: its report lists them, and this names them on the console."""
 
 import sys
+from pathlib import Path
+
+# the workflow's own pairstudy, whichever environment runs the job
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))
 
 import pandas as pd
 
@@ -11,8 +15,8 @@ with open(snakemake.log[0], "w") as log:
         print("every run finished or diverged", file=log)
         sys.exit(0)
     lines = [
-        f"  {row['config']}: seeds {row['failed_seeds']} failed ({row['errors']}); train them again with: {row['rerun']}"
-        for _, row in failed.iterrows()
+        f"  {row.config}: seeds {row.failed_seeds} failed ({row.errors}); train them again with: {row.rerun}"
+        for row in failed.itertuples()
     ]
     message = f"pairstudy: study {snakemake.wildcards.study} has failed runs (see {snakemake.input.report}):\n"
     message += "\n".join(lines)

@@ -1,8 +1,11 @@
 """A study's finals -> stored statistics: intervals, paired comparisons, factor effects, baseline comparisons."""
 
 import sys
-import traceback
 from pathlib import Path
+
+# the workflow's own pairstudy, whichever environment runs the job
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))
+import traceback
 
 try:
     sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)

@@ -1,6 +1,10 @@
 """Train one block of one configuration's seeds into its run file (see pairstudy.train.job)."""
 
 import sys
+from pathlib import Path
+
+# the workflow's own pairstudy, whichever environment runs the job
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))
 
 from pairstudy.paths import RUN_STORE
 from pairstudy.provenance import provenance
