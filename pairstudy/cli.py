@@ -121,18 +121,16 @@ def train(architecture, sharing, model_knobs, seed, data_root, config_path, quie
     except ConfigError as error:
         message = str(error).replace("studies.cli.training.model", "--model").replace("studies.cli.", "--")
         raise click.UsageError(message) from None
-    from pairstudy.models import architecture_code_hash
-    from pairstudy.provenance import code_hash, provenance
+    from pairstudy.provenance import provenance, training_code
     from pairstudy.train.job import BlockJob, train_block
 
-    model_code = architecture_code_hash(architecture)
     job = BlockJob(
         study="cli",
         config=configuration.name,
         seeds=(seed,),
         factors=configuration.factors,
         hyperparameters=configuration.hyperparameters,
-        code=f"pairstudy training code {code_hash()}" + (f", model file {model_code}" if model_code else ""),
+        code=training_code(architecture),
         output=str(out),
         store=None,
         device=config["device"],
@@ -184,6 +182,33 @@ def grid(config_path, study_names):
         )
         click.echo(study_grid_table(configurations, study).to_string(index=False))
         click.echo("")
+
+
+@main.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default="config.yaml",
+    show_default=True,
+)
+@click.option("--study", "study_names", multiple=True, help="Only this study (repeatable).")
+@click.option("--all", "show_all", is_flag=True, help="Also list the run files that are up to date.")
+def why(config_path, study_names, show_all):
+    """Say, per run file, which settings, seeds or code changed since it was trained (run from the workflow's
+    folder)."""
+    from pairstudy.why import study_changes
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as error:
+        raise click.ClickException(f"{config_path}: {error}") from None
+    for name in study_names or tuple(config["studies"]):
+        for path, reasons in study_changes(name, config["studies"][name]):
+            if reasons:
+                click.echo(f"{path}: " + "; ".join(reasons))
+            elif show_all:
+                click.echo(f"{path}: up to date")
 
 
 @main.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import subprocess
 from datetime import datetime, timezone
@@ -24,6 +25,7 @@ PACKAGES = (
 )
 
 
+@functools.cache
 def code_hash(parts=TRAINING_CODE) -> str:
     """Content hash of the package code that training runs, so only a real edit reruns training."""
     digest = hashlib.sha256()
@@ -66,3 +68,12 @@ def provenance(folder: str | Path = ".") -> dict:
     except metadata.PackageNotFoundError:
         version = "not installed"
     return {"pairstudy": version, "training code": code_hash(), "git commit": git_commit(folder)}
+
+
+def training_code(architecture: str) -> str:
+    """The code a configuration of `architecture` trains with: the package's training code and, for a user's
+    architecture, its model file. Part of each training job's parameters and of the key its runs are kept under."""
+    from pairstudy.models import architecture_code_hash
+
+    model_file = architecture_code_hash(architecture)
+    return f"pairstudy training code {code_hash()}" + (f", model file {model_file}" if model_file else "")

@@ -242,3 +242,20 @@ def test_lint_and_formatters_find_nothing():
     for command in (["check", "."], ["format", "--check", "."]):
         ruff = subprocess.run([sys.executable, "-m", "ruff", *command], cwd=ROOT, capture_output=True, text=True)
         assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+
+
+def test_why_names_the_keys_that_changed(workdir):
+    def why(config):
+        write_config(workdir, config)
+        try:
+            return subprocess.run(
+                [sys.executable, "-m", "pairstudy.cli", "why"], cwd=workdir, capture_output=True, text=True, check=True
+            ).stdout
+        finally:
+            write_config(workdir, TINY)
+
+    assert why(TINY) == ""
+    lines = why(edited(overrides={"mlp": {"lr": 0.01, "model": {"dropout": 0.3}}}, seeds=4)).splitlines()
+    assert "results/tiny/runs/mlp/block0.parquet: lr: 0.001 -> 0.01; model.dropout: 0.2 -> 0.3" in lines
+    assert "results/tiny/runs/twin-sharing/block1.parquet: seeds: [2] -> [2, 3]" in lines
+    assert "results/tiny/runs/twin-sharing/block0.parquet" not in "\n".join(lines)

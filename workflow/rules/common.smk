@@ -5,9 +5,8 @@ from pathlib import Path
 sys.path.insert(0, workflow.basedir)  # the workflow's own pairstudy, as in its jobs
 
 from pairstudy.metrics import canonical_json, hyperparameter_hash
-from pairstudy.models import architecture_code_hash
 from pairstudy.paths import RUN_FILE, RUN_STORE, run_file
-from pairstudy.provenance import code_hash, provenance
+from pairstudy.provenance import training_code
 from pairstudy.study import (
     NAME_PATTERN,
     baseline_names,
@@ -61,7 +60,6 @@ wildcard_constraints:
 BLOCKS = {
     study: seed_blocks(seed_list(spec["seeds"]), spec["seeds_per_job"]) for study, spec in config["studies"].items()
 }
-TRAINING_CODE = f"pairstudy training code {code_hash()}"
 
 
 def configuration(wildcards):
@@ -74,10 +72,8 @@ def configuration(wildcards):
         ) from None
 
 
-def training_code(wildcards):
-    """The code a configuration trains with: the package's training code, and the model file of a user's model."""
-    model_file = architecture_code_hash(configuration(wildcards).architecture)
-    return TRAINING_CODE + (f", model file {model_file}" if model_file else "")
+def block_code(wildcards):
+    return training_code(configuration(wildcards).architecture)
 
 
 def block_run(wildcards):

@@ -15,6 +15,6 @@ rule train_block:
         **gpu_resources(),
     params:
         run=block_run,
-        code=training_code,
+        code=block_code,
     script:
         "../scripts/train_block.py"

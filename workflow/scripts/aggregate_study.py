@@ -8,10 +8,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))
 import traceback
 
-try:
-    sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
-except OSError as error:
-    sys.exit(f"pairstudy: cannot write the log {snakemake.log[0]}: {error}")
+from pairstudy.joblog import JobLog
+
+sys.stdout = sys.stderr = JobLog(snakemake.log[0])
 try:
     Path(snakemake.params.report).unlink(missing_ok=True)
     from pairstudy.aggregate import write_study_tables

@@ -1,0 +1,55 @@
+"""A job's log file that never swallows a message.
+
+When the file cannot be written (no space left on the device, a missing or read-only folder), the
+reason and every later line go to the console's stderr instead, so an error is never reduced to an
+empty log file.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+
+
+class JobLog(io.TextIOBase):
+    def __init__(self, path, mode: str = "w", console=None):
+        self.path = str(path)
+        self.console = console or sys.__stderr__
+        self.file = None
+        try:
+            self.file = open(path, mode, buffering=1)  # noqa: SIM115 - open for the life of the job
+        except OSError as error:
+            self.give_up(error)
+
+    def give_up(self, error: OSError) -> None:
+        if self.file is not None:
+            try:
+                self.file.close()
+            except OSError:
+                pass
+        self.file = None
+        print(f"pairstudy: cannot write the log {self.path} ({error}); its lines follow here", file=self.console)
+        self.console.flush()
+
+    def write(self, text: str) -> int:
+        if self.file is not None:
+            try:
+                self.file.write(text)
+                if "\n" in text:
+                    self.file.flush()
+                return len(text)
+            except OSError as error:
+                self.give_up(error)
+        self.console.write(text)
+        self.console.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        if self.file is not None:
+            try:
+                self.file.flush()
+            except OSError as error:
+                self.give_up(error)
+
+    def writable(self) -> bool:
+        return True
