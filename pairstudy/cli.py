@@ -137,6 +137,7 @@ def train(architecture, sharing, model_knobs, seed, data_root, config_path, quie
         checkpoint_every=config["checkpoint_every"],
         threads=config["threads"],
         metadata={"provenance": provenance()},
+        model_files=tuple(str((base / path).resolve()) for path in config["model_files"]),
     )
     lines = []
 

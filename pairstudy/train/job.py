@@ -38,6 +38,7 @@ class BlockJob:
     checkpoint_every: int = 0
     threads: int = 1
     metadata: dict = field(default_factory=dict)  # study spec and provenance, for the run file's metadata
+    model_files: tuple[str, ...] = ()  # files registering a user's architectures, imported before training
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -45,7 +46,7 @@ class BlockJob:
     @classmethod
     def from_json(cls, text: str) -> BlockJob:
         values = json.loads(text)
-        return cls(**{**values, "seeds": tuple(values["seeds"])})
+        return cls(**{**values, "seeds": tuple(values["seeds"]), "model_files": tuple(values["model_files"])})
 
 
 def killed_message(signal_number: int) -> str:
@@ -121,6 +122,10 @@ def train_block(job: BlockJob, log: Callable[[str], None] = print) -> None:
     from .store import RunStore
     from .vectorised import Member, train_vectorised, vectorisable
 
+    if job.model_files:
+        from pairstudy.models import load_model_files
+
+        load_model_files(job.model_files)
     torch.set_num_threads(job.threads)
     device = resolve_device(job.device)  # a missing GPU fails the job: nothing about the runs is known yet
     store = RunStore(job.store, job.hyperparameters, job.code, beside=job.output)

@@ -36,7 +36,9 @@ def model_files_folder():
 try:
     for path in workflow.configfiles:
         read_yaml(path)  # a key written twice is refused, where YAML would keep the last silently
-    config = validate_config(config, model_files_folder())
+    folder = model_files_folder()
+    config = validate_config(config, folder)
+    config["model_files"] = [str((folder / path).resolve()) for path in config["model_files"]]  # for the jobs
     CONFIGURATIONS = {
         study: {configuration.name: configuration for configuration in expand_configurations(study, spec)}
         for study, spec in config["studies"].items()

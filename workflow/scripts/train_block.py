@@ -28,6 +28,7 @@ job = BlockJob(
     checkpoint_every=snakemake.config["checkpoint_every"],
     threads=snakemake.threads,
     metadata={"study": snakemake.config["studies"][run["study"]], "provenance": provenance()},
+    model_files=tuple(snakemake.config["model_files"]),
 )
 status = run_block_job(job, log=log)
 if status != 0:
