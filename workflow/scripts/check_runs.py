@@ -8,9 +8,11 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))
 
 import pandas as pd
 
+from pairstudy.joblog import JobLog
+
 status = pd.read_csv(snakemake.input.run_status, keep_default_na=False)
 failed = status[status["failed_seeds"] != ""]
-with open(snakemake.log[0], "w") as log:
+with JobLog(snakemake.log[0]) as log:
     if failed.empty:
         print("every run finished or diverged", file=log)
         sys.exit(0)
