@@ -53,3 +53,12 @@ class JobLog(io.TextIOBase):
 
     def writable(self) -> bool:
         return True
+
+    def close(self) -> None:
+        if self.file is not None:
+            try:
+                self.file.close()
+            except OSError as error:
+                self.give_up(error)
+            self.file = None
+        super().close()
