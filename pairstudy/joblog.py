@@ -16,6 +16,7 @@ class JobLog(io.TextIOBase):
         self.path = str(path)
         self.console = console or sys.__stderr__
         self.file = None
+        self.pending = ""  # written to the file's buffer but not yet flushed: re-sent to the console on failure
         try:
             self.file = open(path, mode, buffering=1)  # noqa: SIM115 - open for the life of the job
         except OSError as error:
@@ -29,17 +30,22 @@ class JobLog(io.TextIOBase):
                 pass
         self.file = None
         print(f"pairstudy: cannot write the log {self.path} ({error}); its lines follow here", file=self.console)
+        self.console.write(self.pending)
+        self.pending = ""
         self.console.flush()
 
     def write(self, text: str) -> int:
         if self.file is not None:
+            self.pending += text
             try:
                 self.file.write(text)
                 if "\n" in text:
                     self.file.flush()
+                    self.pending = ""
                 return len(text)
             except OSError as error:
                 self.give_up(error)
+                return len(text)
         self.console.write(text)
         self.console.flush()
         return len(text)
@@ -48,6 +54,7 @@ class JobLog(io.TextIOBase):
         if self.file is not None:
             try:
                 self.file.flush()
+                self.pending = ""
             except OSError as error:
                 self.give_up(error)
 
