@@ -1,11 +1,8 @@
-"""Where a study's files live, relative to the working directory: one definition for the workflow and the package."""
+"""Where a study's run files and kept runs live, relative to the working directory: one definition for the workflow
+and the package."""
 
 RUN_FILE = "results/{study}/runs/{config}/block{block}.parquet"  # one configuration's runs of one seed block
 RUN_STORE = "results/{study}/store"  # finished runs and checkpoints, kept by run key (see pairstudy.train.store)
-TABLES = "results/{study}"  # aggregate tables
-STATISTICS = "results/{study}/statistics"
-REPORT = "reports/{study}"  # the report page, its Markdown twin, charts and paper exports
-LOGS = "logs/{study}"
 
 
 def run_file(study: str, config: str, block: int) -> str:

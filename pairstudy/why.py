@@ -56,9 +56,10 @@ def study_changes(study_name: str, study: dict) -> list[tuple[str, list[str]]]:
     from pairstudy.study import expand_configurations, seed_blocks, seed_list
 
     blocks = seed_blocks(seed_list(study["seeds"]), study["seeds_per_job"])
-    return [
-        (path, block_changes(path, list(seeds), configuration.hyperparameters, training_code(configuration.architecture)))
-        for configuration in expand_configurations(study_name, study)
-        for block, seeds in blocks.items()
-        for path in [run_file(study_name, configuration.name, block)]
-    ]
+    changes = []
+    for configuration in expand_configurations(study_name, study):
+        code = training_code(configuration.architecture)
+        for block, seeds in blocks.items():
+            path = run_file(study_name, configuration.name, block)
+            changes.append((path, block_changes(path, list(seeds), configuration.hyperparameters, code)))
+    return changes

@@ -35,7 +35,8 @@ class RunIdentity:
     config_hash: str
 
     def describe(self) -> str:
-        return f"study {self.study!r}, configuration {self.config!r}, seeds {list(self.seeds)}, config hash {self.config_hash}"
+        seeds = list(self.seeds)
+        return f"study {self.study!r}, configuration {self.config!r}, seeds {seeds}, config hash {self.config_hash}"
 
 
 def found_identity(table: pd.DataFrame) -> RunIdentity:

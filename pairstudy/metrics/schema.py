@@ -21,8 +21,8 @@ EPOCH_COLUMNS: dict[str, tuple[pa.DataType, str]] = {
     ),
     "train_accuracy": (
         pa.float64(),
-        "comparison accuracy on the training pairs, fraction: over the epoch's training batches (train mode, before each "
-        "step) by default, or after the epoch in eval mode with train_metrics: eval",
+        "comparison accuracy on the training pairs, fraction: over the epoch's training batches (train mode, before "
+        "each step) by default, or after the epoch in eval mode with train_metrics: eval",
     ),
     "test_loss": (pa.float64(), "comparison cross-entropy on the test pairs after the epoch, eval mode"),
     "test_accuracy": (pa.float64(), "comparison accuracy on the test pairs after the epoch, eval mode, fraction"),

@@ -32,7 +32,7 @@ def seed_list(seeds) -> list[int]:
 
 
 def seed_blocks(seeds, seeds_per_job: int) -> dict[int, tuple[int, ...]]:
-    """Block number -> its seeds; blocks are fixed by seed value (seed // seeds_per_job), so adding seeds adds blocks."""
+    """Block number -> its seeds, fixed by seed value (seed // seeds_per_job), so adding seeds adds blocks."""
     blocks: dict[int, list[int]] = {}
     for seed in sorted(seeds):
         blocks.setdefault(seed // seeds_per_job, []).append(seed)

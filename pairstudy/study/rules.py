@@ -85,7 +85,8 @@ def check_study(study_name: str, study: dict) -> None:
     for architecture, overrides in study["overrides"].items():
         if architecture not in architectures:
             raise ConfigError(
-                f"config key {where}.overrides.{architecture}: not an architecture of this study; allowed: {architectures}"
+                f"config key {where}.overrides.{architecture}: not an architecture of this study; "
+                f"allowed: {architectures}"
             )
         check_model_section(f"{where}.overrides.{architecture}.model", overrides.get("model", {}), [architecture])
     for kind in ("include", "exclude"):

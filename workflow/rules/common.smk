@@ -5,7 +5,7 @@ from pathlib import Path
 sys.path.insert(0, workflow.basedir)  # the workflow's own pairstudy, as in its jobs
 
 from pairstudy.metrics import canonical_json, hyperparameter_hash
-from pairstudy.paths import RUN_FILE, RUN_STORE, run_file
+from pairstudy.paths import RUN_FILE, run_file
 from pairstudy.provenance import training_code
 from pairstudy.study import (
     NAME_PATTERN,
