@@ -184,7 +184,7 @@ def first_checkpoint(job: BlockJob) -> Path:
 
 @pytest.mark.parametrize(
     "target, interrupt",
-    [("child", signal.SIGTERM), ("supervisor", signal.SIGINT)],
+    [("child", signal.SIGINT), ("supervisor", signal.SIGTERM)],
 )
 def test_an_interrupt_records_nothing_keeps_the_checkpoint_and_the_rerun_resumes(tmp_path, target, interrupt):
     job = block_job(tmp_path, [3], architecture="linear", epochs=20, n_pairs=100, checkpoint_every=1)
@@ -329,6 +329,14 @@ def test_the_supervisor_records_a_killed_child_without_importing_torch(tmp_path)
     table = read_runs(job.output, expected=identity(job))
     assert table["status"].tolist() == ["failed", "failed"]
     assert table["torch_version"].unique().tolist() == [torch.__version__]
+
+
+def test_the_child_imports_the_supervisors_pairstudy(monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    environment = job_module.child_environment()
+    assert environment["PYTHONPATH"].split(os.pathsep) == [str(ROOT), "/elsewhere"]  # this checkout is no site dir
+    monkeypatch.setattr(job_module.site, "getsitepackages", lambda: [str(ROOT)])
+    assert job_module.child_environment()["PYTHONPATH"] == "/elsewhere"  # an installed pairstudy: found as usual
 
 
 def test_a_child_whose_parent_died_before_it_could_watch_ends_at_once():

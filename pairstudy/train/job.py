@@ -339,7 +339,14 @@ def run_block_job(job: BlockJob, log=None, on_start: Callable[[subprocess.Popen]
 
 
 def main(argument: str) -> None:
-    train_block(BlockJob.from_json(argument), log=lambda line: print(line, flush=True))
+    try:
+        train_block(BlockJob.from_json(argument), log=lambda line: print(line, flush=True))
+    except KeyboardInterrupt:
+        # end by the signal itself: the supervisor tells an interrupt from an error by how the child ended
+        # (an uncaught KeyboardInterrupt under `python -m` exits with status 1)
+        print("pairstudy: training interrupted (SIGINT)", flush=True)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
 
 
 if __name__ == "__main__":
