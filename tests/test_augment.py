@@ -1,10 +1,15 @@
+"""Pair-level augmentation: swapped digits, shifted digits, new pairings, validation pairs; augmented runs stay
+deterministic and train seed after seed."""
+
 import pandas as pd
+import pytest
 import torch
-from test_train import hyperparameters
+from test_train import frame, hyperparameters, one_thread, quiet  # noqa: F401  (one_thread: an autouse fixture)
 
 from pairstudy.data import generate_pair_sets, load_pools
 from pairstudy.train import train_run
-from pairstudy.train.augment import augment_batch, repaired
+from pairstudy.train.augment import augment_batch, repaired, uses_augmentation
+from pairstudy.train.job import trains_together
 
 
 def pair_sets(validation=0):
@@ -26,7 +31,7 @@ def test_validation_pairs_use_other_train_pool_digits_and_leave_training_pairs_a
 def test_swap_recomputes_the_target_from_the_swapped_classes():
     pairs = pair_sets().train
     x, target, classes = augment_batch(
-        pairs.input, pairs.classes, {"augment_swap": True}, torch.Generator().manual_seed(0)
+        pairs.input, pairs.classes, {"augment_swap": True, "augment_shift": 0}, torch.Generator().manual_seed(0)
     )
     swapped = (classes != pairs.classes).any(1)
     assert 0.3 < swapped.float().mean() < 0.7
@@ -37,7 +42,7 @@ def test_swap_recomputes_the_target_from_the_swapped_classes():
 def test_shift_moves_digits_by_at_most_the_setting():
     pairs = pair_sets().train
     x, target, classes = augment_batch(
-        pairs.input, pairs.classes, {"augment_shift": 1}, torch.Generator().manual_seed(0)
+        pairs.input, pairs.classes, {"augment_swap": False, "augment_shift": 1}, torch.Generator().manual_seed(0)
     )
     assert torch.equal(target, pairs.target) and not torch.equal(x, pairs.input)
     assert torch.allclose(x.sum((2, 3)), pairs.input.sum((2, 3)), atol=1e-3)  # a roll keeps every pixel
@@ -58,6 +63,26 @@ def test_augmented_run_is_deterministic_and_records_validation_accuracy():
         "twin", aux=True, augment_swap=True, augment_shift=1, repair_pairs=True, model={"comparator": "softmax"}
     )
     hp["data"]["validation_pairs"] = 50
-    first, again = (pd.DataFrame(train_run(hp, 0).rows) for _ in range(2))
-    pd.testing.assert_frame_equal(first.drop(columns="epoch_seconds"), again.drop(columns="epoch_seconds"))
+    first, again = (frame(train_run(hp, 0, device="cpu", log=quiet)) for _ in range(2))
+    pd.testing.assert_frame_equal(first, again)
     assert first["validation_accuracy"].between(0, 1).all()
+    plain = frame(train_run({**hp, "augment_swap": False, "augment_shift": 0, "repair_pairs": False}, 0, log=quiet))
+    assert not plain["train_loss"].equals(first["train_loss"])
+
+
+@pytest.mark.parametrize("setting", [{"augment_swap": True}, {"augment_shift": 1}, {"repair_pairs": True}])
+def test_augmented_configurations_train_seed_after_seed_even_on_a_gpu(setting):
+    hp = hyperparameters("twin", **setting)
+    assert uses_augmentation(hp)
+    assert not trains_together(torch.device("cuda"), [0, 1], hp)
+    plain = hyperparameters("twin")
+    assert trains_together(torch.device("cuda"), [0, 1], plain)
+    assert not trains_together(torch.device("cuda"), [0], plain) and not trains_together(
+        torch.device("cpu"), [0, 1], plain
+    )
+
+
+def test_augmentation_needs_both_of_its_settings():
+    pairs = pair_sets().train
+    with pytest.raises(KeyError, match="augment_shift"):
+        augment_batch(pairs.input, pairs.classes, {"augment_swap": True}, torch.Generator())

@@ -1,113 +1,159 @@
+"""The plain training loop: deterministic rows of every epoch column, train metrics from the pass or an eval pass,
+divergence, and no default supplied for a setting the configuration uses."""
+
+import copy
 import math
 
 import pandas as pd
 import pytest
 import torch
 
-from pairstudy.metrics import read_run
+from pairstudy.metrics import EPOCH_COLUMNS
 from pairstudy.study import expand_configurations, validate_config
-from pairstudy.train import objective, train_run, train_to_parquet
-from pairstudy.train.run import checkpoint_path_for
+from pairstudy.train import train_run
+from pairstudy.train.loop import objective
 
 
-def hyperparameters(architecture="twin", **training):
+def hyperparameters(architecture="twin", epochs=2, n_pairs=100, validation_pairs=0, **training):
+    """The resolved hyperparameters of a one-configuration study, as the workflow would train them."""
     model = training.pop("model", {})
     study = {
         "factors": {"architecture": [architecture]},
-        "training": {"epochs": 2, "batch_size": 50, **training, "model": model},
-        "data": {"n_pairs": 200},
+        "training": {"epochs": epochs, "batch_size": 50, **training, "model": model},
+        "data": {"n_pairs": n_pairs, "validation_pairs": validation_pairs},
     }
     (configuration,) = expand_configurations("t", validate_config({"studies": {"t": study}})["studies"]["t"])
     return configuration.hyperparameters
 
 
-def test_two_epoch_run_writes_a_schema_valid_parquet(tmp_path):
-    hp = hyperparameters(aux=True)
-    out = tmp_path / "runs" / "seed0.parquet"
-    result = train_to_parquet(
-        out, study="t", config="twin-aux", seed=0, factors={"aux": True}, hyperparameters=hp, checkpoint_every=1
-    )
-    table = read_run(out)
-    assert table["epoch"].tolist() == [1, 2]
-    assert table["status"].unique().tolist() == ["ok"] and result.device == "cpu"
-    assert table["parameter_count"].iloc[0] == 9_574
-    assert table["test_digit_accuracy"].notna().all() and (table["test_accuracy"] > 0.4).all()
-    assert not checkpoint_path_for(out).exists()
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Train with one thread, as a job does by default: the test machine's cores are shared."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
-def test_runs_are_deterministic_and_seeds_differ():
-    hp = hyperparameters("cnn")
-    first, again, other = (pd.DataFrame(train_run(hp, seed).rows) for seed in (1, 1, 2))
-    columns = ["train_loss", "train_accuracy", "test_loss", "test_accuracy"]
-    pd.testing.assert_frame_equal(first[columns], again[columns])
-    assert not first[columns].equals(other[columns])
+def frame(result) -> pd.DataFrame:
+    """A run's rows without the wall time, the one column that may differ between equal runs."""
+    return pd.DataFrame(result.rows).drop(columns="epoch_seconds")
 
 
-def test_aux_flag_changes_the_loss():
+def quiet(_line):
+    pass
+
+
+def test_the_same_seed_gives_identical_rows_and_other_seeds_differ():
+    hp = hyperparameters("twin", epochs=3, aux=True, lr_step=2, model={"dropout": 0.25})
+    first, again, other = (frame(train_run(hp, seed, device="cpu", log=quiet)) for seed in (1, 1, 2))
+    pd.testing.assert_frame_equal(first, again)
+    assert not first["test_loss"].equals(other["test_loss"])
+
+
+@pytest.mark.parametrize("aux", [False, True])
+@pytest.mark.parametrize("dropout", [0.0, 0.25])
+def test_train_metrics_from_an_eval_pass_leave_training_unchanged(aux, dropout):
+    hp = hyperparameters("twin", epochs=3, aux=aux, lr_step=1, lr_gamma=0.5, model={"dropout": dropout})
+    from_pass = frame(train_run(hp, 3, device="cpu", log=quiet))
+    from_eval = frame(train_run({**hp, "train_metrics": "eval"}, 3, device="cpu", log=quiet))
+    # the eval pass draws no random number and updates no batch-norm statistic: training is the same
+    same = ["epoch", "train_loss", "test_loss", "test_accuracy", "test_digit_accuracy", "learning_rate"]
+    pd.testing.assert_frame_equal(from_pass[same], from_eval[same])
+    assert from_pass["learning_rate"].tolist() == [1e-3, 5e-4, 2.5e-4]
+    # ... while the train accuracy and comparison loss are measured another way (eval mode, after the step)
+    assert not from_pass["train_comparison_loss"].equals(from_eval["train_comparison_loss"])
+    if not aux:
+        assert from_pass["train_loss"].tolist() == from_pass["train_comparison_loss"].tolist()
+
+
+FRACTIONS = ("validation_accuracy", "test_accuracy", "test_digit_accuracy", "train_accuracy")
+
+
+def test_rows_hold_every_epoch_column():
+    twin = train_run(hyperparameters("twin", aux=True, validation_pairs=40), 0, device="cpu", log=quiet)
+    mlp = train_run(hyperparameters("mlp"), 0, device="cpu", log=quiet)
+    for result in (twin, mlp):
+        assert result.status == "ok" and result.device == "cpu"
+        assert [list(row) for row in result.rows] == [list(EPOCH_COLUMNS)] * 2
+        assert [row["epoch"] for row in result.rows] == [1, 2]
+    row = twin.rows[-1]
+    assert all(isinstance(row[name], float) and 0 <= row[name] <= 1 for name in FRACTIONS)
+    assert twin.parameter_count == 9_574
+    assert row["train_loss"] != row["train_comparison_loss"]  # with aux the objective holds the digit losses
+    assert mlp.rows[-1]["test_digit_accuracy"] is None and mlp.rows[-1]["validation_accuracy"] is None
+
+
+def test_a_non_finite_loss_ends_the_run_as_diverged():
+    hp = hyperparameters("mlp", optimizer="sgd", lr=1e30, epochs=6, model={"batch_norm": False, "dropout": 0.0})
+    seen = []
+    result = train_run(hp, 0, device="cpu", on_epoch=seen.append, log=quiet)
+    assert result.status == "diverged" and 1 <= len(result.rows) < 6
+    assert not math.isfinite(result.rows[-1]["train_loss"])
+    assert all(math.isfinite(row["train_loss"]) for row in result.rows[:-1])
+    assert seen == result.rows and result.misclassified == []
+    assert result.summary().startswith("diverged on cpu")
+
+
+USED_KEYS = [
+    ({"optimizer": "sgd", "momentum": 0.9}, "momentum"),
+    ({"aux": True}, "aux_weight"),
+    ({"lr_step": 1}, "lr_gamma"),
+    ({}, "train_metrics"),
+    ({}, "repair_pairs"),
+    ({}, "weight_decay"),
+]
+
+
+@pytest.mark.parametrize("settings, key", USED_KEYS, ids=[key for _, key in USED_KEYS])
+def test_no_default_is_supplied_for_a_used_setting(settings, key):
+    hp = hyperparameters("twin", epochs=1, n_pairs=60, **settings)
+    assert key in hp
+    del hp[key]
+    with pytest.raises(KeyError, match=key):
+        train_run(hp, 0, device="cpu", log=quiet)
+
+
+def test_settings_a_configuration_does_not_use_are_absent_and_not_needed():
+    hp = hyperparameters("mlp", epochs=1, n_pairs=60, aux=True)
+    assert not {"momentum", "aux_weight", "lr_gamma"} & hp.keys() and hp["aux"] is False
+    assert train_run(hp, 0, device="cpu", log=quiet).status == "ok"
+
+
+def test_the_objective_weighs_target_and_digit_losses():
     torch.manual_seed(0)
     logits, digits = torch.randn(6, 2), torch.randn(6, 2, 10)
     target, classes = torch.randint(0, 2, (6,)), torch.randint(0, 10, (6, 2))
-    plain = objective(logits, digits, target, classes, aux=False, aux_weight=0.2)
-    with_aux = objective(logits, digits, target, classes, aux=True, aux_weight=0.2)
-    expected = 0.2 * torch.nn.functional.cross_entropy(logits, target) + 0.4 * (
-        torch.nn.functional.cross_entropy(digits[:, 0], classes[:, 0])
-        + torch.nn.functional.cross_entropy(digits[:, 1], classes[:, 1])
-    )
-    assert torch.isclose(with_aux, expected) and not torch.isclose(plain, with_aux)
-    assert torch.isclose(objective(logits, digits, target, classes, aux=True, aux_weight=1.0), plain)
+    cross_entropy = torch.nn.functional.cross_entropy
+    target_loss = cross_entropy(logits, target)
+    plain, plain_target = objective(logits, digits, target, classes, None)
+    weighted, weighted_target = objective(logits, digits, target, classes, 0.2)
+    digit_losses = cross_entropy(digits[:, 0], classes[:, 0]) + cross_entropy(digits[:, 1], classes[:, 1])
+    expected = 0.2 * target_loss + 0.4 * digit_losses
+    assert torch.equal(plain, target_loss) and torch.equal(plain_target, target_loss)
+    assert torch.isclose(weighted, expected) and torch.equal(weighted_target, target_loss)
+    assert torch.isclose(objective(logits, digits, target, classes, 1.0)[0], target_loss)
 
 
-def test_aux_is_off_for_models_without_digits():
-    assert hyperparameters("mlp", aux=True)["aux"] is False
-
-
-def test_divergence_ends_the_run_with_status_diverged(tmp_path):
-    hp = hyperparameters("mlp", optimizer="sgd", lr=1e30, epochs=6, model={"batch_norm": False, "dropout": 0.0})
-    out = tmp_path / "seed0.parquet"
-    result = train_to_parquet(out, study="t", config="mlp", seed=0, factors={}, hyperparameters=hp)
-    assert result.status == "diverged" and len(result.rows) < 6
-    assert not math.isfinite(result.rows[-1]["train_loss"])
-    assert read_run(out)["status"].iloc[0] == "diverged"
-
-
-def test_resume_from_checkpoint_gives_the_same_metrics(tmp_path):
-    hp = hyperparameters("twin", aux=True, epochs=4)
-    whole = pd.DataFrame(train_run(hp, 5).rows)
-    checkpoint = tmp_path / "run.ckpt"
-
-    class Stop(Exception):
-        pass
-
-    def stop_after_two(row):
-        if row["epoch"] == 3:
-            raise Stop
-
-    with pytest.raises(Stop):
-        train_run(hp, 5, checkpoint_path=checkpoint, checkpoint_every=2, on_epoch=stop_after_two)
-    assert checkpoint.exists()
-    resumed = train_run(hp, 5, checkpoint_path=checkpoint, checkpoint_every=2)
-    assert resumed.resumed_from_epoch == 2
-    columns = ["train_loss", "train_accuracy", "test_loss", "test_accuracy", "test_digit_accuracy"]
-    pd.testing.assert_frame_equal(pd.DataFrame(resumed.rows)[columns], whole[columns])
-
-
-def test_cuda_request_without_gpu_is_a_clear_error():
+def test_a_cuda_request_without_a_gpu_is_a_clear_error():
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
     with pytest.raises(RuntimeError, match="no CUDA GPU"):
-        train_run(hyperparameters("mlp"), 0, device="cuda")
+        train_run(hyperparameters("mlp", epochs=1, n_pairs=60), 0, device="cuda", log=quiet)
 
 
-def test_a_finished_run_keeps_its_misclassified_test_pairs(tmp_path):
-    from pairstudy.metrics import read_misclassified
-
-    hp = hyperparameters("twin", aux=True)
-    out = tmp_path / "seed0.parquet"
-    result = train_to_parquet(out, study="t", config="twin-aux", seed=0, factors={"aux": True}, hyperparameters=hp)
-    stored = read_misclassified(out)
-    wrong = round((1 - result.rows[-1]["test_accuracy"]) * 200)
-    assert len(stored) == min(16, wrong) and stored == result.misclassified
-    first = stored[0]
+def test_a_finished_run_names_its_misclassified_test_pairs():
+    result = train_run(hyperparameters("twin", aux=True), 0, device="cpu", log=quiet)
+    wrong = round((1 - result.rows[-1]["test_accuracy"]) * 100)
+    assert len(result.misclassified) == min(16, wrong) > 0
+    first = result.misclassified[0]
     assert first["predicted"] != first["target"] and len(first["pixels"]) == 2 * 14 * 14
     assert first["target"] == int(first["classes"][0] <= first["classes"][1]) and len(first["predicted_digits"]) == 2
     assert 0 <= min(first["pixels"]) and max(first["pixels"]) <= 255 and max(first["pixels"]) > 100
+
+
+def test_training_leaves_the_hyperparameters_alone():
+    hp = hyperparameters("twin", epochs=1, n_pairs=60, aux=True)
+    before = copy.deepcopy(hp)
+    train_run(hp, 0, device="cpu", log=quiet)
+    assert hp == before

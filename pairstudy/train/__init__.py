@@ -11,7 +11,7 @@ EXPORTS = {
     "BlockJob": "job",
     "run_block_job": "job",
     "train_block": "job",
-    "RunResult": "loop",
+    "RunResult": "result",
     "train_run": "loop",
     "Member": "vectorised",
     "train_vectorised": "vectorised",

@@ -29,14 +29,19 @@ def load_checkpoint(path: str | Path | None, owner: dict, log: Callable[[str], N
         saved = torch.load(path, map_location="cpu", weights_only=True)
         found, state = saved["owner"], saved["state"]
     except Exception as error:  # anything unreadable: truncated, foreign, or holding more than plain data
-        aside = Path(f"{path}.corrupt")
-        os.replace(path, aside)
-        log(f"checkpoint {path} could not be loaded ({type(error).__name__}: {error}); moved to {aside}, starting over")
+        set_aside(path, f"could not be loaded ({type(error).__name__}: {error})", log)
         return None
     if found != owner:
         log(f"checkpoint {path} belongs to {found}, not {owner}; starting over")
         return None
     return state
+
+
+def set_aside(path: str | Path, reason: str, log: Callable[[str], None] = print) -> None:
+    """Move a checkpoint that cannot be resumed to `<path>.corrupt`, saying why, so training starts over."""
+    aside = Path(f"{path}.corrupt")
+    os.replace(path, aside)
+    log(f"checkpoint {path} {reason}; moved to {aside}, starting over")
 
 
 def remove_checkpoint(path: str | Path | None) -> None:

@@ -13,8 +13,8 @@ def resolve_device(requested: str = "auto") -> torch.device:
     if device.type == "cuda":
         if not torch.cuda.is_available():
             raise RuntimeError(
-                f"device {requested!r} was asked for but torch sees no CUDA GPU on this host (torch "
-                f"{torch.__version__}, built for CUDA: {'yes' if torch.version.cuda else 'no'}); "
+                f"device {requested!r} was asked for but torch sees no CUDA GPU on this host "
+                f"(torch {torch.__version__}, built for CUDA: {'yes' if torch.version.cuda else 'no'}); "
                 "use device: auto or cpu"
             )
         if device.index is not None and device.index >= torch.cuda.device_count():

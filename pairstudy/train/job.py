@@ -12,8 +12,11 @@ whose run file is already written exits 0 whatever arrives after it.
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import signal
+import site
 import subprocess
 import sys
 import time
@@ -55,10 +58,18 @@ def killed_message(signal_number: int) -> str:
     return f"the training process was killed by {name}{cause}"
 
 
+def torch_version() -> str:
+    """torch's version, without importing torch where it is not imported yet (a supervisor recording a kill)."""
+    if "torch" in sys.modules:
+        return sys.modules["torch"].__version__
+    from importlib.metadata import version
+
+    return version("torch")
+
+
 def run_table(job: BlockJob, seed: int, result):
     """One run's rows with its identity columns, in the shape `write_runs` expects."""
     import pandas as pd
-    import torch
 
     from pairstudy.metrics import canonical_json, hyperparameter_hash
 
@@ -73,7 +84,7 @@ def run_table(job: BlockJob, seed: int, result):
         "config_hash": hyperparameter_hash(job.hyperparameters),
         "parameter_count": result.parameter_count,
         "device": result.device,
-        "torch_version": torch.__version__,
+        "torch_version": torch_version(),
         "status": result.status,
         "message": result.message,
     }
@@ -106,6 +117,13 @@ def write_block(job: BlockJob, tables: dict, misclassified: dict) -> None:
     write_runs(table, job.output, misclassified=misclassified, metadata={**job.metadata, "block": block})
 
 
+def trains_together(device, seeds: list[int], hyperparameters: dict) -> bool:
+    """Whether a block's seeds train as one vectorised model: on a GPU, several seeds, no augmentation."""
+    from .vectorised import vectorisable
+
+    return len(seeds) > 1 and device.type == "cuda" and vectorisable(hyperparameters)
+
+
 def train_block(job: BlockJob, log: Callable[[str], None] = print) -> None:
     """Train the seeds the store does not hold, keep them there, and write the block's run file.
 
@@ -118,9 +136,10 @@ def train_block(job: BlockJob, log: Callable[[str], None] = print) -> None:
 
     from .checkpoint import remove_checkpoint
     from .device import resolve_device
-    from .loop import failed_result, train_run
+    from .loop import train_run
+    from .result import failed_result
     from .store import RunStore
-    from .vectorised import Member, train_vectorised, vectorisable
+    from .vectorised import Member, train_vectorised
 
     if job.model_files:
         from pairstudy.models import load_model_files
@@ -148,7 +167,7 @@ def train_block(job: BlockJob, log: Callable[[str], None] = print) -> None:
             remove_checkpoint(checkpoint)
         log(f"{job.config} seed {seed}: {result.summary()}")
 
-    if len(todo) > 1 and device.type == "cuda" and vectorisable(job.hyperparameters):
+    if trains_together(device, todo, job.hyperparameters):
         checkpoint = store.checkpoint_path(todo)
         epochs = job.hyperparameters["epochs"]
 
@@ -178,10 +197,10 @@ def train_block(job: BlockJob, log: Callable[[str], None] = print) -> None:
             checkpoint = store.checkpoint_path([seed])
 
             def progress(row, seed=seed, number=number):
+                epoch = f"epoch {row['epoch']}/{job.hyperparameters['epochs']}"
                 log(
-                    f"{job.config} seed {seed} ({number}/{total}) epoch {row['epoch']}/{job.hyperparameters['epochs']}: "
-                    f"train loss {row['train_loss']:.4f}, test accuracy {row['test_accuracy']:.4f} "
-                    f"({row['epoch_seconds']:.2f} s)"
+                    f"{job.config} seed {seed} ({number}/{total}) {epoch}: train loss {row['train_loss']:.4f}, "
+                    f"test accuracy {row['test_accuracy']:.4f} ({row['epoch_seconds']:.2f} s)"
                 )
 
             try:
@@ -204,7 +223,7 @@ def record_killed_runs(job: BlockJob, message: str) -> list[int]:
     """After a kill: the block's run file from the kept runs, the other seeds recorded as failed; those seeds."""
     from pairstudy.metrics import hyperparameter_hash
 
-    from .loop import failed_result
+    from .result import failed_result
     from .store import RunStore
 
     store = RunStore(job.store, job.hyperparameters, job.code, beside=job.output)
@@ -215,12 +234,48 @@ def record_killed_runs(job: BlockJob, message: str) -> list[int]:
         if kept is not None:
             tables[seed], misclassified[seed] = as_this_job(job, kept[0]), kept[1]
             continue
-        result = failed_result(RuntimeError(message))
-        result.message = message
-        tables[seed] = run_table(job, seed, result)
+        tables[seed] = run_table(job, seed, failed_result(message))
         failed.append(seed)
     write_block(job, tables, misclassified)
     return failed
+
+
+def file_state(path: str | Path) -> tuple | None:
+    """What tells one file at `path` from another written there later (an atomic write makes a new inode)."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_ino, found.st_mtime_ns, found.st_size
+
+
+def job_status(status: int, received: list[int], written: bool) -> int | None:
+    """The job's exit status from how its child ended; None for a child killed before it wrote the run file.
+
+    `status` is the child's (negative: killed by that signal), `received` the interrupts the supervisor
+    passed on to it, `written` whether the child wrote the block's run file.
+    """
+    if written:
+        return 0  # every run is recorded: what arrives after changes nothing
+    if received:
+        return 128 + received[0]
+    if status < 0 and -status in INTERRUPTS:
+        return 128 - status
+    if status < 0:
+        return None
+    return status or 1  # a child that exits 0 has written the run file; anything else is an error
+
+
+def package_root() -> str:
+    return str(Path(__file__).resolve().parents[2])
+
+
+def child_environment() -> dict:
+    """The child's environment: it imports this same pairstudy, also where only the supervisor's path finds it."""
+    sites = {str(Path(folder).resolve()) for folder in [*site.getsitepackages(), site.getusersitepackages()]}
+    if package_root() in sites:
+        return dict(os.environ)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root(), os.environ.get("PYTHONPATH")]))}
 
 
 def run_block_job(job: BlockJob, log=None, on_start: Callable[[subprocess.Popen], None] | None = None) -> int:
@@ -238,8 +293,16 @@ def run_block_job(job: BlockJob, log=None, on_start: Callable[[subprocess.Popen]
         print(f"pairstudy: {busy}", file=stream, flush=True)
         return 1
     try:
+        before = file_state(job.output)  # a run file left from before is not this job's
         command = [sys.executable, "-m", "pairstudy.train.job", job.to_json()]
-        child = subprocess.Popen(command, stdout=log, stderr=log, pass_fds=(lock.fd,), preexec_fn=die_with_parent)
+        child = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=log,
+            env=child_environment(),
+            pass_fds=(lock.fd,),
+            preexec_fn=functools.partial(die_with_parent, os.getpid()),
+        )
         received: list[int] = []
 
         def forward(signal_number, _frame):
@@ -259,15 +322,19 @@ def run_block_job(job: BlockJob, log=None, on_start: Callable[[subprocess.Popen]
                     status = child.wait()
                     break
                 time.sleep(0.2)
+        except BaseException:
+            child.kill()  # never leave a child training without its supervisor
+            child.wait()
+            raise
         finally:
             for number, handler in previous.items():
                 signal.signal(number, handler)
-        if Path(job.output).exists() and status == 0:
-            return 0
-        if received or (status < 0 and -status in INTERRUPTS):
-            return 0 if Path(job.output).exists() else 128 + (received[0] if received else -status)
-        if status >= 0:
-            return status
+        written = (after := file_state(job.output)) is not None and after != before
+        exit_status = job_status(status, received, written)
+        if exit_status is not None:
+            if exit_status and not received and status >= 0:
+                print(f"pairstudy: the training process exited with status {status}", file=stream, flush=True)
+            return exit_status
         message = killed_message(-status)
         seeds = record_killed_runs(job, message)
         print(f"{message}; recorded seeds {seeds} as failed", file=stream, flush=True)
@@ -277,7 +344,14 @@ def run_block_job(job: BlockJob, log=None, on_start: Callable[[subprocess.Popen]
 
 
 def main(argument: str) -> None:
-    train_block(BlockJob.from_json(argument), log=lambda line: print(line, flush=True))
+    try:
+        train_block(BlockJob.from_json(argument), log=lambda line: print(line, flush=True))
+    except KeyboardInterrupt:
+        # end by the signal itself: the supervisor tells an interrupt from an error by how the child ended
+        # (an uncaught KeyboardInterrupt under `python -m` exits with status 1)
+        print("pairstudy: training interrupted (SIGINT)", flush=True)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
 
 
 if __name__ == "__main__":

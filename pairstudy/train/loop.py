@@ -12,44 +12,20 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
 from pairstudy.data import PairSet, generate_pair_sets, load_pools
-from pairstudy.metrics import epoch_row, failed_row, hyperparameter_hash
+from pairstudy.metrics import epoch_row, hyperparameter_hash
 from pairstudy.models import count_parameters, create_model
 
 from .augment import augment_batch, repaired, uses_augmentation
-from .checkpoint import load_checkpoint, restore_rng_state, rng_state, save_checkpoint
+from .checkpoint import load_checkpoint, restore_rng_state, rng_state, save_checkpoint, set_aside
 from .device import device_name, resolve_device
 from .misclassified import misclassified_pairs
-
-
-@dataclass
-class RunResult:
-    rows: list[dict]
-    status: str  # ok, diverged or failed
-    device: str
-    parameter_count: int | None
-    resumed_from_epoch: int = 0
-    message: str = ""
-    misclassified: list = field(default_factory=list)  # wrongly compared test pairs after the last epoch
-
-    def summary(self) -> str:
-        if self.status == "failed":
-            return f"failed: {self.message}"
-        seconds = sum(row["epoch_seconds"] for row in self.rows)
-        resumed = f" (resumed from epoch {self.resumed_from_epoch})" if self.resumed_from_epoch else ""
-        final = self.rows[-1]["test_accuracy"]
-        return f"{self.status} on {self.device}, final test accuracy {final:.4f}, {seconds:.1f} s{resumed}"
-
-
-def failed_result(error: BaseException, device: str = "unknown") -> RunResult:
-    """A run that raised: one row at epoch 0 with no metrics, and the error as its message."""
-    return RunResult([failed_row()], "failed", device, None, message=f"{type(error).__name__}: {error}")
+from .result import RunResult
 
 
 def aux_weight(hyperparameters: dict) -> float | None:
@@ -148,13 +124,25 @@ def train_run(
     rows: list[dict] = []
     state = load_checkpoint(checkpoint, owner, log) if checkpoint_every > 0 else None
     if state is not None:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        if scheduler is not None:
-            scheduler.load_state_dict(state["scheduler"])
-        order_generator.set_state(state["order_generator"])
-        restore_rng_state(state["rng"])
-        rows = state["rows"]
+        try:
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            if scheduler is not None:
+                scheduler.load_state_dict(state["scheduler"])
+            order_generator.set_state(state["order_generator"])
+            restore_rng_state(state["rng"])
+            rows = state["rows"]
+        except Exception as error:  # saved by other code for the same run: resuming it would fail every attempt
+            set_aside(checkpoint, f"does not fit this run ({type(error).__name__}: {error})", log)
+            return train_run(
+                hyperparameters,
+                seed,
+                device=device,
+                checkpoint=checkpoint,
+                checkpoint_every=checkpoint_every,
+                on_epoch=on_epoch,
+                log=log,
+            )
     resumed_from = len(rows)
 
     status = "ok"

@@ -17,10 +17,16 @@ class BlockBusy(RuntimeError):
     """Another process is training the same block."""
 
 
-def die_with_parent() -> None:
-    """In a child, before exec: receive SIGTERM when the parent dies (Linux; elsewhere nothing)."""
+def die_with_parent(parent: int | None = None) -> None:
+    """In a child, before exec: receive SIGTERM when the parent dies (Linux; elsewhere nothing).
+
+    `parent` is the pid of the process that started the child: one that died before this call,
+    which no signal would report any more, ends the child here.
+    """
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if parent is not None and os.getppid() != parent:
+            os.kill(os.getpid(), signal.SIGTERM)
 
 
 class BlockLock:
@@ -29,17 +35,28 @@ class BlockLock:
     def __init__(self, output: str | Path):
         self.path = Path(f"{output}.lock")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(self.fd, 200).decode(errors="replace").strip() or "another process"
-            os.close(self.fd)
-            raise BlockBusy(
-                f"{output} is being trained by {holder}; wait for it to finish or stop it before training it again"
-            ) from None
+        while True:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(self.fd, 200).decode(errors="replace").strip() or "another process"
+                os.close(self.fd)
+                raise BlockBusy(
+                    f"{output} is being trained by {holder}; wait for it to finish or stop it before training it again"
+                ) from None
+            if self.holds_the_file():
+                break
+            os.close(self.fd)  # its last holder removed the file we opened: lock the one at the path now
+
         os.ftruncate(self.fd, 0)
         os.write(self.fd, f"process {os.getpid()} (started {datetime.now():%Y-%m-%d %H:%M:%S})".encode())
+
+    def holds_the_file(self) -> bool:
+        try:
+            return os.stat(self.path).st_ino == os.fstat(self.fd).st_ino
+        except FileNotFoundError:
+            return False
 
     def release(self) -> None:
         self.path.unlink(missing_ok=True)

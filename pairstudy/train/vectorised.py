@@ -28,10 +28,11 @@ from pairstudy.metrics import epoch_row, hyperparameter_hash
 from pairstudy.models import count_parameters, create_model
 
 from .augment import uses_augmentation
-from .checkpoint import load_checkpoint, restore_rng_state, rng_state, save_checkpoint
+from .checkpoint import load_checkpoint, restore_rng_state, rng_state, save_checkpoint, set_aside
 from .device import device_name, resolve_device
-from .loop import RunResult, aux_weight, load_pairs
+from .loop import aux_weight, load_pairs
 from .misclassified import misclassified_pairs
+from .result import RunResult
 from .stacked import StackedStepSchedule, stacked_optimizer
 
 PER_MEMBER_KEYS = ("lr", "weight_decay", "momentum", "lr_step", "lr_gamma", "aux", "aux_weight")
@@ -67,28 +68,67 @@ class MemberDropout(nn.Module):
         return x * (torch.rand_like(x) >= self.p) / (1 - self.p)
 
 
+# A member without dropout, stacked with members that have some, is built with this rate instead: several
+# builders add dropout layers only for a positive rate, and the stack needs one structure. No builder uses
+# this rate, so its layers are known to be the placeholders, and they drop nothing for that member.
+PLACEHOLDER_RATE = 0.123456789
+
+
+def dropout_rate(hyperparameters: dict):
+    return hyperparameters["model"].get("dropout")
+
+
+def member_model(hyperparameters: dict, seed: int, device: torch.device, placeholder: bool = False) -> nn.Module:
+    """The member's model as its lone run builds it: the same seed, hence the same initialisation."""
+    knobs = dict(hyperparameters["model"])
+    if placeholder:
+        knobs["dropout"] = PLACEHOLDER_RATE
+    torch.manual_seed(seed)
+    return create_model(hyperparameters["architecture"], **knobs).to(device)
+
+
+def same_initialisation(first: nn.Module, second: nn.Module) -> bool:
+    """Equal parameters and buffers in the same order, whatever their names (dropout layers shift indices)."""
+    mine, theirs = list(first.state_dict().values()), list(second.state_dict().values())
+    return len(mine) == len(theirs) and all(a.shape == b.shape and torch.equal(a, b) for a, b in zip(mine, theirs))
+
+
 def build_members(members: list[Member], device: torch.device) -> list[nn.Module]:
+    rates = [dropout_rate(member.hyperparameters) for member in members]
+    placeholders = len(set(rates)) > 1 and 0 in rates
     models = []
-    for member in members:
-        torch.manual_seed(member.seed)  # the same initialisation as the member's lone run
-        hyperparameters = member.hyperparameters
-        models.append(create_model(hyperparameters["architecture"], **hyperparameters["model"]).to(device))
+    for member, rate in zip(members, rates):
+        placeholder = placeholders and rate == 0
+        model = member_model(member.hyperparameters, member.seed, device, placeholder)
+        if placeholder and not same_initialisation(model, member_model(member.hyperparameters, member.seed, device)):
+            raise ValueError(
+                f"{member.hyperparameters['architecture']}: a dropout rate changes more than the dropout layers, "
+                "so members with and without dropout cannot train as one stack"
+            )
+        models.append(model)
     shapes = [{name: tuple(tensor.shape) for name, tensor in model.state_dict().items()} for model in models]
     if any(shape != shapes[0] for shape in shapes):
         raise ValueError("members whose models differ in parameter names or shapes cannot train as one stack")
     return models
 
 
+def dropout_layers(model: nn.Module) -> list[str]:
+    return [name for name, module in model.named_modules() if isinstance(module, nn.modules.dropout._DropoutNd)]
+
+
 def stacked_model(models: list[nn.Module]):
     """(base module on the meta device, stacked parameters, stacked buffers); per-member dropout rates as buffers."""
     params, buffers = stack_module_state(models)
     base = copy.deepcopy(models[0]).to("meta")
-    paths = [name for name, module in models[0].named_modules() if isinstance(module, nn.Dropout)]
+    paths = dropout_layers(models[0])
     rates = [[model.get_submodule(path).p for path in paths] for model in models]
+    rates = [[0.0 if rate == PLACEHOLDER_RATE else rate for rate in member_rates] for member_rates in rates]
     if any(member_rates != rates[0] for member_rates in rates):
+        device = next(iter(params.values())).device
         for index, path in enumerate(paths):
+            if type(models[0].get_submodule(path)) is not nn.Dropout:
+                raise ValueError(f"{path}: only nn.Dropout layers can have a rate per member")
             base.set_submodule(path, MemberDropout().to("meta"))
-            device = next(iter(params.values())).device
             buffers[f"{path}.p"] = torch.tensor([member_rates[index] for member_rates in rates], device=device)
     return base, params, buffers
 
@@ -96,6 +136,23 @@ def stacked_model(models: list[nn.Module]):
 def stack_pairs(pair_sets, split: str):
     sets = [getattr(pairs, split) for pairs in pair_sets]
     return tuple(torch.stack([getattr(s, name) for s in sets]) for name in ("input", "target", "classes"))
+
+
+def restore_stack(state: dict, params: dict, buffers: dict, optimizer, schedule, order_generators) -> None:
+    """Put a checkpoint's stacked state back; raises when it does not fit (other names, shapes or members)."""
+    for saved, mine in ((state["params"], params), (state["buffers"], buffers)):
+        if saved.keys() != mine.keys() or any(saved[name].shape != mine[name].shape for name in mine):
+            raise ValueError("the stacked parameters or buffers differ from the checkpoint's")
+    with torch.no_grad():
+        for name, tensor in params.items():
+            tensor.copy_(state["params"][name])
+        for name, tensor in buffers.items():
+            tensor.copy_(state["buffers"][name])
+    optimizer.load_state_dict(state["optimizer"])
+    schedule.load_state_dict(state["schedule"])
+    for generator, generator_state in zip(order_generators, state["order_generators"], strict=True):
+        generator.set_state(generator_state)
+    restore_rng_state(state["rng"])
 
 
 def train_vectorised(
@@ -113,6 +170,8 @@ def train_vectorised(
     schedule, data orders and random states) is saved every that many epochs, and resumed from when
     the same members train again. `on_epoch(epoch, rows)` gets each member's row (None once it diverged).
     """
+    if not members:
+        raise ValueError("a stack needs at least one member; there are no members to train")
     settings = [member.hyperparameters for member in members]
     shared = stack_key(settings[0])
     if any(stack_key(hyperparameters) != shared for hyperparameters in settings):
@@ -173,17 +232,19 @@ def train_vectorised(
     live = torch.ones(n_members, dtype=torch.bool)
     state = load_checkpoint(checkpoint, owner, log) if checkpoint_every > 0 else None
     if state is not None:
-        with torch.no_grad():
-            for name, tensor in params.items():
-                tensor.copy_(state["params"][name])
-            for name, tensor in buffers.items():
-                tensor.copy_(state["buffers"][name])
-        optimizer.load_state_dict(state["optimizer"])
-        schedule.load_state_dict(state["schedule"])
-        for generator, generator_state in zip(order_generators, state["order_generators"]):
-            generator.set_state(generator_state)
-        restore_rng_state(state["rng"])
-        rows, live = state["rows"], state["live"].clone()
+        try:
+            restore_stack(state, params, buffers, optimizer, schedule, order_generators)
+            rows, live = state["rows"], state["live"].clone()
+        except Exception as error:  # saved by other code for the same members: resuming it would fail every attempt
+            set_aside(checkpoint, f"does not fit these members ({type(error).__name__}: {error})", log)
+            return train_vectorised(
+                members,
+                device=device,
+                checkpoint=checkpoint,
+                checkpoint_every=checkpoint_every,
+                on_epoch=on_epoch,
+                log=log,
+            )
     resumed_from = len(rows[0])
 
     member_index = torch.arange(n_members, device=torch_device)[:, None]
