@@ -22,3 +22,14 @@ def registry_snapshot():
     for name in set(sys.modules) - modules:
         if name.startswith("pairstudy_model_file_"):
             del sys.modules[name]
+
+
+@pytest.fixture
+def one_thread():
+    """Train with one thread, as a job does by default: the test machine's cores are shared."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

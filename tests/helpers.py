@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -72,18 +74,62 @@ def training_outputs(jobs: dict) -> list[str]:
     return sorted(jobs.get("train_block", []))
 
 
-def resolved(architecture: str, **training) -> dict:
-    """The resolved hyperparameters of one configuration: `architecture` with these training settings (and a
-    `model` dict of knobs, a `data` dict)."""
-    from pairstudy.study import expand_configurations, validate_config
-
+def hyperparameters(architecture="twin", epochs=2, n_pairs=100, validation_pairs=0, **training):
+    """The resolved hyperparameters of a one-configuration study, as the workflow would train them."""
+    model = training.pop("model", {})
     study = {
         "factors": {"architecture": [architecture]},
-        "training": {key: value for key, value in training.items() if key != "data"},
-        "data": training.get("data", {}),
+        "training": {"epochs": epochs, "batch_size": 50, **training, "model": model},
+        "data": {"n_pairs": n_pairs, "validation_pairs": validation_pairs},
     }
+    from pairstudy.study import expand_configurations, validate_config
+
     (configuration,) = expand_configurations("t", validate_config({"studies": {"t": study}})["studies"]["t"])
     return configuration.hyperparameters
+
+
+def frame(result) -> pd.DataFrame:
+    """A run's rows without the wall time, the one column that may differ between equal runs."""
+    return pd.DataFrame(result.rows).drop(columns="epoch_seconds")
+
+
+def quiet(_line):
+    pass
+
+
+# a synthetic study for the statistics: the factors of its finals table
+FACTORS = ["architecture", "sharing", "aux"]
+
+
+def twin_study(n_seeds=10, aux_gain=0.08, sharing_gain=0.02, interaction=0.0, noise=0.003, seed=0):
+    """A 2x2 twin block, plus an mlp pair and a cnn whose sharing does not apply (None)."""
+    generator = np.random.default_rng(seed)
+    seed_offset = generator.normal(0, 0.02, n_seeds)  # a seed's data pairs move every config alike
+    configs = [
+        ("twin", "twin", False, False),
+        ("twin_shared", "twin", True, False),
+        ("twin_aux", "twin", False, True),
+        ("twin_shared_aux", "twin", True, True),
+        ("mlp", "mlp", None, False),
+        ("mlp_aux", "mlp", None, True),
+        ("cnn", "cnn", None, False),
+    ]
+    rows = []
+    for config, architecture, sharing, aux in configs:
+        for seed_index in range(n_seeds):
+            accuracy = 0.75 + seed_offset[seed_index] + aux_gain * aux + sharing_gain * bool(sharing)
+            accuracy += interaction * bool(sharing) * aux + generator.normal(0, noise)
+            rows.append(
+                {
+                    "config": config,
+                    "seed": seed_index,
+                    "architecture": architecture,
+                    "sharing": sharing,
+                    "aux": aux,
+                    "final_test_accuracy": accuracy,
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def ensure_debian_package(package: str, provides: str) -> Path:

@@ -4,12 +4,14 @@ deterministic and train seed after seed."""
 import pandas as pd
 import pytest
 import torch
-from test_train import frame, hyperparameters, one_thread, quiet  # noqa: F401  (one_thread: an autouse fixture)
 
 from pairstudy.data import generate_pair_sets, load_pools
 from pairstudy.train import train_run
 from pairstudy.train.augment import augment_batch, repaired, uses_augmentation
 from pairstudy.train.job import trains_together
+from tests.helpers import frame, hyperparameters, quiet
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # one thread, as a job trains by default
 
 
 def pair_sets(validation=0):

@@ -9,12 +9,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from test_train import frame, hyperparameters, one_thread, quiet  # noqa: F401  (one_thread: an autouse fixture)
 
 import pairstudy
 from pairstudy.metrics import hyperparameter_hash
 from pairstudy.train import train_run
 from pairstudy.train.checkpoint import load_checkpoint, save_checkpoint
+from tests.helpers import frame, hyperparameters, quiet
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # one thread, as a job trains by default
 
 CONFIGURATIONS = {
     "dropout-aux-schedule": dict(aux=True, lr_step=2, lr_gamma=0.5, model={"dropout": 0.25}),

@@ -3,10 +3,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from system_packages import ensure_debian_package
 
 from pairstudy.data import DataSourceError, generate_pair_sets, load_pools, read_idx
 from pairstudy.data.sources import load_torchvision
+from tests.helpers import ensure_debian_package
 
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from system_packages import ensure_debian_package
 
 from pairstudy.data import (
     OFFLINE_SOURCES,
@@ -20,6 +19,7 @@ from pairstudy.data import (
     load_pools,
     pool_sizes,
 )
+from tests.helpers import ensure_debian_package
 
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 REPO = Path(__file__).resolve().parent.parent

@@ -15,7 +15,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from test_train import one_thread  # noqa: F401  (an autouse fixture)
 
 import pairstudy
 from pairstudy.metrics import RunIdentity, hyperparameter_hash, read_run_metadata, read_runs
@@ -26,6 +25,8 @@ from pairstudy.train.process import BlockBusy, BlockLock
 from pairstudy.train.store import RunStore
 
 ROOT = Path(pairstudy.__file__).parents[1]
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # one thread, as a job trains by default
 
 
 def block_job(tmp_path, seeds, *, architecture="mlp", epochs=2, n_pairs=60, store="store", **settings) -> BlockJob:
@@ -65,8 +66,7 @@ def store_of(job: BlockJob) -> RunStore:
 
 
 def run_with_log(job: BlockJob, log_path: Path, on_start=None) -> tuple[int, str]:
-    with open(log_path, "w") as log:
-        status = run_block_job(job, log=log, on_start=on_start)
+    status = run_block_job(job, log_path=log_path, on_start=on_start)
     return status, log_path.read_text()
 
 
@@ -285,7 +285,7 @@ def announce(child):
     print(child.pid, flush=True)
     {on_start}
 
-status = run_block_job(BlockJob.from_json(sys.argv[1]), log=open(sys.argv[2], "w"), on_start=announce)
+status = run_block_job(BlockJob.from_json(sys.argv[1]), log_path=sys.argv[2], on_start=announce)
 print("torch imported" if "torch" in sys.modules else "torch-free", status, flush=True)
 """
 

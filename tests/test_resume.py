@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 from click.testing import CliRunner
-from workspace import copy_workflow
 
 import pairstudy
 from pairstudy.metrics import read_runs
+from tests.helpers import copy_workflow
 
 ROOT = Path(pairstudy.__file__).parents[1]
 
@@ -148,23 +147,26 @@ def test_train_shows_each_epoch_on_stderr_unless_quiet(tmp_path, quiet):
     assert result.stdout.count("\n") == 1 and "seed 0: ok on cpu" in result.stdout
 
 
-def test_killed_workflow_keeps_the_checkpoint_and_resumes(tmp_path):
-    workdir = copy_workflow(tmp_path / "workflow")
-    (workdir / "config.yaml").write_text(yaml.safe_dump(resume_study(epochs=8)))
-    run = workdir / "results" / "resume" / "runs" / "twin" / "seed2.parquet"
-    checkpoint = run.with_name("seed2.parquet.ckpt")
+def test_an_interrupted_workflow_keeps_the_checkpoint_and_resumes(tmp_path):
+    """Ctrl-C (or a cluster's SIGTERM) stops the job, writes no run file and keeps the checkpoint; the next run
+    resumes from it and ends with the run file an uninterrupted run gives."""
+    workdir = copy_workflow(tmp_path / "workflow", resume_study(epochs=8))
+    run = workdir / "results" / "resume" / "runs" / "twin" / "block0.parquet"
     snakemake = [sys.executable, "-m", "snakemake", "--cores", "1"]
     process = subprocess.Popen(
         snakemake, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
-    wait_for(checkpoint, process)
+    deadline = time.monotonic() + 120
+    while not (checkpoints := list((workdir / "results" / "resume" / "store").glob("*/seed2.ckpt"))):
+        assert process.poll() is None and time.monotonic() < deadline, "no checkpoint appeared"
+        time.sleep(0.05)
     os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=120)
-    assert not run.exists() and checkpoint.exists()
+    assert not run.exists() and checkpoints[0].exists()
 
     finished = subprocess.run(snakemake, cwd=workdir, capture_output=True, text=True)
-    assert finished.returncode == 0, finished.stdout[-3000:]
-    log = (workdir / "logs" / "resume" / "train" / "twin" / "seeds2_to_2.log").read_text()
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
+    log = (workdir / "logs" / "resume" / "train" / "twin" / "block0.log").read_text()
     assert "resumed from epoch" in log
     same_metrics(read_runs(run), uninterrupted_run(tmp_path / "whole.parquet", epochs=8))
-    assert not checkpoint.exists()
+    assert not checkpoints[0].exists()

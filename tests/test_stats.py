@@ -21,39 +21,7 @@ from pairstudy.stats import (
     paired_comparisons,
     summarize_configs,
 )
-
-FACTORS = ["architecture", "sharing", "aux"]
-
-
-def twin_study(n_seeds=10, aux_gain=0.08, sharing_gain=0.02, interaction=0.0, noise=0.003, seed=0):
-    """A 2x2 twin block, plus an mlp pair and a cnn whose sharing does not apply (None)."""
-    generator = np.random.default_rng(seed)
-    seed_offset = generator.normal(0, 0.02, n_seeds)  # a seed's data pairs move every config alike
-    configs = [
-        ("twin", "twin", False, False),
-        ("twin_shared", "twin", True, False),
-        ("twin_aux", "twin", False, True),
-        ("twin_shared_aux", "twin", True, True),
-        ("mlp", "mlp", None, False),
-        ("mlp_aux", "mlp", None, True),
-        ("cnn", "cnn", None, False),
-    ]
-    rows = []
-    for config, architecture, sharing, aux in configs:
-        for seed_index in range(n_seeds):
-            accuracy = 0.75 + seed_offset[seed_index] + aux_gain * aux + sharing_gain * bool(sharing)
-            accuracy += interaction * bool(sharing) * aux + generator.normal(0, noise)
-            rows.append(
-                {
-                    "config": config,
-                    "seed": seed_index,
-                    "architecture": architecture,
-                    "sharing": sharing,
-                    "aux": aux,
-                    "final_test_accuracy": accuracy,
-                }
-            )
-    return pd.DataFrame(rows)
+from tests.helpers import FACTORS, twin_study
 
 
 def two_configs(a_values, b_values, seeds_a=None, seeds_b=None):

@@ -3,9 +3,9 @@ import pandas as pd
 import pytest
 import scipy.stats
 from statsmodels.stats.multitest import multipletests
-from test_stats import twin_study
 
 from pairstudy.stats import BASELINE_COLUMNS, baseline_comparisons, effect_sentence, leader_comparisons
+from tests.helpers import twin_study
 
 ORDER = ["mlp", "mlp_aux", "cnn", "twin", "twin_shared", "twin_aux", "twin_shared_aux"]
 

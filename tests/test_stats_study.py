@@ -1,9 +1,9 @@
 import numpy as np
 import pandas as pd
 import pytest
-from test_stats import FACTORS, twin_study
 
 from pairstudy.stats import STUDY_TABLES, study_statistics
+from tests.helpers import FACTORS, twin_study
 
 ORDER = ["mlp", "mlp_aux", "cnn", "twin", "twin_shared", "twin_aux", "twin_shared_aux"]
 

@@ -172,13 +172,21 @@ def test_overrides_change_only_the_keys_they_name():
 def test_a_factor_applies_wherever_the_resolved_settings_use_it():
     # aux set in the training section, aux_weight a factor: three configurations, not one
     found = configurations(
-        {"studies": {"s": {"training": {"aux": True}, "factors": {"architecture": ["twin"], "aux_weight": [0.2, 0.5, 0.8]}}}}
+        {
+            "studies": {
+                "s": {"training": {"aux": True}, "factors": {"architecture": ["twin"], "aux_weight": [0.2, 0.5, 0.8]}}
+            }
+        }
     )
     assert list(found) == ["twin-aux_weight0.2", "twin-aux_weight0.5", "twin-aux_weight0.8"]
     assert [c.hyperparameters["aux_weight"] for c in found.values()] == [0.2, 0.5, 0.8]
     # ... and aux_weight is dropped where aux is off, momentum where the optimizer is Adam
     found = configurations(
-        {"studies": {"s": {"factors": {"architecture": ["mlp", "twin"], "aux": [False, True], "aux_weight": [0.2, 0.5]}}}}
+        {
+            "studies": {
+                "s": {"factors": {"architecture": ["mlp", "twin"], "aux": [False, True], "aux_weight": [0.2, 0.5]}}
+            }
+        }
     )
     assert list(found) == ["mlp", "twin-noaux", "twin-aux-aux_weight0.2", "twin-aux-aux_weight0.5"]
     assert "aux_weight" not in found["twin-noaux"].factors and "aux_weight" not in found["twin-noaux"].hyperparameters
@@ -206,7 +214,10 @@ def test_settings_a_configuration_does_not_use_leave_its_hyperparameters_unchang
         ({"epochs": [2.0]}, r"studies\.s\.factors\.epochs\[0\]: 2\.0 is not a whole number"),
         ({"lr": [-1.0, 0.01]}, r"studies\.s\.factors\.lr\[0\]: -1\.0 is less than or equal to the minimum of 0"),
         ({"optimizer": ["adam", "rmsprop"]}, r"factors\.optimizer\[1\]: 'rmsprop' is not allowed; allowed values"),
-        ({"comparator": ["logits", "vote"]}, r"factors\.comparator\[1\]: 'vote' is not allowed for twin; allowed values"),
+        (
+            {"comparator": ["logits", "vote"]},
+            r"factors\.comparator\[1\]: 'vote' is not allowed for twin; allowed values",
+        ),
         ({"dropout": [0.1, "high"]}, r"studies\.s\.factors\.dropout\[1\]: 'high' is not allowed for twin"),
         ({"hidden": [32, 2.5]}, r"studies\.s\.factors\.hidden\[1\]: 2\.5 is not allowed for twin"),
     ],
@@ -220,11 +231,17 @@ def test_every_factor_level_is_checked_like_the_training_section(factors, messag
     "spec, message",
     [
         ({"training": {"model": {"comparator": "vote"}}}, r"studies\.s\.training\.model\.comparator: 'vote' is not"),
-        ({"overrides": {"twin": {"model": {"hidden": "big"}}}}, r"overrides\.twin\.model\.hidden: 'big' is not allowed"),
+        (
+            {"overrides": {"twin": {"model": {"hidden": "big"}}}},
+            r"overrides\.twin\.model\.hidden: 'big' is not allowed",
+        ),
         ({"include": [{"architecture": "twin", "lr": "fast"}]}, r"studies\.s\.include\[0\]\.lr: 'fast' is not of type"),
         ({"include": [{"architecture": "mlp", "sharing": True}]}, r"include\[0\]\.sharing: not a factor of \['mlp'\]"),
         ({"training": {"lr": float("nan")}}, r"studies\.s\.training\.lr: nan is not a finite number"),
-        ({"training": {"lr": "1e-3"}}, r"training\.lr: '1e-3' is text, not a number.*write it with one, e\.g\. 1\.0e-03"),
+        (
+            {"training": {"lr": "1e-3"}},
+            r"training\.lr: '1e-3' is text, not a number.*write it with one, e\.g\. 1\.0e-03",
+        ),
         ({"training": {"epochs": 2.0}}, r"studies\.s\.training\.epochs: 2\.0 is not a whole number"),
         ({"baselines": ["nope"]}, r"studies\.s\.baselines\.nope: not a configuration of this study"),
         (
@@ -240,7 +257,9 @@ def test_overrides_includes_and_model_knobs_are_checked_before_any_job(spec, mes
 
 def test_a_key_written_twice_is_refused_with_both_lines(tmp_path):
     path = tmp_path / "config.yaml"
-    path.write_text("studies:\n  s:\n    training:\n      lr: 0.01\n    factors:\n      architecture: [mlp]\n    training:\n      epochs: 2\n")
+    path.write_text(
+        "studies:\n  s:\n    training:\n      lr: 0.01\n    factors:\n      architecture: [mlp]\n    training:\n      epochs: 2\n"
+    )
     with pytest.raises(ConfigError, match=r"key 'training' appears twice in one mapping \(lines 3 and 7"):
         read_yaml(path)
 

@@ -9,39 +9,11 @@ import pytest
 import torch
 
 from pairstudy.metrics import EPOCH_COLUMNS
-from pairstudy.study import expand_configurations, validate_config
 from pairstudy.train import train_run
 from pairstudy.train.loop import objective
+from tests.helpers import frame, hyperparameters, quiet
 
-
-def hyperparameters(architecture="twin", epochs=2, n_pairs=100, validation_pairs=0, **training):
-    """The resolved hyperparameters of a one-configuration study, as the workflow would train them."""
-    model = training.pop("model", {})
-    study = {
-        "factors": {"architecture": [architecture]},
-        "training": {"epochs": epochs, "batch_size": 50, **training, "model": model},
-        "data": {"n_pairs": n_pairs, "validation_pairs": validation_pairs},
-    }
-    (configuration,) = expand_configurations("t", validate_config({"studies": {"t": study}})["studies"]["t"])
-    return configuration.hyperparameters
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Train with one thread, as a job does by default: the test machine's cores are shared."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def frame(result) -> pd.DataFrame:
-    """A run's rows without the wall time, the one column that may differ between equal runs."""
-    return pd.DataFrame(result.rows).drop(columns="epoch_seconds")
-
-
-def quiet(_line):
-    pass
+pytestmark = pytest.mark.usefixtures("one_thread")  # one thread, as a job trains by default
 
 
 def test_the_same_seed_gives_identical_rows_and_other_seeds_differ():

@@ -13,16 +13,18 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from test_train import frame, hyperparameters, one_thread, quiet  # noqa: F401  (one_thread: an autouse fixture)
 from torch.func import vmap
 
 import pairstudy
 from pairstudy.train import Member, train_run, train_vectorised
 from pairstudy.train.checkpoint import save_checkpoint
 from pairstudy.train.vectorised import MemberDropout
+from tests.helpers import frame, hyperparameters, quiet
 
 N_PAIRS = 100
 ARCHITECTURES = ["mlp", "cnn", "twin", "auxnet", "siamese", "lenet", "linear"]
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # one thread, as a job trains by default
 
 
 def alone(member: Member):
@@ -222,9 +224,6 @@ def test_a_stopped_group_resumes_from_its_checkpoint_to_the_same_result(tmp_path
     assert reordered[0].resumed_from_epoch == 0 and any("belongs to" in line for line in lines)
 
 
-TESTS = Path(__file__).parent
-
-
 def test_a_group_checkpoint_that_does_not_fit_is_moved_aside_and_the_group_starts_over(tmp_path):
     members = [Member(hyperparameters("linear", epochs=3), seed) for seed in (0, 1)]
     checkpoint = tmp_path / "group.ckpt"
@@ -251,8 +250,7 @@ def test_a_group_checkpoint_that_does_not_fit_is_moved_aside_and_the_group_start
 GROUP_SCRIPT = """
 import json, sys, time
 import torch
-sys.path.insert(0, {tests!r})
-from test_vectorised import mixed_group
+from tests.test_vectorised import mixed_group
 from pairstudy.train import train_vectorised
 
 torch.set_num_threads(1)
@@ -268,7 +266,7 @@ json.dump({{"rows": rows, "resumed": [r.resumed_from_epoch for r in results]}}, 
 
 def test_a_killed_group_resumes_from_its_checkpoint_to_the_same_result(tmp_path):
     script = tmp_path / "group.py"
-    script.write_text(GROUP_SCRIPT.format(tests=str(TESTS)))
+    script.write_text(GROUP_SCRIPT.format())
     checkpoint = tmp_path / "group.ckpt"
     env = {**os.environ, "PYTHONPATH": str(Path(pairstudy.__file__).parents[1])}  # this checkout's package
 

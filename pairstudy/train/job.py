@@ -20,6 +20,7 @@ import site
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -278,15 +279,20 @@ def child_environment() -> dict:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root(), os.environ.get("PYTHONPATH")]))}
 
 
-def run_block_job(job: BlockJob, log=None, on_start: Callable[[subprocess.Popen], None] | None = None) -> int:
-    """Train `job` in a child process; the job's exit status.
+def run_block_job(
+    job: BlockJob, log_path: str | Path | None = None, on_start: Callable[[subprocess.Popen], None] | None = None
+) -> int:
+    """Train `job` in a child process, both writing to the job's log at `log_path` (the console without one);
+    the job's exit status.
 
     0 when the run file is written (trained, or recorded as failed after a kill); 128 + signal when
     the job was interrupted before; the child's status when it exited with an error (e.g. no GPU).
     """
+    from pairstudy.joblog import JobLog
+
     from .process import BlockBusy, BlockLock, ancestry, die_with_parent
 
-    stream = log or sys.stderr
+    stream = JobLog(log_path) if log_path is not None else sys.stderr
     try:
         lock = BlockLock(job.output)
     except BlockBusy as busy:
@@ -294,11 +300,11 @@ def run_block_job(job: BlockJob, log=None, on_start: Callable[[subprocess.Popen]
         return 1
     try:
         before = file_state(job.output)  # a run file left from before is not this job's
-        command = [sys.executable, "-m", "pairstudy.train.job", job.to_json()]
+        # the child opens the log itself, so a log it cannot write sends its lines to the console
+        command = [sys.executable, "-m", "pairstudy.train.job", job.to_json(), *([str(log_path)] if log_path else [])]
+        stream.flush()
         child = subprocess.Popen(
             command,
-            stdout=log,
-            stderr=log,
             env=child_environment(),
             pass_fds=(lock.fd,),
             preexec_fn=functools.partial(die_with_parent, os.getpid()),
@@ -343,9 +349,16 @@ def run_block_job(job: BlockJob, log=None, on_start: Callable[[subprocess.Popen]
         lock.release()
 
 
-def main(argument: str) -> None:
+def main(argument: str, log_path: str | None = None) -> None:
+    from pairstudy.joblog import JobLog
+
+    stream = JobLog(log_path, mode="a") if log_path else sys.stdout
     try:
-        train_block(BlockJob.from_json(argument), log=lambda line: print(line, flush=True))
+        train_block(BlockJob.from_json(argument), log=lambda line: print(line, file=stream, flush=True))
+    except Exception:
+        traceback.print_exc(file=stream)
+        stream.flush()
+        sys.exit(1)
     except KeyboardInterrupt:
         # end by the signal itself: the supervisor tells an interrupt from an error by how the child ended
         # (an uncaught KeyboardInterrupt under `python -m` exits with status 1)
@@ -355,4 +368,4 @@ def main(argument: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])

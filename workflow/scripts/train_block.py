@@ -10,10 +10,6 @@ from pairstudy.paths import RUN_STORE
 from pairstudy.provenance import provenance
 from pairstudy.train.job import BlockJob, run_block_job
 
-try:
-    log = open(snakemake.log[0], "w", buffering=1)
-except OSError as error:
-    sys.exit(f"pairstudy: cannot write the job's log {snakemake.log[0]}: {error}")
 run = snakemake.params.run
 job = BlockJob(
     study=run["study"],
@@ -30,10 +26,7 @@ job = BlockJob(
     metadata={"study": snakemake.config["studies"][run["study"]], "provenance": provenance()},
     model_files=tuple(snakemake.config["model_files"]),
 )
-status = run_block_job(job, log=log)
+status = run_block_job(job, log_path=snakemake.log[0])
 if status != 0:
-    log.flush()
-    print(
-        f"pairstudy: training job for {job.output} ended with status {status}; see {snakemake.log[0]}", file=sys.stderr
-    )
+    print(f"pairstudy: the training job for {job.output} ended with status {status}", file=sys.stderr)
 sys.exit(status)
