@@ -12,6 +12,7 @@ import json
 import re
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -59,8 +60,15 @@ STUDIES = {
         "training": {"epochs": 2},
         "factors": {"architecture": ["twin"], "aux": [False, True]},
     },
+    # every cnn seed diverges: one configuration with finished seeds, nothing to compare
+    "diverged": {
+        "seeds": 3,
+        "training": {"epochs": 2},
+        "factors": {"architecture": ["mlp", "cnn"]},
+    },
 }
 RENAMED = {"ablation": {"twin-sharing-aux": ODD_NAME}}
+DIVERGED = {"diverged": {"cnn"}}
 ALL_CHARTS = list(CHARTS)
 
 
@@ -79,23 +87,27 @@ def misclassified_pairs(count: int = 5) -> list[dict]:
     ]
 
 
-def run_table(study: str, config: str, configuration, seeds: list[int], epochs: int) -> pd.DataFrame:
-    """The runs of one configuration as the training step stores them, accuracies rising to ACCURACY[config]."""
-    rng = np.random.default_rng(abs(hash(config)) % 2**32)
+def run_table(
+    study: str, config: str, configuration, seeds: list[int], epochs: int, diverged: bool = False
+) -> pd.DataFrame:
+    """The runs of one configuration as the training step stores them, accuracies rising to ACCURACY[config]; a
+    diverged run's numbers are NaN after its first epoch."""
+    rng = np.random.default_rng(zlib.crc32(config.encode()))
     digits = get_architecture(configuration.architecture).predicts_digits
     rows = []
     for seed in seeds:
         final = ACCURACY[configuration.name] + 0.004 * (seed % 3) + rng.normal(0, 0.006)
         for epoch in range(1, epochs + 1):
             test_accuracy = final - 0.04 * (epochs - epoch)
+            lost = diverged and epoch > 1
             rows.append(
                 {
                     "epoch": epoch,
-                    "train_loss": 0.9 / epoch,
-                    "train_comparison_loss": 0.7 / epoch + 0.01 * seed,
-                    "train_accuracy": min(1.0, test_accuracy + 0.03),
-                    "test_loss": 0.8 / epoch,
-                    "test_accuracy": test_accuracy,
+                    "train_loss": np.nan if lost else 0.9 / epoch,
+                    "train_comparison_loss": np.nan if lost else 0.7 / epoch + 0.01 * seed,
+                    "train_accuracy": np.nan if lost else min(1.0, test_accuracy + 0.03),
+                    "test_loss": np.nan if lost else 0.8 / epoch,
+                    "test_accuracy": np.nan if lost else test_accuracy,
                     "test_digit_accuracy": (0.93 if configuration.hyperparameters["aux"] else 0.11) if digits else None,
                     "validation_accuracy": None,
                     "epoch_seconds": 0.5,
@@ -110,7 +122,7 @@ def run_table(study: str, config: str, configuration, seeds: list[int], epochs: 
                     "parameter_count": 1000 * (len(config) + 3),
                     "device": "cpu",
                     "torch_version": "2.0 (synthetic)",
-                    "status": "ok",
+                    "status": "diverged" if diverged else "ok",
                     "message": "",
                 }
             )
@@ -131,7 +143,8 @@ def write_study(folder: Path, name: str, spec: dict) -> dict:
         config_name = rename.get(configuration.name, configuration.name)
         path = results / "runs" / config_name / "block0.parquet"
         path.parent.mkdir(parents=True, exist_ok=True)
-        table = run_table(name, config_name, configuration, seeds, study["training"]["epochs"])
+        diverged = configuration.name in DIVERGED.get(name, set())
+        table = run_table(name, config_name, configuration, seeds, study["training"]["epochs"], diverged)
         write_runs(table, path, misclassified={seed: misclassified_pairs() for seed in seeds})
         expected.append(
             {
@@ -220,6 +233,12 @@ def fewseeds(tmp_path_factory):
     return read_report(study_report(tmp_path_factory.getbasetemp(), "fewseeds", charts))
 
 
+@pytest.fixture(scope="module")
+def diverged(tmp_path_factory):
+    charts = ("learning_curves", "final_accuracy", "baseline_differences")
+    return read_report(study_report(tmp_path_factory.getbasetemp(), "diverged", charts))
+
+
 def results_of(paths: dict[str, Path]) -> Path:
     """results/<study> beside the report's reports/<study>."""
     report = paths["html"].parent
@@ -288,6 +307,21 @@ def test_too_few_seeds_say_so_instead_of_an_interval(fewseeds):
     assert "too few seeds for an interval" in visible_text(section_of(page, "Statistics in detail"))
     assert "too few seeds to estimate" in helped
     assert not re.search(r"\bnan\b", markdown.lower())
+
+
+def test_a_configuration_without_finished_seeds_is_named_and_its_rerun_given(diverged):
+    paths, page, _ = diverged
+    helped = visible_text(section_of(page, "What helped"))
+    assert helped.lstrip().startswith("Best configuration: mlp")
+    assert "Fewer than 2 finished seeds, so no means in the tables: cnn (0); see Runs." in helped
+    assert "Each difference below" not in helped  # nothing was compared
+    runs = visible_text(section_of(page, "Runs"))
+    assert re.search(
+        r"cnn: rerun with snakemake --cores all --forcerun \S*results/diverged/runs/cnn/block0\.parquet", runs
+    )
+    note = re.search(r'id="chart-baseline_differences">(.*?)</figure>', page).group(1)
+    assert "fewer than two configurations with finished seeds" in note
+    assert page.count('<div class="drawing wide"><svg') == 2  # the learning curves and final accuracy still drawn
 
 
 def test_digit_accuracy_only_where_a_digit_loss_trains_the_outputs(ablation):

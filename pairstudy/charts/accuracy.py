@@ -55,9 +55,10 @@ def labelled(frame: pd.DataFrame, layout: Layout) -> pd.DataFrame:
     return frame.assign(label=[wrapped(config, layout.label_chars) for config in frame["config"]])
 
 
-def seed_dots(finals: pd.DataFrame, stats: pd.DataFrame, order: list[str], caption: str, layout: Layout):
+def seed_dots(finals: pd.DataFrame, stats: pd.DataFrame, order: list[str], bar: str, layout: Layout, note: str = ""):
     """Every finished seed's final test accuracy as a dot; `stats` gives per config mean, low, high (fractions,
-    NaN low/high: no bar). In each configuration's row the seeds form a strip above the mean and its bar."""
+    NaN low/high: no bar). In each configuration's row the seeds form a strip above the mean and its bar (what
+    `bar` says it is; `note` follows in the title)."""
     runs = finals.loc[finals["status"] == "ok", ["config", "seed", HEADLINE_METRIC]]
     runs = labelled(percent(runs, [HEADLINE_METRIC]), layout).sort_values(["config", "seed"])
     # vertical place within the row (0 top, 1 bottom): seeds spread evenly so equal accuracies stay visible
@@ -110,7 +111,7 @@ def seed_dots(finals: pd.DataFrame, stats: pd.DataFrame, order: list[str], capti
     chart = (dots + bars + means).properties(
         width=layout.width,
         height=row_height * len(order),
-        title=title(f"{ACCURACY_TITLE}: every seed (dots), the mean (tick) and {caption} (bar)", layout),
+        title=title(f"{ACCURACY_TITLE}: every seed (dots), the mean (tick) and {bar} (bar){note}", layout),
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
     )
     return styled(chart, layout)
@@ -136,10 +137,8 @@ def final_accuracy_ci(finals: pd.DataFrame, intervals: pd.DataFrame, layout: Lay
         }
     )
     methods = "; ".join(intervals["ci_method"].dropna().unique().tolist()) or "no interval"
-    caption = f"its interval ({methods})"
-    if stats["low"].isna().any():
-        caption += "; no bar: too few seeds for an interval"
-    return seed_dots(finals, stats, order or config_order(intervals), caption, layout)
+    note = "; no bar: too few seeds for an interval" if stats["low"].isna().any() else ""
+    return seed_dots(finals, stats, order or config_order(intervals), f"its {methods}", layout, note)
 
 
 def log_ticks(low: float, high: float) -> list[float]:

@@ -44,7 +44,7 @@ def draw_effects(tables: Mapping, layout: Layout):
 
 def draw_baselines(tables: Mapping, layout: Layout):
     if tables["baselines"].empty:
-        return "nothing to draw: the study has no baselines and a single configuration"
+        return "nothing to draw: no baselines, and fewer than two configurations with finished seeds"
     caption = "Paired by seed: each configuration minus each baseline, and the best minus the runner-up, with intervals"
     return forest_plot(baseline_rows(tables["baselines"]), layout, caption)
 

@@ -72,12 +72,17 @@ def what_helped(stored: dict[str, pd.DataFrame], summary: pd.DataFrame, min_seed
         content.paragraph(f"No configuration has {min_seeds} finished seeds yet: nothing to compare (see Runs).")
         return content.section(TITLE)
     content.paragraph(lead_sentence(best, summary, stored["intervals"]), css_class="lead")
-    content.paragraph(
-        "Each difference below is paired by seed (a seed fixes the data pairs): the first configuration named "
-        "minus the second, in percentage points of final test accuracy, with its interval (or too few seeds for "
-        "one), the paired t test's p-value (Holm-adjusted within its table) and how many seeds resolve it. "
-        f"Intervals: {methods(pd.concat([baselines, effects, comparisons]))}."
-    )
+    short = summary.loc[summary["n_seeds"] < min_seeds]
+    if len(short):
+        listed = ", ".join(f"{row['config']} ({int(row['n_seeds'])})" for _, row in short.iterrows())
+        content.paragraph(f"Fewer than {min_seeds} finished seeds, so no means in the tables: {listed}; see Runs.")
+    if not (baselines.empty and effects.empty and comparisons.empty):
+        content.paragraph(
+            "Each difference below is paired by seed (a seed fixes the data pairs): the first configuration named "
+            "minus the second, in percentage points of final test accuracy, with its interval (or too few seeds "
+            "for one), the paired t test's p-value (Holm-adjusted within its table) and how many seeds resolve "
+            f"it. Intervals: {methods(pd.concat([baselines, effects, comparisons]))}."
+        )
     baseline_names = list(dict.fromkeys(baselines.loc[baselines["kind"] == "baseline", "config_a"]))
     if baseline_names and best in baseline_names:
         content.paragraph(f"The best configuration, {best}, is itself a baseline.")

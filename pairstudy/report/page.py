@@ -28,6 +28,7 @@ table {{ border-collapse: collapse; font-size: .9rem; margin: .6rem 0; }}
 th, td {{ padding: .3rem .7rem; border-bottom: 1px solid #e4e4e4; text-align: right; white-space: nowrap; }}
 th {{ border-bottom: 2px solid #bbb; white-space: normal; vertical-align: bottom; }}
 th:first-child, td:first-child, th.text, td.text {{ text-align: left; }}
+td.text {{ white-space: normal; min-width: 7em; }}
 .scroll {{ overflow-x: auto; max-width: 100%; }}
 .results-full {{ display: none; }}
 .chart {{ margin: 1.4rem 0 1.8rem; }}
