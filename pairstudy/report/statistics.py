@@ -73,12 +73,14 @@ def intervals_table(intervals: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def difference_columns(table: pd.DataFrame, estimate: str, pvalue: str, wilcoxon: str = "") -> dict[str, list[str]]:
-    """The columns every difference table shares: seeds, the difference, its interval, p (t test, and Wilcoxon
-    where given), d_z, seeds needed."""
+def difference_columns(
+    table: pd.DataFrame, estimate: str, pvalue: str, wilcoxon: str = "", name: str = "difference"
+) -> dict[str, list[str]]:
+    """The columns every difference table shares: seeds, the difference (or effect), its interval, p (t test,
+    and Wilcoxon where given), d_z, seeds needed."""
     columns = {
         "seeds": table["n"].astype(int).astype(str).tolist(),
-        "difference (points)": [number_cell(value * 100, "{:+.2f}") for value in table[estimate]],
+        f"{name} (points)": [number_cell(value * 100, "{:+.2f}") for value in table[estimate]],
         interval_heading(table): [interval_cell(row) for _, row in table.iterrows()],
         "t-test p": [pvalue_cell(p) for p in table[pvalue]],
     }
@@ -107,7 +109,7 @@ def effects_table(effects: pd.DataFrame) -> pd.DataFrame:
         {
             "block": effects["block"].astype(str),
             "effect": [effect_label(row, FACTOR_LABELS) for _, row in effects.iterrows()],
-            **difference_columns(effects, "estimate", "t_pvalue"),
+            **difference_columns(effects, "estimate", "t_pvalue", name="effect"),
         }
     )
 
