@@ -1,29 +1,35 @@
-"""Charts draw the numbers they are given: specs encode the stored columns, Vega-Lite computes nothing."""
+"""Charts draw the numbers they are given at both layouts: specs encode the stored columns, Vega-Lite computes
+nothing, no label is cut short, and every file they are saved to opens offline."""
 
 import re
+import struct
+import zlib
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from pairstudy.charts import (
+    CHARTS,
+    LAYOUTS,
+    NARROW,
+    WIDE,
     accuracy_vs_parameters,
-    dot_plot_with_ci,
+    comparison_rows,
     final_accuracy,
+    final_accuracy_ci,
     forest_plot,
     learning_curves,
+    misclassified_chart,
+    note_chart,
     prefix_svg_ids,
     save_chart,
+    wrap_label,
 )
+from pairstudy.charts.pairs import grey_png
+from pairstudy.metrics import CURVE_METRICS, HEADLINE_METRIC, RUN_METRICS
+from tests.helpers import PNG_MAGIC
+from tests.test_report_study import ODD_NAME, chart_inputs
 
-# names that need escaping in HTML (<, >) and in LaTeX (_)
-CONFIGS = ("mlp", "twin-<sharing>", "twin_aux")
-SEEDS = (0, 1, 2)
-EPOCHS = 4
-# final test accuracy per config and seed: means 82, 89, 93 %, sample stds 2, 1, 1 points
-FINAL_TEST_ACCURACY = {"mlp": (0.80, 0.82, 0.84), "twin-<sharing>": (0.88, 0.89, 0.90), "twin_aux": (0.92, 0.93, 0.94)}
-PARAMETERS = {"mlp": 12_345, "twin-<sharing>": 1_234_567, "twin_aux": 98_765}
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 COMPUTING_TRANSFORMS = {
     "aggregate",
     "joinaggregate",
@@ -37,107 +43,16 @@ COMPUTING_TRANSFORMS = {
 }
 
 
-def synthetic_epochs() -> pd.DataFrame:
-    """The long epoch table of the data contract: 3 configs x 3 seeds x 4 epochs, accuracies as fractions."""
-    rows = []
-    for config in CONFIGS:
-        for seed, final in zip(SEEDS, FINAL_TEST_ACCURACY[config]):
-            for epoch in range(1, EPOCHS + 1):
-                test_accuracy = final - 0.05 * (EPOCHS - epoch)
-                rows.append(
-                    {
-                        "study": "synthetic",
-                        "config": config,
-                        "architecture": config[:4].rstrip("-_"),
-                        "seed": seed,
-                        "epoch": epoch,
-                        "train_loss": 0.7 / epoch + 0.01 * seed,
-                        "train_accuracy": test_accuracy + 0.03,
-                        "test_loss": 0.8 / epoch,
-                        "test_accuracy": test_accuracy,
-                        "test_digit_accuracy": np.nan if config == "mlp" else 0.95,
-                        "epoch_seconds": 0.5,
-                        "learning_rate": 5e-3,
-                        "status": "ok",
-                        "parameter_count": PARAMETERS[config],
-                        "aux": None if config == "mlp" else config.endswith("aux"),
-                    }
-                )
-    return pd.DataFrame(rows)
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory):
+    """The ablation study's stored tables (real aggregate and statistics steps on synthetic runs)."""
+    return chart_inputs(tmp_path_factory.getbasetemp(), "ablation")
 
 
-def synthetic_curves(epochs: pd.DataFrame) -> pd.DataFrame:
-    long = epochs.melt(
-        id_vars=["config", "epoch"], value_vars=["train_loss", "train_accuracy", "test_accuracy"], var_name="metric"
-    )
-    curves = (
-        long.groupby(["config", "epoch", "metric"], sort=False)["value"]
-        .agg(mean="mean", std="std", n="count")
-        .reset_index()
-    )
-    curves["low"], curves["high"] = curves["mean"] - curves["std"], curves["mean"] + curves["std"]
-    return curves[["config", "epoch", "metric", "mean", "std", "low", "high", "n"]]
-
-
-def synthetic_finals(epochs: pd.DataFrame) -> pd.DataFrame:
-    last = epochs[epochs["epoch"] == EPOCHS]
-    return pd.DataFrame(
-        {
-            "study": last["study"],
-            "config": last["config"],
-            "architecture": last["architecture"],
-            "seed": last["seed"],
-            "status": last["status"],
-            "parameter_count": last["parameter_count"],
-            "final_test_accuracy": last["test_accuracy"],
-            "best_test_accuracy": last["test_accuracy"],
-            "best_epoch": EPOCHS,
-            "final_train_accuracy": last["train_accuracy"],
-            "final_test_digit_accuracy": last["test_digit_accuracy"],
-            "run_seconds": 0.5 * EPOCHS,
-            "aux": last["aux"],
-        }
-    ).reset_index(drop=True)
-
-
-def synthetic_summary(finals: pd.DataFrame) -> pd.DataFrame:
-    metrics = ["final_test_accuracy", "best_test_accuracy", "final_train_accuracy", "final_test_digit_accuracy"]
-    rows = []
-    for config, runs in finals.groupby("config", sort=False):
-        row = {
-            "config": config,
-            "architecture": runs["architecture"].iloc[0],
-            "aux": runs["aux"].iloc[0],
-            "n_seeds": len(runs),
-            "parameter_count": runs["parameter_count"].iloc[0],
-        }
-        for metric in metrics:
-            row[f"{metric}_mean"], row[f"{metric}_std"] = runs[metric].mean(), runs[metric].std(ddof=1)
-        row["run_seconds_mean"] = runs["run_seconds"].mean()
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def synthetic_tables() -> dict[str, pd.DataFrame]:
-    epochs = synthetic_epochs()
-    finals = synthetic_finals(epochs)
-    return {
-        "epochs": epochs,
-        "curves": synthetic_curves(epochs),
-        "finals": finals,
-        "summary": synthetic_summary(finals),
-    }
-
-
-def synthetic_comparisons() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "label": ["mlp → twin_aux", "twin-<sharing> → twin_aux"],
-            "mean_difference": [0.11, 0.04],
-            "ci_low": [0.09, -0.01],
-            "ci_high": [0.13, 0.08],
-        }
-    )
+@pytest.fixture(scope="module")
+def few(tmp_path_factory):
+    """Two seeds of two configurations: no intervals, no 2x2 block, no baselines."""
+    return chart_inputs(tmp_path_factory.getbasetemp(), "fewseeds")
 
 
 def marks(spec: dict):
@@ -163,7 +78,7 @@ def transforms(node) -> set[str]:
     found = set()
     if isinstance(node, dict):
         for step in node.get("transform", []):
-            found |= {key for key in step if key in COMPUTING_TRANSFORMS | {"filter", "calculate", "fold", "lookup"}}
+            found |= set(step)
         if "aggregate" in node and "field" in node:
             found.add("aggregate")
         for value in node.values():
@@ -174,7 +89,8 @@ def transforms(node) -> set[str]:
     return found
 
 
-def assert_computes_nothing(chart):
+def spec_of(chart) -> dict:
+    """The validated spec of a chart that computes nothing: every number drawn is a stored one."""
     spec = chart.to_dict()
     assert not transforms(spec) & COMPUTING_TRANSFORMS
     for _, encoding, _ in marks(spec):
@@ -188,129 +104,169 @@ def by_config(rows, column):
     return {row["config"]: row[column] for row in rows}
 
 
-def test_learning_curves_band_is_the_stored_low_and_high():
-    tables = synthetic_tables()
+def title_lines(spec: dict) -> list[str]:
+    text = spec["title"]["text"]
+    return [text] if isinstance(text, str) else text
+
+
+def test_learning_curves_show_the_comparison_loss_and_the_stored_bands(tables):
     curves = tables["curves"]
-    spec = assert_computes_nothing(learning_curves(curves, list(CONFIGS)))
+    spec = spec_of(learning_curves(curves, WIDE, tables["order"]))
+    assert [panel["title"] for panel in spec["concat"]] == list(CURVE_METRICS.values())
+    assert spec["columns"] == 3 and spec_of(learning_curves(curves, NARROW))["columns"] == 1
     drawn = list(marks(spec))
     bands = [(encoding, rows) for mark, encoding, rows in drawn if mark == "area"]
-    lines = [(encoding, rows) for mark, encoding, rows in drawn if mark == "line"]
-    assert len(bands) == len(lines) == 3  # train loss, train accuracy, test accuracy
+    assert (
+        [rows[0]["metric"] for _, rows in bands]
+        == list(CURVE_METRICS)
+        == [
+            "train_comparison_loss",
+            "train_accuracy",
+            "test_accuracy",
+        ]
+    )
     for encoding, rows in bands:
         assert (encoding["x"]["field"], encoding["y"]["field"], encoding["y2"]["field"]) == ("epoch", "low", "high")
-        assert encoding["y"]["stack"] is None
-        assert encoding["color"]["field"] == "config" and encoding["color"]["sort"] == list(CONFIGS)
+        assert encoding["color"]["sort"] == tables["order"]
         metric = rows[0]["metric"]
         given = curves[curves["metric"] == metric]
-        scale = 1 if metric == "train_loss" else 100  # accuracies drawn in percent
+        scale = 100 if metric.endswith("accuracy") else 1  # accuracies drawn in percent
         assert [row["low"] for row in rows] == pytest.approx((given["low"] * scale).tolist())
         assert [row["high"] for row in rows] == pytest.approx((given["high"] * scale).tolist())
-    assert {rows[0]["metric"] for _, rows in lines} == {"train_loss", "train_accuracy", "test_accuracy"}
-    for encoding, rows in lines:
-        assert encoding["y"]["field"] == "mean"
-    titles = [panel["title"] for panel in spec["hconcat"]]
-    assert titles == ["train loss", "train accuracy (%)", "test accuracy (%)"]
+    figure_title = " ".join(title_lines(spec))
+    assert "train comparison loss" in figure_title and "the same quantity for every run" in figure_title
+    assert spec["title"]["anchor"] == "start" and spec["title"]["frame"] == "bounds"  # from the figure's left edge
 
 
-def test_learning_curves_order_defaults_to_the_curves_order():
-    curves = synthetic_tables()["curves"]
-    spec = learning_curves(curves.iloc[::-1]).to_dict()
-    colours = [encoding["color"]["sort"] for _, encoding, _ in marks(spec) if "color" in encoding]
-    assert colours[0] == list(reversed(CONFIGS))
-
-
-def test_final_accuracy_draws_every_seed_and_the_summary_mean_and_std():
-    tables = synthetic_tables()
-    finals, summary = tables["finals"], tables["summary"]
+def test_final_accuracy_draws_every_finished_seed_and_the_summary_mean_and_std(tables):
+    finals, summary = tables["finals"].copy(), tables["summary"]
     finals.loc[finals.index[-1], "status"] = "diverged"  # only finished seeds are drawn
-    spec = assert_computes_nothing(final_accuracy(finals, summary))
+    spec = spec_of(final_accuracy(finals, summary, WIDE))
     drawn = {mark: (encoding, rows) for mark, encoding, rows in marks(spec)}
-    dots_encoding, dots = drawn["circle"]
-    assert dots_encoding["x"]["field"] == "final_test_accuracy" and dots_encoding["y"]["sort"] == list(CONFIGS)
+    dots = drawn["circle"][1]
     ok = finals[finals["status"] == "ok"]
-    assert sorted(row["final_test_accuracy"] for row in dots) == pytest.approx(sorted(ok["final_test_accuracy"] * 100))
+    assert sorted(row[HEADLINE_METRIC] for row in dots) == pytest.approx(sorted(ok[HEADLINE_METRIC] * 100))
     bar_encoding, bars = drawn["rule"]
     assert (bar_encoding["x"]["field"], bar_encoding["x2"]["field"]) == ("low", "high")
-    mean = summary.set_index("config")["final_test_accuracy_mean"] * 100
-    std = summary.set_index("config")["final_test_accuracy_std"] * 100
+    mean = summary.set_index("config")[f"{HEADLINE_METRIC}_mean"] * 100
+    std = summary.set_index("config")[f"{HEADLINE_METRIC}_std"] * 100
     assert by_config(bars, "low") == pytest.approx((mean - std).to_dict())
     assert by_config(bars, "high") == pytest.approx((mean + std).to_dict())
     assert by_config(drawn["tick"][1], "mean") == pytest.approx(mean.to_dict())
-    assert by_config(bars, "high")["mlp"] == pytest.approx(84.0)  # 82 % ± 2 points
+    assert drawn["circle"][0]["x"]["title"] == [RUN_METRICS[HEADLINE_METRIC]]
 
 
-def test_dot_plot_with_ci_draws_the_given_interval():
-    tables = synthetic_tables()
-    summary_ci = pd.DataFrame(
-        {
-            "config": list(CONFIGS),
-            "mean": [0.82, 0.89, 0.93],
-            "ci_low": [0.79, 0.87, 0.91],
-            "ci_high": [0.85, 0.9, 0.95],
-        }
-    )
-    spec = assert_computes_nothing(dot_plot_with_ci(tables["finals"], summary_ci))
+def test_final_accuracy_ci_draws_the_stored_interval_and_names_its_method(tables, few):
+    intervals = tables["intervals"]
+    spec = spec_of(final_accuracy_ci(tables["finals"], intervals, WIDE, tables["order"]))
     bars = next(rows for mark, _, rows in marks(spec) if mark == "rule")
-    assert by_config(bars, "low") == pytest.approx({"mlp": 79.0, "twin-<sharing>": 87.0, "twin_aux": 91.0})
-    assert by_config(bars, "high") == pytest.approx({"mlp": 85.0, "twin-<sharing>": 90.0, "twin_aux": 95.0})
-    assert "95% CI" in spec["title"]
+    assert by_config(bars, "low") == pytest.approx((intervals.set_index("config")["ci_low"] * 100).to_dict())
+    assert by_config(bars, "high") == pytest.approx((intervals.set_index("config")["ci_high"] * 100).to_dict())
+    assert intervals["ci_method"].iloc[0] in " ".join(title_lines(spec))
+    # two seeds: no interval to draw, and the title says why
+    few_spec = spec_of(final_accuracy_ci(few["finals"], few["intervals"], WIDE))
+    assert next(rows for mark, _, rows in marks(few_spec) if mark == "rule") == []
+    assert "too few seeds for an interval" in " ".join(title_lines(few_spec))
 
 
-def test_accuracy_vs_parameters_uses_a_log_axis_and_the_summary_numbers():
-    summary = synthetic_tables()["summary"]
-    spec = assert_computes_nothing(accuracy_vs_parameters(summary))
+def test_accuracy_vs_parameters_uses_a_log_axis_and_names_configurations_in_a_legend(tables):
+    summary = tables["summary"]
+    spec = spec_of(accuracy_vs_parameters(summary, WIDE))
     drawn = {mark: (encoding, rows) for mark, encoding, rows in marks(spec)}
-    point_encoding, points = drawn["point"]
-    assert point_encoding["x"]["field"] == "parameter_count" and point_encoding["x"]["scale"]["type"] == "log"
-    assert point_encoding["y"]["field"] == "final_test_accuracy_mean"
-    assert by_config(points, "final_test_accuracy_mean") == pytest.approx(
-        {"mlp": 82.0, "twin-<sharing>": 89.0, "twin_aux": 93.0}
+    encoding, points = drawn["point"]
+    assert encoding["x"]["field"] == "parameter_count" and encoding["x"]["scale"]["type"] == "log"
+    mean = summary.set_index("config")[f"{HEADLINE_METRIC}_mean"] * 100
+    assert by_config(points, f"{HEADLINE_METRIC}_mean") == pytest.approx(mean.to_dict())
+    assert encoding["color"]["legend"] is not None and "text" not in drawn  # no labels to overlap
+
+
+def test_forest_plot_labels_are_complete_and_direction_is_second_minus_first(tables):
+    rows = comparison_rows(tables["comparisons"])
+    for layout in LAYOUTS:
+        spec = spec_of(forest_plot(rows, layout, "caption"))
+        encoding, bars = next(
+            (encoding, rows) for mark, encoding, rows in marks(spec) if mark == "rule" and rows and "label" in rows[0]
+        )
+        assert (encoding["x"]["field"], encoding["x2"]["field"]) == ("ci_low", "ci_high")
+        assert [row["ci_low"] for row in bars] == pytest.approx((tables["comparisons"]["ci_low"] * 100).tolist())
+        for drawn, full in zip([row["label"] for row in bars], rows["label"]):
+            lines = drawn.split("\n")
+            assert all(len(line) <= layout.label_chars for line in lines)
+            assert re.sub(r"\s+", "", "".join(lines)) == re.sub(r"\s+", "", full)  # wrapped, nothing dropped
+        assert encoding["y"]["axis"]["labelExpr"].startswith("split(")
+    first = rows.iloc[0]
+    assert first["label"].endswith(f"{first['config_a']} → {first['config_b']}")
+
+
+@pytest.mark.parametrize("text", ["twin-nosharing-noaux → twin-nosharing-aux", "a" * 50, "x", "", ODD_NAME])
+@pytest.mark.parametrize("chars", [8, 20, 34])
+def test_wrapped_labels_keep_every_character_within_the_width(text, chars):
+    lines = wrap_label(text, chars)
+    assert all(len(line) <= chars for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+def test_every_chart_keeps_labels_whole_and_fits_its_layout(tables):
+    """No label limit anywhere (Vega's default cuts labels at 180 pixels with an ellipsis), titles wrapped to
+    the layout's width."""
+    for name, kind in CHARTS.items():
+        for layout in LAYOUTS:
+            chart = kind.draw(tables, layout)
+            spec = spec_of(chart)
+            config = spec["config"]
+            assert config["axis"]["labelLimit"] == 0 and config["legend"]["labelLimit"] == 0, name
+            assert config["title"]["limit"] == 0, name
+            assert all(len(line) <= layout.title_chars for line in title_lines(spec)), name
+
+
+def test_a_chart_with_nothing_to_draw_says_why(few):
+    assert "no full 2 x 2 block" in CHARTS["factor_effects"].draw(few, WIDE)
+    empty = {**few, "comparisons": few["comparisons"].iloc[0:0], "misclassified": {}}
+    assert "no two configurations differ in exactly one factor" in CHARTS["paired_differences"].draw(empty, WIDE)
+    assert "no misclassified test pairs" in CHARTS["misclassified"].draw(empty, NARROW)
+    spec = spec_of(note_chart("paired_differences: nothing to draw"))
+    assert next(rows for mark, _, rows in marks(spec))[0]["text"] == ["paired_differences: nothing to draw"]
+
+
+def test_misclassified_pairs_are_small_images_with_their_labels(tables):
+    errors = tables["misclassified"]
+    spec = spec_of(misclassified_chart(errors, WIDE))
+    images = next(rows for mark, _, rows in marks(spec) if mark == "image")
+    assert len(images) == 2 * len(errors["pairs"]) and all(
+        row["url"].startswith("data:image/png;base64,") for row in images
     )
-    assert by_config(points, "parameter_count") == PARAMETERS
-    assert drawn["text"][0]["text"]["field"] == "config"
-    assert by_config(drawn["rule"][1], "low") == pytest.approx({"mlp": 80.0, "twin-<sharing>": 88.0, "twin_aux": 92.0})
+    titles = [child["title"]["text"] for child in spec["concat"]]
+    first = errors["pairs"][0]
+    assert titles[0][0] == f"{first['classes'][0]} vs {first['classes'][1]}"
+    assert all(len(line) <= 20 for lines in titles for line in lines)  # each line fits under its pair
+    assert spec["columns"] == WIDE.pairs_per_row and spec_of(misclassified_chart(errors, NARROW))["columns"] == 3
 
 
-def test_forest_plot_draws_given_intervals_in_percentage_points():
-    comparisons = synthetic_comparisons()
-    spec = assert_computes_nothing(forest_plot(comparisons))
-    drawn = list(marks(spec))
-    rules = [(encoding, rows) for mark, encoding, rows in drawn if mark == "rule"]
-    zero = next(rows for encoding, rows in rules if "y" not in encoding)
-    assert zero == [{"zero": 0.0}]
-    encoding, bars = next((encoding, rows) for encoding, rows in rules if "y" in encoding)
-    assert (encoding["x"]["field"], encoding["x2"]["field"], encoding["y"]["sort"]) == ("ci_low", "ci_high", None)
-    assert [row["ci_low"] for row in bars] == pytest.approx([9.0, -1.0])
-    assert [row["ci_high"] for row in bars] == pytest.approx([13.0, 8.0])
-    points = next(rows for mark, _, rows in drawn if mark == "point")
-    assert [row["mean_difference"] for row in points] == pytest.approx([11.0, 4.0])
-    assert "percentage points" in encoding["x"]["title"]
+def test_grey_png_is_a_valid_png():
+    image = (pd.DataFrame(range(14 * 14)).to_numpy().reshape(14, 14) % 256).astype("uint8")
+    png = grey_png(image)
+    assert png[:8] == PNG_MAGIC and png[12:16] == b"IHDR" and struct.unpack(">II", png[16:24]) == (14, 14)
+    length = struct.unpack(">I", png[33:37])[0]
+    assert png[37:41] == b"IDAT"
+    rows = zlib.decompress(png[41 : 41 + length])
+    assert len(rows) == 14 * 15 and rows[1:15] == image[0].tobytes()
 
 
-def test_save_chart_writes_offline_html_png_and_svg(tmp_path):
-    tables = synthetic_tables()
-    paths = save_chart(final_accuracy(tables["finals"], tables["summary"]), tmp_path / "charts" / "final_accuracy")
-    assert set(paths) == {"html", "png", "svg"} and all(path.exists() for path in paths.values())
-    assert paths["html"].name == "final_accuracy.html"
+def test_save_chart_writes_offline_html_png_svg_and_pdf(tables, tmp_path):
+    paths = save_chart(final_accuracy(tables["finals"], tables["summary"], WIDE), tmp_path / "final_accuracy")
+    assert {kind: path.name for kind, path in paths.items()} == {
+        "html": "final_accuracy.html",
+        "png": "final_accuracy.png",
+        "svg": "final_accuracy.svg",
+        "pdf": "final_accuracy.pdf",
+    }
     page = paths["html"].read_text()
-    assert "vegaEmbed" in page and "<script" in page
-    assert not re.search(r"<script[^>]*\bsrc=", page) and "cdn.jsdelivr" not in page
-    assert not re.search(r"""<(link|img|iframe)[^>]*(src|href)=["']?(https?:)?//""", page)
+    assert "vegaEmbed" in page and not re.search(r"<script[^>]*\bsrc=", page) and "cdn.jsdelivr" not in page
+    assert '"width": "container"' in page  # the interactive version fills its window
     assert paths["png"].read_bytes()[:8] == PNG_MAGIC
-    assert paths["svg"].read_text().lstrip().startswith("<svg")
-
-
-@pytest.mark.parametrize("name", ["learning_curves", "final_accuracy", "accuracy_vs_parameters", "forest_plot"])
-def test_every_chart_renders_to_svg(name, tmp_path):
-    tables = synthetic_tables()
-    chart = {
-        "learning_curves": lambda: learning_curves(tables["curves"]),
-        "final_accuracy": lambda: final_accuracy(tables["finals"], tables["summary"]),
-        "accuracy_vs_parameters": lambda: accuracy_vs_parameters(tables["summary"]),
-        "forest_plot": lambda: forest_plot(synthetic_comparisons()),
-    }[name]()
-    svg = save_chart(chart, tmp_path / name, formats=("svg",))["svg"].read_text()
-    assert svg.startswith("<svg") and svg.count("<path") + svg.count("<line") > 10
+    svg = paths["svg"].read_text()
+    assert svg.startswith("<svg") and "viewBox" in svg and "…" not in svg
+    assert paths["pdf"].read_bytes()[:5] == b"%PDF-"
 
 
 def test_prefixed_svg_ids_keep_their_references():

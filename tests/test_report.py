@@ -1,73 +1,35 @@
-"""The report page and its Markdown twin on synthetic tables; the table formats the aggregate step writes."""
+"""The report's pieces on small tables: cell formats, the table renderers (HTML, Markdown, LaTeX), sections
+escaped once for both outputs, and the page's frame (order, navigation, content policy)."""
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from test_charts import CONFIGS, PNG_MAGIC, synthetic_comparisons, synthetic_tables
 
-from pairstudy.charts import accuracy_vs_parameters, final_accuracy, forest_plot, learning_curves
-from pairstudy.report import format_mean_std, summary_table_latex, summary_table_markdown, write_report
+from pairstudy.report import Content, display_table, format_mean_std, table_latex, table_markdown, write_report
+from pairstudy.report.statistics import comparisons_table, interval_cell
+from pairstudy.report.tables import NO_DIGITS, TRAINED, UNTRAINED, digit_heads, html_table
 
-STUDY = {
-    "name": "synthetic",
-    "description": "A <test> study & its twin",
-    "data_source": "mnist5k (1000 train and 1000 test pairs)",
-    "epochs": 4,
-    "seeds": [0, 1, 2],
-    "factors": {"architecture": ["mlp", "twin"], "aux": [False, True]},
-    "n_runs": 9,
-    "shared training settings": {"optimizer": "adam", "lr": 0.005},
-}
-PROVENANCE = {
-    "git commit": "abc123def456",
-    "config hash": "0123abcd",
-    "packages": {"pandas": pd.__version__, "altair": "6"},
-    "device": "cpu",
-    "generated at": "2024-01-01 00:00 UTC",
-}
-# the summary cells the synthetic numbers give (see test_charts.FINAL_TEST_ACCURACY)
-EXPECTED_CELLS = ["82.00 ± 2.00", "89.00 ± 1.00", "93.00 ± 1.00", "1,234,567", "98,765", "12,345"]
-REMOTE = re.compile(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", re.IGNORECASE)
-
-
-def synthetic_charts() -> dict:
-    tables = synthetic_tables()
-    return {
-        "learning_curves": learning_curves(tables["curves"], list(CONFIGS)),
-        "final_accuracy": final_accuracy(tables["finals"], tables["summary"]),
-        "accuracy_vs_parameters": accuracy_vs_parameters(tables["summary"]),
-        "paired_differences": forest_plot(synthetic_comparisons()),
+SUMMARY = pd.DataFrame(
+    {
+        "config": ["mlp", "twin_<a>", "twin-b"],
+        "architecture": ["mlp", "twin", "twin"],
+        "aux": [None, True, False],
+        "n_seeds": [3, 3, 1],
+        "parameter_count": [12_345, 1_234_567, 98_765],
+        "final_test_accuracy_mean": [0.82, 0.93, 0.89],
+        "final_test_accuracy_std": [0.02, 0.01, np.nan],
+        "final_train_accuracy_mean": [0.85, 0.95, 0.9],
+        "final_train_accuracy_std": [0.01, 0.01, np.nan],
+        "final_test_digit_accuracy_mean": [np.nan, 0.9, 0.1],
+        "final_test_digit_accuracy_std": [np.nan, 0.01, np.nan],
+        "selected_test_accuracy_mean": [np.nan, np.nan, np.nan],
+        "selected_test_accuracy_std": [np.nan, np.nan, np.nan],
+        "run_seconds_mean": [2.0, 3.25, 4.0],
     }
-
-
-def write_synthetic_report(out_dir: Path):
-    """A full report of the synthetic study; returns its paths and how many charts it holds."""
-    charts = synthetic_charts()
-    paths = write_report(
-        out_dir,
-        study=STUDY,
-        summary=synthetic_tables()["summary"],
-        charts=charts,
-        provenance=PROVENANCE,
-        sections=[
-            ("What helped", "<p>The auxiliary loss helped.</p>"),
-            ("Paired comparisons", "<p>twin_aux beat mlp.</p>", "twin_aux beat mlp."),
-        ],
-    )
-    return paths, len(charts)
-
-
-@pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    """One synthetic report shared by the tests that only read it: (paths, chart count, folder)."""
-    folder = tmp_path_factory.mktemp("report")
-    paths, chart_count = write_synthetic_report(folder)
-    return paths, chart_count, folder
+)
+HEADS = {"mlp": NO_DIGITS, "twin_<a>": TRAINED, "twin-b": UNTRAINED}
 
 
 def test_format_mean_std():
@@ -78,104 +40,130 @@ def test_format_mean_std():
     assert format_mean_std(12.345, 0.5, percent=False, decimals=1) == "12.3 ± 0.5"
 
 
-def test_markdown_table_holds_the_formatted_summary_in_order():
-    table = summary_table_markdown(synthetic_tables()["summary"])
-    lines = table.strip().splitlines()
-    assert lines[0].startswith("| configuration |") and set(lines[1]) <= set("|:-")
-    assert [line.split(" | ")[0].removeprefix("| ") for line in lines[2:]] == ["mlp", "twin-\\<sharing\\>", "twin_aux"]
-    assert all(cell in table for cell in EXPECTED_CELLS)
-    assert "| 3 |" in table and "| 2.0 |" in table
+def test_display_table_cells_mean_what_they_say():
+    table = display_table(SUMMARY, ["architecture", "aux"], HEADS).set_index("configuration")
+    assert list(table.columns) == [
+        "aux",
+        "seeds",
+        "parameters",
+        "test acc. (final, %)",
+        "train acc. (%)",
+        "digit acc. (%)",
+        "seconds / run",
+    ]  # no validation pairs: no metric chosen on them
+    assert table.loc["mlp", "aux"] == "–" and table.loc["twin_<a>", "aux"] == "True"
+    assert table["digit acc. (%)"].tolist() == ["–", "90.00 ± 1.00", "untrained head"]
+    assert table.loc["twin-b", "test acc. (final, %)"] == "89.00" and table.loc["twin_<a>", "parameters"] == "1,234,567"
+    # no configuration with digit outputs: no digit column at all
+    assert "digit acc. (%)" not in display_table(SUMMARY, [], {})
 
 
-def test_latex_table_is_booktabs_and_escaped():
-    latex = summary_table_latex(synthetic_tables()["summary"])
+def test_digit_heads_come_from_the_configurations():
+    configurations = pd.DataFrame(
+        {"config": ["a", "b", "c"], "predicts_digits": [False, True, True], "trains_digits": [False, False, True]}
+    )
+    assert digit_heads(configurations) == {"a": NO_DIGITS, "b": UNTRAINED, "c": TRAINED}
+
+
+def test_markdown_table_is_escaped_and_aligned():
+    lines = table_markdown(display_table(SUMMARY, ["aux"], HEADS)).strip().splitlines()
+    assert lines[0].startswith("| configuration |") and lines[1].startswith("|:---|---:|")
+    assert [line.split(" | ")[0].removeprefix("| ") for line in lines[2:]] == ["mlp", "twin\\_\\<a\\>", "twin-b"]
+
+
+def test_latex_table_is_booktabs_ascii_and_escaped():
+    latex = table_latex(display_table(SUMMARY, ["aux"], HEADS))
     lines = latex.strip().splitlines()
-    assert lines[0].startswith(r"\begin{tabular}{l") and lines[-1] == r"\end{tabular}"
-    assert [r"\toprule", r"\midrule", r"\bottomrule"] == [
-        line for line in lines if line in (r"\toprule", r"\midrule", r"\bottomrule")
+    assert lines[0] == r"\begin{tabular}{lrrrrrrr}" and lines[-1] == r"\end{tabular}"
+    assert [line for line in lines if line in (r"\toprule", r"\midrule", r"\bottomrule")] == [
+        r"\toprule",
+        r"\midrule",
+        r"\bottomrule",
     ]
     rows = [line for line in lines if line.endswith(r"\\")]
-    assert len(rows) == 1 + len(CONFIGS) and len({row.count("&") for row in rows}) == 1
-    assert r"twin\_aux" in latex and r"twin-\textless{}sharing\textgreater{}" in latex
-    assert r"(final, \%)" in latex and r"93.00 $\pm$ 1.00" in latex
+    assert len(rows) == 4 and len({row.count("&") for row in rows}) == 1
+    assert r"twin\_\textless{}a\textgreater{}" in latex and r"93.00 $\pm$ 1.00" in latex and r"(final, \%)" in latex
+    assert latex.isascii()
     cells = [cell for row in rows for cell in row.removesuffix(r"\\").split(" & ")]
-    assert not [cell for cell in cells if re.search(r"(?<!\\)[_%&#]", cell)]
+    assert not [cell for cell in cells if re.search(r"(?<!\\)[_%&#<>]", cell)]
+    assert table_latex(pd.DataFrame({"comparison": ["a → b"], "x": ["−1 × 2"]})).isascii()
 
 
-def test_report_page_is_self_contained_and_escaped(report):
-    paths, chart_count, _ = report
-    page = paths["html"].read_text(encoding="utf-8")
-    assert all(cell in page for cell in EXPECTED_CELLS)
-    assert page.count('<figure class="chart"') == chart_count == page.count("<svg")
-    assert "twin-&lt;sharing&gt;" in page and "twin-<sharing>" not in page
-    assert "A &lt;test&gt; study &amp; its twin" in page
-    assert not REMOTE.search(page) and "<script" not in page and "<link" not in page
-    assert "Content-Security-Policy" in page
-
-
-def test_report_page_shows_what_was_run_sections_and_provenance_in_order(report):
-    paths, _, _ = report
-    page = paths["html"].read_text(encoding="utf-8")
-    for text in (
-        "factors and levels",
-        "mlp, twin",
-        "False, True",
-        "0, 1, 2",
-        "number of runs",
-        "<dd>9</dd>",
-        "shared training settings",
-    ):
-        assert text in page, text
-    for text in ("abc123def456", "0123abcd", f"<strong>pandas</strong>: {pd.__version__}", "2024-01-01 00:00 UTC"):
-        assert text in page, text
-    headings = re.findall(r"<h2>([^<]+)</h2>", page)
-    assert headings == ["What was run", "Results", "What helped", "Paired comparisons", "Charts", "Provenance"]
-    assert "<p>The auxiliary loss helped.</p>" in page
-
-
-def test_report_writes_each_chart_and_the_markdown_twin(report):
-    paths, chart_count, folder = report
-    for name in synthetic_charts():
-        for kind in ("html", "png", "svg"):
-            assert (folder / "charts" / f"{name}.{kind}").exists()
-        assert paths[name] == folder / f"{name}.png"
-    markdown = paths["markdown"].read_text(encoding="utf-8")
-    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
-    assert len(images) == chart_count
-    for image in images:
-        assert not image.startswith(("/", "http")) and (folder / image).read_bytes()[:8] == PNG_MAGIC
-    assert summary_table_markdown(synthetic_tables()["summary"]) in markdown
-    headings = re.findall(r"^## (.+)$", markdown, flags=re.MULTILINE)
-    assert headings == ["What was run", "Results", "What helped", "Paired comparisons", "Charts", "Provenance"]
-    assert "twin_aux beat mlp." in markdown and "**data source**: mnist5k" in markdown
-    assert "| twin-\\<sharing\\> |" in markdown and "A \\<test\\> study" in markdown and "<sharing>" not in markdown
-
-
-def test_a_chart_name_must_be_a_file_stem(tmp_path):
-    with pytest.raises(ValueError, match="plain file stem"):
-        write_report(tmp_path, study=STUDY, summary=synthetic_tables()["summary"], charts={"../x": None}, provenance={})
-
-
-def test_charts_and_report_import_neither_torch_nor_snakemake():
-    code = (
-        "import sys, pairstudy.charts, pairstudy.report, pairstudy.report.study; "
-        "print(sorted(name for name in ('torch', 'snakemake') if name in sys.modules))"
+def test_html_table_marks_key_and_text_columns_and_escapes():
+    fragment = html_table(
+        display_table(SUMMARY, ["aux"], HEADS), "summary main", ["configuration", "test acc. (final, %)"]
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent
+    assert (
+        '<th class="key text">configuration</th>' in fragment
+        and '<th class="key">test acc. (final, %)</th>' in fragment
     )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert "<td>3</td>" in fragment and '<td class="text">untrained head</td>' in fragment
+    assert "twin_&lt;a&gt;" in fragment and "<a>" not in fragment
 
 
-def test_what_was_run_lists_as_shared_settings_only_what_no_factor_varies():
-    from pairstudy.report.study import study_description
+def test_interval_cells_say_why_there_is_none():
+    assert interval_cell(pd.Series({"ci_low": 0.01, "ci_high": 0.02, "note": ""})) == "[1.00, 2.00]"
+    assert interval_cell(pd.Series({"ci_low": np.nan, "ci_high": np.nan, "note": "too few seeds"})) == (
+        "too few seeds for an interval"
+    )
 
-    study = {
-        "name": "s",
-        "factors": {"architecture": ["twin"], "aux": [False, True], "augment_shift": [0, 1]},
-        "data": {"source": "mnist5k", "n_pairs": 1000},
-        "training": {"lr": 0.005, "aux": False, "augment_shift": 0, "model": {}, "epochs": 40},
+
+def test_comparison_table_reads_direction_levels_and_the_interval_method():
+    comparisons = pd.DataFrame(
+        {
+            "config_a": ["twin-noaux"],
+            "config_b": ["twin-aux"],
+            "factor": ["aux"],
+            "level_a": [False],
+            "level_b": [True],
+            "n": [10],
+            "mean_difference": [0.0123],
+            "ci_low": [0.01],
+            "ci_high": [0.015],
+            "ci_method": ["BCa bootstrap, 90%, 10000 resamples"],
+            "note": [""],
+            "holm_t_pvalue": [0.0004],
+            "holm_wilcoxon_pvalue": [0.002],
+            "effect_size": [2.5],
+            "seeds_verdict": ["resolved with the 10 seeds run"],
+        }
+    )
+    row = comparisons_table(comparisons).iloc[0].to_dict()
+    assert row == {
+        "comparison": "twin-noaux → twin-aux",
+        "factor": "auxiliary loss",
+        "levels": "False → True",
+        "seeds": "10",
+        "difference (points)": "+1.23",
+        "90% interval": "[1.00, 1.50]",
+        "t-test p": "< 0.001",
+        "Wilcoxon p": "0.002",
+        "d_z": "2.50",
+        "seeds needed": "resolved with the 10 seeds run",
     }
-    finals = pd.DataFrame({"seed": [0, 1], "epochs": [40, 40], "status": ["ok", "ok"]})
-    assert study_description(study, finals)["shared training settings"] == {"lr": 0.005, "epochs": 40}
+
+
+def test_content_escapes_once_for_html_and_markdown():
+    section = Content().paragraph("a <b> & c_d").items(["x|y"]).table(pd.DataFrame({"n": ["<1>"]})).section("T")
+    assert "<p>a &lt;b&gt; &amp; c_d</p>" in section.html and "<li>x|y</li>" in section.html
+    assert "a \\<b\\> & c\\_d" in section.markdown and "- x\\|y" in section.markdown
+    assert '<div class="scroll"><table>' in section.html and "&lt;1&gt;" in section.html
+
+
+@pytest.fixture
+def page(tmp_path):
+    sections = [Content().paragraph("first").section("What helped"), Content().paragraph("b").section("Results")]
+    paths = write_report(
+        tmp_path, title="A <study> & more", subtitle="why?", sections=sections, provenance={"git commit": "abc"}
+    )
+    return paths, paths["html"].read_text(), paths["markdown"].read_text()
+
+
+def test_the_page_keeps_section_order_with_navigation_and_fetches_nothing(page):
+    paths, text, markdown = page
+    assert re.findall(r"<h2>([^<]+)</h2>", text) == ["What helped", "Results", "Provenance"]
+    assert '<a href="#what-helped">What helped</a>' in text and '<section id="results">' in text
+    assert "<title>A &lt;study&gt; &amp; more</title>" in text and "<p>why?</p>" in text
+    assert "default-src 'none'" in text and "<script" not in text
+    assert re.findall(r"^## (.+)$", markdown, flags=re.MULTILINE) == ["What helped", "Results", "Provenance"]
+    assert markdown.startswith("# A \\<study\\> & more\n\nwhy?")

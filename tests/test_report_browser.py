@@ -1,12 +1,18 @@
-"""Report pages in a real headless Chromium from file://: charts render, nothing fails, nothing is fetched."""
+"""The report page in a real headless Chromium from file://, at 1400 and 420 pixels wide: charts render, nothing
+is fetched, no chart and no main results column overflows the screen, and no label is clipped.
+
+Screenshots go to the test's folder and to screenshots/ in the repository (not committed) to be looked at.
+"""
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
-from system_packages import ensure_debian_package
-from test_report import write_synthetic_report
+
+from tests.helpers import PNG_MAGIC, ROOT, ensure_debian_package
+from tests.test_report_study import ALL_CHARTS, study_report
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -19,6 +25,35 @@ FLAGS = [
     "--disable-sync",
     "--disable-quic",
 ]
+WIDTHS = (1400, 420)
+SCREENSHOTS = ROOT / "screenshots"
+# what the page shows at one width, measured in the browser: every drawn chart's box, every SVG text that leaves
+# its SVG's box or was cut short with an ellipsis, and every cell of the main results table that is shown
+MEASURE = """() => {
+  const viewport = document.documentElement.clientWidth;
+  const seen = {viewport, page: document.documentElement.scrollWidth, charts: [], clipped: [], cut: [], cells: []};
+  for (const svg of document.querySelectorAll('.chart svg')) {
+    const box = svg.getBoundingClientRect();
+    if (box.width === 0) continue;  // the other layout's drawing, hidden at this width
+    const figure = svg.closest('figure').id;
+    seen.charts.push({figure, left: box.left, right: box.right, texts: svg.querySelectorAll('text').length});
+    for (const text of svg.querySelectorAll('text')) {
+      const inner = text.getBoundingClientRect();
+      if (inner.width === 0 && inner.height === 0) continue;
+      const outside = inner.left < box.left - 1 || inner.right > box.right + 1
+        || inner.top < box.top - 1 || inner.bottom > box.bottom + 1;
+      if (outside) seen.clipped.push({figure, text: text.textContent});
+      if (text.textContent.includes('\u2026')) seen.cut.push({figure, text: text.textContent});
+    }
+  }
+  for (const cell of document.querySelectorAll('table.main th, table.main td')) {
+    const box = cell.getBoundingClientRect();
+    if (box.width === 0) continue;  // a column a narrow screen hides
+    seen.cells.push({text: cell.textContent, header: cell.tagName === 'TH', right: box.right,
+                     scroll: cell.scrollWidth, client: cell.clientWidth});
+  }
+  return seen;
+}"""
 
 
 def sync_playwright():
@@ -33,39 +68,94 @@ def sync_playwright():
     return sync_playwright()
 
 
-def open_in_chromium(page_path: Path, screenshot: Path) -> dict:
-    """Load a page from file:// in a fresh profile; return what rendered, console errors, failed and remote requests."""
+def measure(page, page_path: Path, width: int) -> dict:
+    """What MEASURE sees of the page at `width`, its console errors and the requests refused (any not local)."""
+    errors, refused = [], []
+
+    def local_only(route):
+        if route.request.url.startswith(("file:", "data:")):
+            return route.continue_()
+        refused.append(route.request.url)
+        return route.abort()
+
+    page.set_viewport_size({"width": width, "height": 900})
+    page.route("**/*", local_only)
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(page_path.resolve().as_uri(), wait_until="load")
+    return {**page.evaluate(MEASURE), "errors": errors, "refused": refused, "url": page.url}
+
+
+def open_in_chromium(page_path: Path, screenshots: Path) -> dict[int, dict]:
+    """Load the page from file:// at each of WIDTHS in a fresh profile, refusing every request that is not a
+    local file; return per width what MEASURE saw, console errors and refused requests, and save a screenshot."""
     ensure_debian_package("chromium", CHROMIUM)
-    errors, failed, requested = [], [], []
+    seen = {}
     with sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=FLAGS, headless=True, viewport={"width": 1300, "height": 900}
+            profile, executable_path=CHROMIUM, args=FLAGS, headless=True, viewport={"width": WIDTHS[0], "height": 900}
         )
-        page = context.new_page()
-        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("requestfailed", lambda request: failed.append(request.url))
-        page.on("request", lambda request: requested.append(request.url))
-        page.goto(page_path.resolve().as_uri(), wait_until="load")
-        seen = {
-            "url": page.url,
-            "charts": page.locator(".chart > svg").count(),
-            "marks": page.locator(".chart svg path, .chart svg line, .chart svg circle").count(),
-            "table_rows": page.locator("table.summary tbody tr").count(),
-            "errors": errors,
-            "failed": failed,
-            "remote": [url for url in requested if not url.startswith(("file:", "data:"))],
-        }
-        page.screenshot(path=str(screenshot), full_page=True)
+        for width in WIDTHS:
+            page = context.new_page()
+            seen[width] = measure(page, page_path, width)
+            page.screenshot(path=str(screenshots / f"report-{width}.png"), full_page=True)
+            page.close()
         context.close()
     return seen
 
 
-def test_report_renders_in_chromium_offline(tmp_path):
-    paths, chart_count = write_synthetic_report(tmp_path / "report")
-    seen = open_in_chromium(paths["html"], tmp_path / "report.png")
-    assert seen["url"].startswith("file://") and seen["url"].endswith("/report/index.html")
-    assert seen["charts"] == chart_count and seen["marks"] > 50 and seen["table_rows"] == 3
-    assert seen["errors"] == [] and seen["failed"] == [] and seen["remote"] == []
-    assert (tmp_path / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (tmp_path / "report.png").stat().st_size > 10_000
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory):
+    paths = study_report(tmp_path_factory.getbasetemp(), "ablation")
+    folder = tmp_path_factory.mktemp("screenshots")
+    seen = open_in_chromium(paths["html"], folder)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    for width in WIDTHS:
+        shutil.copy(folder / f"report-{width}.png", SCREENSHOTS / f"report-{width}.png")
+    return seen, folder
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_listed_chart_renders_offline(measured, width):
+    seen, folder = measured
+    at = seen[width]
+    assert at["url"].startswith("file://") and at["errors"] == [] and at["refused"] == []
+    assert [chart["figure"] for chart in at["charts"]] == [f"chart-{name}" for name in ALL_CHARTS]
+    assert all(chart["texts"] > 3 for chart in at["charts"])
+    screenshot = (folder / f"report-{width}.png").read_bytes()
+    assert screenshot[:8] == PNG_MAGIC and len(screenshot) > 50_000
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_nothing_overflows_and_no_label_is_clipped(measured, width):
+    at = measured[0][width]
+    assert at["page"] <= at["viewport"], "the page scrolls sideways"
+    for chart in at["charts"]:
+        assert chart["left"] >= 0 and chart["right"] <= at["viewport"] + 0.5, chart
+    assert at["clipped"] == [] and at["cut"] == []
+    for cell in at["cells"]:
+        assert cell["right"] <= at["viewport"] + 0.5 and cell["scroll"] <= cell["client"], cell
+
+
+def test_a_narrow_screen_keeps_configuration_and_final_accuracy_in_view(measured):
+    seen, _ = measured
+    narrow = [cell["text"] for cell in seen[420]["cells"] if cell["header"]]
+    assert narrow == ["configuration", "test acc. (final, %)"]
+    wide = [cell["text"] for cell in seen[1400]["cells"] if cell["header"]]
+    assert wide[:2] == ["configuration", "sharing"] and "digit acc. (%)" in wide
+
+
+def test_the_measurement_catches_a_clipped_label_and_an_overflowing_cell(tmp_path):
+    """A page built to fail: an SVG label running past its SVG's edge, a results cell wider than a phone."""
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        '<!DOCTYPE html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"></head><body>'
+        '<figure class="chart" id="chart-bad"><svg width="200" height="40" viewBox="0 0 200 40">'
+        '<text x="120" y="25">a label running past the edge</text>'
+        '<text x="5" y="30" font-size="10">cut…</text></svg></figure>'
+        '<table class="main"><tr><td style="white-space: nowrap">' + "wide " * 120 + "</td></tr></table></body></html>"
+    )
+    at = open_in_chromium(bad, tmp_path)[420]
+    assert [item["text"] for item in at["clipped"]] == ["a label running past the edge"]
+    assert [item["text"] for item in at["cut"]] == ["cut…"]
+    assert at["page"] > at["viewport"] and at["cells"][0]["right"] > at["viewport"]

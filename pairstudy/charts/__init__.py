@@ -1,30 +1,41 @@
-"""Altair charts drawn from stored study tables, and their offline export."""
+"""Altair charts drawn from a study's stored tables at a wide and a narrow layout, and their offline export."""
 
 import altair as alt
 
-# studies are bounded (runs x epochs, pixels of a few pairs): embed every row, never a 5000-row cut-off
-alt.data_transformers.disable_max_rows()
+from .accuracy import accuracy_vs_parameters, final_accuracy, final_accuracy_ci
+from .catalog import CHARTS, ChartKind
+from .curves import learning_curves
+from .differences import FACTOR_LABELS, baseline_rows, comparison_rows, effect_rows, forest_plot
+from .layout import LAYOUTS, NARROW, WIDE, Layout, wrap_label
+from .notes import note_chart
+from .pairs import misclassified_chart
+from .save import FORMATS, prefix_svg_ids, remote_loads, rendered, save_chart
 
-from .save import prefix_svg_ids, remote_loads, save_chart
-from .study import (
-    CHARTS,
-    accuracy_vs_parameters,
-    dot_plot_with_ci,
-    final_accuracy,
-    forest_plot,
-    learning_curves,
-    placeholder,
-)
+# studies are bounded (runs x epochs, a few pairs): embed every row, never a 5000-row cut-off
+alt.data_transformers.disable_max_rows()
 
 __all__ = [
     "CHARTS",
+    "FACTOR_LABELS",
+    "FORMATS",
+    "LAYOUTS",
+    "NARROW",
+    "WIDE",
+    "ChartKind",
+    "Layout",
     "accuracy_vs_parameters",
-    "dot_plot_with_ci",
+    "baseline_rows",
+    "comparison_rows",
+    "effect_rows",
     "final_accuracy",
+    "final_accuracy_ci",
     "forest_plot",
     "learning_curves",
-    "placeholder",
+    "misclassified_chart",
+    "note_chart",
     "prefix_svg_ids",
     "remote_loads",
+    "rendered",
     "save_chart",
+    "wrap_label",
 ]

@@ -1,6 +1,18 @@
-"""The study report: HTML page, Markdown twin, paper-ready tables."""
+"""The study report: HTML page, Markdown twin, paper-ready charts and tables."""
 
 from .page import write_report
-from .tables import display_table, format_mean_std, table_latex, table_markdown
+from .sections import Content, Section
+from .study import render_study_report
+from .tables import display_table, format_mean_std, latex_escape, table_latex, table_markdown
 
-__all__ = ["display_table", "format_mean_std", "table_latex", "table_markdown", "write_report"]
+__all__ = [
+    "Content",
+    "Section",
+    "display_table",
+    "format_mean_std",
+    "latex_escape",
+    "render_study_report",
+    "table_latex",
+    "table_markdown",
+    "write_report",
+]

@@ -1,16 +1,25 @@
-"""Report sections drawn from the stored statistics and run-status tables."""
+"""The stored statistics as display tables (page, Markdown and paper), and the detail and run-status sections.
+
+How an interval was computed is read from each table's stored ci_method column, never assumed.
+"""
 
 from __future__ import annotations
 
-import html
+import re
 
 import pandas as pd
 
-from pairstudy.stats import effect_sentence
+from pairstudy.charts import FACTOR_LABELS
+from pairstudy.stats import format_pvalue
+from pairstudy.stats.intervals import TOO_FEW_SEEDS
+from pairstudy.stats.sentences import effect_label, level_text
 
-from .tables import table_markdown
+from .sections import Content, Section, section
+from .tables import NONE, missing
 
-FACTOR_LABELS = {"aux": "auxiliary loss", "sharing": "weight sharing", "architecture": "architecture"}
+__all__ = ["PAPER_TABLES", "Section", "run_status_section", "section", "statistics_section"]
+
+TOO_FEW_FOR_AN_INTERVAL = "too few seeds for an interval"
 
 
 def methods(table: pd.DataFrame) -> str:
@@ -19,90 +28,165 @@ def methods(table: pd.DataFrame) -> str:
     return "; ".join(found) or "none computed"
 
 
-def section(
-    title: str, note: str, table: pd.DataFrame | None = None, items: list[str] | None = None
-) -> tuple[str, str, str]:
-    """(title, HTML, Markdown) of a note followed by a table or a list."""
-    body_html, body_markdown = f"<p>{html.escape(note)}</p>", note + "\n\n"
-    if table is not None:
-        body_html += table.to_html(index=False, border=0)
-        body_markdown += table_markdown(table) + "\n"
-    if items:
-        body_html += "<ul>" + "".join(f"<li>{html.escape(item)}</li>" for item in items) + "</ul>"
-        body_markdown += "\n".join(f"- {item}" for item in items)
-    return title, body_html, body_markdown
+def interval_heading(table: pd.DataFrame) -> str:
+    """'95% interval' from a ci_method such as 't interval, 95%, n-1 degrees of freedom'."""
+    level = re.search(r"(\d+(?:\.\d+)?)%", methods(table))
+    return f"{level.group(1)}% interval" if level else "interval"
 
 
-def interval_section(intervals: pd.DataFrame):
-    table = pd.DataFrame(
+def interval_cell(row: pd.Series, scale: float = 100) -> str:
+    """'[1.23, 4.56]' (fractions shown in percent or points), or why there is no interval."""
+    if missing(row["ci_low"]) or missing(row["ci_high"]):
+        return TOO_FEW_FOR_AN_INTERVAL if row.get("note") == TOO_FEW_SEEDS else "no interval"
+    return f"[{row['ci_low'] * scale:.2f}, {row['ci_high'] * scale:.2f}]"
+
+
+def pvalue_cell(p) -> str:
+    """'0.012', '< 0.001' or 'n/a'."""
+    return format_pvalue(float(p)).removeprefix("p = ").removeprefix("p ")
+
+
+def number_cell(value, template: str) -> str:
+    return NONE if missing(value) else template.format(value)
+
+
+def verdict_cell(row: pd.Series) -> str:
+    return NONE if missing(row.get("seeds_verdict")) else str(row["seeds_verdict"])
+
+
+def levels_cell(low, high) -> str:
+    low, high = level_text(low), level_text(high)
+    return NONE if low is None and high is None else f"{low or NONE} → {high or NONE}"
+
+
+def intervals_table(intervals: pd.DataFrame) -> pd.DataFrame:
+    """Per configuration: seeds, mean, std, standard error and interval of the final test accuracy (%)."""
+    return pd.DataFrame(
         {
             "configuration": intervals["config"],
-            "n": intervals["n"],
-            "mean (%)": (intervals["mean"] * 100).round(2),
-            "std": (intervals["std"] * 100).round(2),
-            "s.e.": (intervals["sem"] * 100).round(2),
-            "95% CI": [
-                f"[{low * 100:.2f}, {high * 100:.2f}]" for low, high in zip(intervals["ci_low"], intervals["ci_high"])
-            ],
+            "seeds": intervals["n"].astype(int).astype(str),
+            "mean (%)": [number_cell(value * 100, "{:.2f}") for value in intervals["mean"]],
+            "std": [number_cell(value * 100, "{:.2f}") for value in intervals["std"]],
+            "s.e.": [number_cell(value * 100, "{:.2f}") for value in intervals["sem"]],
+            interval_heading(intervals): [interval_cell(row) for _, row in intervals.iterrows()],
         }
     )
-    return section(
-        "Confidence intervals", f"Final test accuracy per configuration; 95% CI: {methods(intervals)}.", table
-    )
 
 
-def comparison_section(comparisons: pd.DataFrame):
-    table = pd.DataFrame(
+def difference_columns(
+    table: pd.DataFrame, estimate: str, pvalue: str, wilcoxon: str = "", name: str = "difference"
+) -> dict[str, list[str]]:
+    """The columns every difference table shares: seeds, the difference (or effect), its interval, p (t test,
+    and Wilcoxon where given), d_z, seeds needed."""
+    columns = {
+        "seeds": table["n"].astype(int).astype(str).tolist(),
+        f"{name} (points)": [number_cell(value * 100, "{:+.2f}") for value in table[estimate]],
+        interval_heading(table): [interval_cell(row) for _, row in table.iterrows()],
+        "t-test p": [pvalue_cell(p) for p in table[pvalue]],
+    }
+    if wilcoxon:
+        columns["Wilcoxon p"] = [pvalue_cell(p) for p in table[wilcoxon]]
+    columns["d_z"] = [number_cell(value, "{:.2f}") for value in table["effect_size"]]
+    columns["seeds needed"] = [verdict_cell(row) for _, row in table.iterrows()]
+    return columns
+
+
+def comparisons_table(comparisons: pd.DataFrame) -> pd.DataFrame:
+    """One-factor comparisons: second minus first, paired t p-value Holm-adjusted across the table."""
+    return pd.DataFrame(
         {
-            "comparison": comparisons["config_a"] + " → " + comparisons["config_b"],
-            "factor": comparisons["factor"],
-            "n": comparisons["n"],
-            "difference (points)": (comparisons["mean_difference"] * 100).round(2),
-            "95% CI": [
-                f"[{l * 100:.2f}, {h * 100:.2f}]" for l, h in zip(comparisons["ci_low"], comparisons["ci_high"])
-            ],
-            "paired t p (Holm)": comparisons["holm_t_pvalue"].map(lambda p: f"{p:.3g}"),
-            "Wilcoxon p (Holm)": comparisons["holm_wilcoxon_pvalue"].map(lambda p: f"{p:.3g}"),
-            "d_z": comparisons["effect_size"].round(2),
+            "comparison": [f"{a} → {b}" for a, b in zip(comparisons["config_a"], comparisons["config_b"])],
+            "factor": [FACTOR_LABELS.get(factor, factor) for factor in comparisons["factor"]],
+            "levels": [levels_cell(a, b) for a, b in zip(comparisons["level_a"], comparisons["level_b"])],
+            **difference_columns(comparisons, "mean_difference", "holm_t_pvalue", "holm_wilcoxon_pvalue"),
         }
     )
-    note = (
-        "Configurations that differ in exactly one factor, paired by seed (a seed fixes the data pairs). Difference = second "
-        "minus first, in percentage points of final test accuracy; p-values Holm-corrected across the comparisons shown; "
-        f"d_z = mean / sd of the paired differences; CI: {methods(comparisons)}."
+
+
+def effects_table(effects: pd.DataFrame) -> pd.DataFrame:
+    """2x2 factorial effects per block: estimate, interval, one-sample t p-value."""
+    return pd.DataFrame(
+        {
+            "block": effects["block"].astype(str),
+            "effect": [effect_label(row, FACTOR_LABELS) for _, row in effects.iterrows()],
+            **difference_columns(effects, "estimate", "t_pvalue", name="effect"),
+        }
     )
-    return section("Paired comparisons", note, table)
 
 
-def effects_section(effects: pd.DataFrame):
-    sentences = [f"{row['block']}: {effect_sentence(row, labels=FACTOR_LABELS)}" for _, row in effects.iterrows()]
-    note = (
-        "Main effects and interaction of each full 2 x 2 factorial block, estimated per seed on final test accuracy "
-        f"(95% CI: {methods(effects)}; one-sample t test over seeds)."
+def baselines_table(baselines: pd.DataFrame) -> pd.DataFrame:
+    """Each configuration against each baseline, and the best against the baselines and the runner-up:
+    configuration minus the one it is compared with."""
+    return pd.DataFrame(
+        {
+            "kind": baselines["kind"].astype(str),
+            "configuration": baselines["config_b"].astype(str),
+            "compared with": baselines["config_a"].astype(str),
+            **difference_columns(baselines, "mean_difference", "holm_t_pvalue"),
+        }
     )
-    return section("What helped", note, items=sentences)
 
 
-def run_status_section(status: pd.DataFrame, min_seeds: int):
-    problems = status[
-        (status["diverged_seeds"].fillna("") != "")
-        | (status["failed_seeds"].fillna("") != "")
-        | (status["finished"] < min_seeds)
+# the statistics tables a paper \inputs, by file stem
+PAPER_TABLES = {"comparisons": comparisons_table, "effects": effects_table, "baselines": baselines_table}
+
+
+def statistics_section(stored: dict[str, pd.DataFrame]) -> Section | None:
+    """Every stored statistic as a table, each with how it was computed; None when nothing was computed."""
+    content = Content()
+    parts = [
+        (
+            "intervals",
+            "Final test accuracy per configuration",
+            "Mean, sample standard deviation, standard error and interval over the finished seeds, in percent.",
+            intervals_table,
+        ),
+        (
+            "baselines",
+            "Against the baselines and the runner-up",
+            "Configuration minus the configuration it is compared with, paired by seed, in percentage points; "
+            "p from the paired t test, Holm-adjusted across the comparisons with the baselines and, separately, "
+            "across those of the best configuration. The best is picked on these runs, so its lead over the "
+            "runner-up is biased upward.",
+            baselines_table,
+        ),
+        (
+            "comparisons",
+            "Configurations one factor apart",
+            "Second minus first, paired by seed, in percentage points; p from the paired t test and the Wilcoxon "
+            "signed-rank test, each Holm-adjusted across the comparisons shown; d_z = mean / sd of the paired "
+            "differences.",
+            comparisons_table,
+        ),
+        (
+            "effects",
+            "Factor effects of 2 x 2 blocks",
+            "Per seed, a main effect is the mean gain from switching the factor on over both levels of the other, "
+            "the interaction half the difference between those gains; p from a one-sample t test over seeds.",
+            effects_table,
+        ),
     ]
-    note = f"Finished seeds per configuration; a configuration needs at least {min_seeds} finished seeds to enter the tables."
+    for name, heading, note, build in parts:
+        table = stored[name]
+        if table.empty:
+            continue
+        content.heading(heading).paragraph(f"{note} Intervals: {methods(table)}.").table(build(table))
+    if not content.html:
+        return None
+    return content.section("Statistics in detail")
+
+
+def run_status_section(status: pd.DataFrame, min_seeds: int) -> Section:
+    """Finished seeds per configuration; where seeds diverged, failed or are too few, the command that reruns them.
+    `status` is run_status.csv read as text (empty cells empty)."""
+    problems = status[
+        (status["diverged_seeds"] != "") | (status["failed_seeds"] != "") | (status["finished"].astype(int) < min_seeds)
+    ]
+    note = (
+        f"Finished seeds per configuration; a configuration needs at least {min_seeds} finished seeds to enter "
+        "the tables."
+    )
     if problems.empty:
         return section("Runs", note + " Every run finished.", status[["config", "finished"]])
-    items = [f"{row['config']}: rerun with `{row['rerun']}`" for _, row in problems.iterrows() if row["rerun"]]
-    return section("Runs", note, status.fillna(""), items)
-
-
-def statistics_sections(statistics: dict[str, pd.DataFrame], status: pd.DataFrame, min_seeds: int) -> list:
-    sections = []
-    if not statistics["effects"].empty:
-        sections.append(effects_section(statistics["effects"]))
-    if not statistics["intervals"].empty:
-        sections.append(interval_section(statistics["intervals"]))
-    if not statistics["comparisons"].empty:
-        sections.append(comparison_section(statistics["comparisons"]))
-    sections.append(run_status_section(status, min_seeds))
-    return sections
+    rerun = [f"{row['config']}: rerun with {row['rerun']}" for _, row in problems.iterrows() if row["rerun"]]
+    return section("Runs", note, status, rerun)

@@ -3,56 +3,28 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
 
-from pairstudy.charts import CHARTS, dot_plot_with_ci, forest_plot, placeholder
-from pairstudy.charts.pairs import misclassified_chart
-from pairstudy.metrics import HEADLINE_METRIC, canonical_json, hyperparameter_hash, read_table
+from pairstudy.charts import CHARTS
+from pairstudy.metrics import HEADLINE_METRIC, hyperparameter_hash, read_table
 from pairstudy.provenance import git_commit, now_utc, package_versions
 
+from .figures import charts_section, draw_figures
+from .findings import what_helped
 from .page import write_report
+from .paper import clear_paper_folder, paper_tables, write_paper_tables
 from .published import published_section
-from .statistics import statistics_sections
-from .tables import display_table, table_latex, table_markdown
+from .results import results_section
+from .sections import Section
+from .settings import page_title, study_description, what_was_run
+from .statistics import run_status_section, statistics_section
+from .tables import digit_heads, display_table
 
-
-def settings_by_configuration(configurations: pd.DataFrame) -> tuple[dict, dict]:
-    """(settings every configuration shares, {configuration: its own settings}), from the runs' stored
-    hyperparameters: what the runs really used, per-architecture overrides included."""
-    resolved = {row["config"]: json.loads(row["hyperparameters"]) for _, row in configurations.iterrows()}
-    keys = list(dict.fromkeys(key for settings in resolved.values() for key in settings if key != "architecture"))
-    shared, own = {}, {config: {} for config in resolved}
-    for key in keys:
-        values = [settings.get(key) for settings in resolved.values()]
-        if all(canonical_json(value) == canonical_json(values[0]) for value in values) and values[0] is not None:
-            shared[key] = values[0]
-            continue
-        for config, settings in resolved.items():
-            if key in settings:
-                own[config][key] = settings[key]
-    return shared, own
-
-
-def study_description(study: dict, finals: pd.DataFrame, configurations: pd.DataFrame) -> dict:
-    """What the report's "What was run" shows: the write_report study keys, then the settings the runs used."""
-    epochs = sorted(finals["epochs"].unique().tolist()) if "epochs" in finals else []
-    data = study["data"]
-    shared, own = settings_by_configuration(configurations)
-    return {
-        "name": study["name"],
-        "title": study.get("title", ""),
-        "description": study.get("description", "").strip(),
-        "data_source": f"{data['source']} ({data['n_pairs']} train and {data['n_pairs']} test pairs)",
-        "factors": study["factors"],
-        "seeds": sorted(int(seed) for seed in finals["seed"].unique()),
-        "epochs": epochs[0] if len(epochs) == 1 else epochs,
-        "n_runs": len(finals),
-        "finished runs": int((finals["status"] == "ok").sum()),
-        "settings shared by every configuration": shared,
-        "settings per configuration": {config: settings for config, settings in own.items() if settings},
-    }
+TABLES = ("epochs", "finals", "curves", "summary", "configurations")
+STATISTICS = ("intervals", "comparisons", "effects", "baselines")
 
 
 def read_optional_csv(path) -> pd.DataFrame:
@@ -62,11 +34,31 @@ def read_optional_csv(path) -> pd.DataFrame:
         return pd.DataFrame()
 
 
-def write_paper_tables(folder: Path, table: pd.DataFrame) -> None:
-    """The summary as Markdown and booktabs LaTeX, named as a LaTeX user would \\input them."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "summary.md").write_text(table_markdown(table))
-    (folder / "summary.tex").write_text(table_latex(table))
+def stored_statistics(paths: dict) -> dict[str, pd.DataFrame]:
+    """The statistics tables; one with no rows keeps the columns the report reads (kind, ci_method)."""
+    stored = {name: read_optional_csv(paths[name]) for name in STATISTICS}
+    for name, table in stored.items():
+        if table.empty:
+            stored[name] = pd.DataFrame(columns=["config", "config_a", "config_b", "kind", "ci_method"])
+    return stored
+
+
+def baseline_names(baselines: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(baselines.loc[baselines["kind"] == "baseline", "config_a"]))
+
+
+def factor_order(study: dict, stored: list[str]) -> list[str]:
+    """The stored factor names in the order the study's config declares them (the order that names configurations)."""
+    declared = [name for name in study.get("factors", {}) if name in stored]
+    return declared + [name for name in stored if name not in declared]
+
+
+def fresh_chart_files(out_dir: Path, listed) -> None:
+    """Remove chart files a previous report wrote for charts this config no longer lists."""
+    shutil.rmtree(out_dir / "charts", ignore_errors=True)
+    for name in CHARTS:
+        if name not in listed:
+            (out_dir / f"{name}.png").unlink(missing_ok=True)
 
 
 def render_study_report(
@@ -80,50 +72,61 @@ def render_study_report(
     report_settings: dict,
     min_seeds: int,
     workflow_dir=".",
-) -> dict:
-    """Read the stored tables (Parquet: epochs, finals, curves, summary, configurations) and statistics of a
-    study and write its report."""
-    frames = {}
-    for name, path in tables.items():
-        frames[name], metadata = read_table(path)
-    factor_names = metadata["factors"]
-    configurations = frames["configurations"]
-    stored = {name: read_optional_csv(path) for name, path in statistics.items()}
-    sections = statistics_sections(stored, pd.read_csv(run_status), min_seeds)
+) -> dict[str, Path]:
+    """Read a study's stored tables (Parquet: epochs, finals, curves, summary, configurations), statistics (CSV),
+    run status and misclassified pairs, and write out_dir/index.html, report.md, a PNG per listed chart,
+    charts/<chart>.html and paper/. Returns the paths: "html", "markdown" and each chart's PNG by name."""
+    out_dir = Path(out_dir)
+    frames, metadata = {}, {}
+    for name in TABLES:
+        frames[name], metadata = read_table(tables[name])
+    stored = stored_statistics(statistics)
+    summary, configurations, finals = frames["summary"], frames["configurations"], frames["finals"]
+    table = display_table(summary, factor_order(study, metadata["factors"]), digit_heads(configurations))
+
+    listed = list(report_settings["charts"])
+    fresh_chart_files(out_dir, listed)
+    paper = clear_paper_folder(out_dir / "paper")
+    chart_tables = {
+        **frames,
+        **stored,
+        "misclassified": json.loads(Path(misclassified).read_text()),
+        "order": summary["config"].tolist(),
+    }
+    no_data = (
+        "" if summary[f"{HEADLINE_METRIC}_mean"].notna().any() else f"no configuration has {min_seeds} finished seeds"
+    )
+    figures = draw_figures(listed, chart_tables, out_dir, paper, no_data)
+    write_paper_tables(paper, paper_tables(table, stored))
+
+    sections: list[Section | None] = [what_helped(stored, summary, min_seeds), results_section(table)]
     if study.get("published"):
-        sections.insert(0, published_section(study["published"], frames["summary"], study["data"]["source"]))
-    summary = frames["summary"]
-    if summary[f"{HEADLINE_METRIC}_mean"].notna().any():
-        charts = {name: CHARTS[name](frames) for name in report_settings["charts"]}
-    else:
-        message = f"no configuration has {min_seeds} finished seeds: see Runs"
-        charts = {name: placeholder(message) for name in report_settings["charts"]}
-    if len(stored["intervals"]):
-        charts["final_accuracy_ci"] = dot_plot_with_ci(
-            frames["finals"], stored["intervals"], summary["config"].tolist()
-        )
-    comparisons = stored["comparisons"]
-    if len(comparisons):
-        labelled = comparisons.assign(label=comparisons["config_a"] + " → " + comparisons["config_b"])
-        charts["paired_differences"] = forest_plot(labelled)
-    errors = json.loads(Path(misclassified).read_text())
-    if errors.get("pairs"):
-        charts["misclassified"] = misclassified_chart(errors)
-    finals = frames["finals"]
-    devices = sorted(finals.loc[finals["status"] != "failed", "device"].unique().tolist())
+        sections.append(Section(*published_section(study["published"], summary, study["data"]["source"])))
+    description = study_description(study, finals, configurations, baseline_names(stored["baselines"]))
+    sections += [
+        charts_section(figures),
+        statistics_section(stored),
+        what_was_run(description),
+        run_status_section(pd.read_csv(run_status, dtype=str, keep_default_na=False), min_seeds),
+    ]
+    devices = sorted(finals.loc[finals["status"] != "failed", "device"].dropna().unique().tolist())
     provenance = {
         "git commit": git_commit(workflow_dir),
+        "training code": metadata.get("provenance", {}).get("training code", "unknown"),
         "study config hash": hyperparameter_hash(study),
-        "run config hashes": ", ".join(configurations["config_hash"]),
+        "run config hashes": dict(zip(configurations["config"], configurations["config_hash"])),
         "devices": ", ".join(devices),
         "torch (runs)": ", ".join(sorted(frames["epochs"]["torch_version"].dropna().unique().tolist())),
         "packages": package_versions(),
         "generated": now_utc(),
     }
-    untrained = configurations.loc[configurations["predicts_digits"] & ~configurations["trains_digits"], "config"]
-    table = display_table(summary, factor_names, set(untrained))
-    write_paper_tables(Path(out_dir) / "paper", table)
-    description = study_description(study, finals, configurations)
-    return write_report(
-        out_dir, study=description, table=table, charts=charts, provenance=provenance, sections=sections
+    title = page_title(study)
+    subtitle = description["description"] if description["description"] != title else ""
+    paths = write_report(
+        out_dir,
+        title=title,
+        subtitle=subtitle,
+        sections=[section for section in sections if section is not None],
+        provenance=provenance,
     )
+    return {**paths, **{name: out_dir / f"{name}.png" for name in listed}}

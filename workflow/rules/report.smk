@@ -31,6 +31,7 @@ rule render_report:
             )
             for chart in CHARTS
         ],
+        interactive=directory("reports/{study}/charts"),
         paper=directory("reports/{study}/paper"),
     log:
         "logs/{study}/report.log",

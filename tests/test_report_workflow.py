@@ -1,0 +1,71 @@
+"""A tiny study through the real workflow to its report, and Snakemake's own report built from it."""
+
+import html
+import re
+import zipfile
+
+import pandas as pd
+import pytest
+
+from pairstudy.charts import FACTOR_LABELS
+from pairstudy.stats import effect_sentence
+from tests.helpers import copy_workflow, output_of, snakemake
+
+CHARTS = ["learning_curves", "final_accuracy_ci", "paired_differences"]
+TINY = {
+    "report": {"charts": CHARTS},
+    "studies": {
+        "tiny": {
+            "seeds": 3,
+            "seeds_per_job": 3,
+            "data": {"n_pairs": 100},
+            "training": {"epochs": 2, "batch_size": 50},
+            "factors": {"architecture": ["mlp", "twin"], "sharing": [False, True], "aux": [True]},
+        }
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    workdir = copy_workflow(tmp_path_factory.mktemp("report-workflow"), TINY, package=True)
+    result = snakemake(workdir)
+    assert result.returncode == 0, output_of(result)
+    return workdir
+
+
+def test_the_workflow_writes_the_page_its_charts_and_paper_folder(workdir):
+    report = workdir / "reports" / "tiny"
+    page = (report / "index.html").read_text()
+    assert re.findall(r"<h2>([^<]+)</h2>", page)[:3] == ["What helped", "Results", "Charts"]
+    assert re.findall(r'<figure class="chart[^"]*" id="chart-([a-z_]+)"', page) == CHARTS
+    assert sorted(path.stem for path in report.glob("*.png")) == sorted(CHARTS)
+    assert sorted(path.stem for path in (report / "charts").glob("*.html")) == sorted(CHARTS)
+    paper = {path.name for path in (report / "paper").iterdir()}
+    assert {f"{chart}.{kind}" for chart in CHARTS for kind in ("pdf", "svg")} <= paper
+    assert {
+        f"{table}.{kind}" for table in ("summary", "comparisons", "baselines") for kind in ("tex", "md", "csv")
+    } <= paper
+    # every comparison of the best configuration, as the stored statistics say it, with its seeds verdict
+    baselines = pd.read_csv(workdir / "results" / "tiny" / "statistics" / "baselines.csv")
+    leader = baselines[baselines["kind"].str.startswith("leader")]
+    assert len(leader) >= 1 and f"Best configuration: {leader['config_b'].iloc[0]}, final test accuracy" in page
+    for _, row in leader.iterrows():
+        assert html.escape(f"{effect_sentence(row, FACTOR_LABELS)}; {row['seeds_verdict']}") in page
+    # aux is on for the twin nets: their digit outputs are trained and their digit accuracy shown
+    summary = pd.read_csv(report / "paper" / "summary.csv", dtype=str).set_index("configuration")
+    assert summary.loc["mlp", "digit acc. (%)"] == "–" and "±" in summary.loc["twin-sharing", "digit acc. (%)"]
+
+
+def test_snakemake_report_builds_with_captions_that_say_what_each_file_is(workdir):
+    result = snakemake(workdir, "--report", "report.zip")
+    assert result.returncode == 0, output_of(result)
+    with zipfile.ZipFile(workdir / "report.zip") as archive:
+        names = archive.namelist()
+        text = "".join(
+            archive.read(name).decode("utf-8", "replace") for name in names if name.endswith((".js", ".html"))
+        )
+    assert any(name.endswith("report.html") for name in names)
+    assert sum(name.endswith(".png") for name in names) >= len(CHARTS)
+    assert "95% t interval" in text and "bootstrap CI" not in text
+    assert "train comparison loss" in text
