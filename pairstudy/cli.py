@@ -115,9 +115,12 @@ def train(architecture, sharing, model_knobs, seed, data_root, config_path, quie
         base = config_path.parent
     from pairstudy.study import expand_configurations
 
+    from pairstudy.study.preflight import check_data
+
     try:
         config = validate_config(config, base)
         (configuration,) = expand_configurations("cli", config["studies"]["cli"])
+        check_data("cli", config["studies"]["cli"])
     except ConfigError as error:
         message = str(error).replace("studies.cli.training.model", "--model").replace("studies.cli.", "--")
         raise click.UsageError(message) from None
@@ -151,6 +154,11 @@ def train(architecture, sharing, model_knobs, seed, data_root, config_path, quie
     except (RuntimeError, ValueError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"{lines[-1]} -> {out}")
+    from pairstudy.metrics import read_runs
+
+    run = read_runs(out)
+    if run["status"].iloc[0] == "failed":
+        raise click.ClickException(f"the run failed ({run['message'].iloc[0]}); its run file records it")
 
 
 @main.command()

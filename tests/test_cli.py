@@ -1,52 +1,64 @@
+"""The command line: thin commands whose options, defaults and choices come from the config schema."""
+
+import pytest
 from click.testing import CliRunner
 
 from pairstudy.cli import main
-from pairstudy.metrics import read_run
+from pairstudy.metrics import read_runs
+from pairstudy.study import schema_property
 
 
 def test_train_writes_a_run(tmp_path):
     out = tmp_path / "run.parquet"
-    result = CliRunner().invoke(
-        main,
-        [
-            "train",
-            "--arch",
-            "twin",
-            "--sharing",
-            "--aux",
-            "--seed",
-            "3",
-            "--epochs",
-            "2",
-            "--n-pairs",
-            "100",
-            "--out",
-            str(out),
-        ],
-    )
+    arguments = ["train", "--arch", "twin", "--sharing", "--aux", "--seed", "3", "--epochs", "2", "--n-pairs", "100"]
+    result = CliRunner().invoke(main, [*arguments, "--quiet", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    table = read_run(out)
+    table = read_runs(out)
     assert table["seed"].iloc[0] == 3 and len(table) == 2 and table["parameter_count"].iloc[0] == 9_574
     assert "twin seed 3: ok on cpu" in result.output
 
 
-def test_train_errors_name_the_option_and_value(tmp_path):
-    runner = CliRunner()
-    result = runner.invoke(main, ["train", "--arch", "mlp", "--sharing", "--out", str(tmp_path / "x.parquet")])
-    assert result.exit_code != 0 and "--model.sharing" in result.output or "sharing" in result.output
-    result = runner.invoke(main, ["train", "--arch", "nope", "--out", str(tmp_path / "x.parquet")])
-    assert result.exit_code != 0 and "'nope' is not a registered architecture" in result.output
-    result = runner.invoke(main, ["train", "--arch", "mlp", "--epochs", "0", "--out", str(tmp_path / "x.parquet")])
-    assert result.exit_code != 0 and "--epochs" in result.output
-    result = runner.invoke(main, ["train", "--arch", "mlp", "--model", "depth", "--out", str(tmp_path / "x.parquet")])
-    assert result.exit_code != 0 and "'depth' is not KEY=VALUE" in result.output
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--arch", "mlp", "--sharing"], "--model.sharing: no architecture among ['mlp'] takes it"),
+        (["--arch", "nope"], "'nope' is not a registered architecture"),
+        (["--arch", "mlp", "--epochs", "0"], "--epochs"),
+        (["--arch", "mlp", "--model", "depth"], "'depth' is not KEY=VALUE"),
+        (["--arch", "twin", "--model", "comparator=vote"], "--model.comparator: 'vote' is not allowed for twin"),
+        (["--arch", "mlp", "--optimizer", "rmsprop"], "'rmsprop' is not one of 'adam', 'sgd'"),
+        (["--arch", "mlp", "--n-pairs", "3000"], "n_pairs=3000"),
+    ],
+)
+def test_train_errors_name_the_option_and_value(tmp_path, arguments, message):
+    result = CliRunner().invoke(main, ["train", *arguments, "--quiet", "--out", str(tmp_path / "x.parquet")])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert not (tmp_path / "x.parquet").exists()
+
+
+def test_options_take_their_defaults_and_choices_from_the_schema():
+    command = main.commands["train"]
+    options = {option.name: option for option in command.params}
+    assert list(options["optimizer"].type.choices) == schema_property("training", "optimizer")["enum"]
+    assert list(options["source"].type.choices) == schema_property("data", "source")["enum"]
+    assert options["lr"].default is None  # the schema fills it in, so there is one default
+    text = CliRunner().invoke(main, ["train", "--help"]).output
+    assert f"[default: ({schema_property('training', 'lr')['default']})]" in text
+    assert f"{schema_property('training', 'train_metrics')['default']}" in text
 
 
 def test_every_command_has_help():
     runner = CliRunner()
-    for command in ([], ["train"], ["grid"], ["models"], ["data"], ["data", "preview"]):
+    for command in ([], ["train"], ["grid"], ["models"], ["why"], ["data"], ["data", "preview"]):
         result = runner.invoke(main, [*command, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_models_check_builds_every_architecture():
+    result = CliRunner().invoke(main, ["models", "--check"])
+    assert result.exit_code == 0, result.output
+    assert "built-in architecture 'twin': fine (9,574 trainable parameters)" in result.output
 
 
 def test_data_preview_draws_pairs(tmp_path):
