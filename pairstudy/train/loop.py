@@ -71,10 +71,10 @@ def evaluate(model, pairs: PairSet) -> dict:
     model.train(was_training)
     return {
         "loss": F.cross_entropy(comparison_logits, pairs.target).item(),
-        "accuracy": (comparison_logits.argmax(1) == pairs.target).float().mean().item(),
+        "accuracy": (comparison_logits.argmax(1) == pairs.target).sum().item() / pairs.target.numel(),
         "digit_accuracy": None
         if digit_logits is None
-        else (digit_logits.argmax(2) == pairs.classes).float().mean().item(),
+        else (digit_logits.argmax(2) == pairs.classes).sum().item() / pairs.classes.numel(),
         "logits": (comparison_logits, digit_logits),
     }
 

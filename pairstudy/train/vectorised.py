@@ -223,8 +223,8 @@ def train_vectorised(
         comparison_logits, digit_logits = batched_forward(params, buffers, inputs)
         base.train()
         losses = F.cross_entropy(comparison_logits.transpose(1, 2), targets, reduction="none").mean(1)
-        accuracies = (comparison_logits.argmax(2) == targets).float().mean(1)
-        digit_accuracies = (digit_logits.argmax(3) == classes).float().mean((1, 2))
+        accuracies = (comparison_logits.argmax(2) == targets).sum(1).double() / targets.shape[1]  # exact fractions
+        digit_accuracies = (digit_logits.argmax(3) == classes).sum((1, 2)).double() / classes[0].numel()
         return losses, accuracies, digit_accuracies, (comparison_logits, digit_logits)
 
     owner = {"config_hash": [hyperparameter_hash(h) for h in settings], "seeds": [m.seed for m in members]}
