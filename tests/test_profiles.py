@@ -96,11 +96,13 @@ def sbatch_gpu_options(resources: dict[str, str]) -> str:
 
 
 @pytest.mark.parametrize("name", EXECUTOR_PROFILES)
-def test_cpu_training_jobs_carry_no_gpu_resources(workdir, name):
-    jobs = training_resources(workdir, "--profile", f"profiles/{name}")
+def test_cpu_training_jobs_carry_no_gpu_resources_nor_a_cpu_count_that_overrides_threads(workdir, name):
+    jobs = training_resources(workdir, "--profile", f"profiles/{name}", "--config", "threads=3")
     assert len(jobs) == 2
     assert all(not GPU_RESOURCES & job.keys() for job in jobs), jobs
     assert {sbatch_gpu_options(job) for job in jobs} == {""}
+    # a cpus_per_task resource would override the threads in the SLURM plugin's --cpus-per-task
+    assert all("cpus_per_task" not in job for job in jobs), jobs
 
 
 def test_cuda_training_jobs_carry_the_gpu_model_and_manufacturer(workdir):

@@ -61,13 +61,13 @@ def test_tiny_study_through_the_profile_as_one_array_job_equals_a_local_run(
     assert_same_runs(run_tables(workdir, "tiny"), cluster_study_trained_locally)
 
 
-def test_gpu_jobs_ask_slurm_for_the_gpu_model(slurm_cluster, tmp_path):
-    config = {"device": "cuda", "gpu_model": "fakegpu", "gpu_manufacturer": "nvidia", **CLUSTER_STUDY}
+def test_gpu_jobs_ask_slurm_for_the_gpu_model_and_their_threads(slurm_cluster, tmp_path):
+    config = {"device": "cuda", "gpu_model": "fakegpu", "gpu_manufacturer": "nvidia", "threads": 2, **CLUSTER_STUDY}
     workdir = copy_workflow(tmp_path / "gpu", config, package=True)
     target = run_file("tiny", "mlp", 0)
     result = through_slurm(slurm_cluster, workdir, target)
     (call,) = sbatch_calls(result.stdout)
-    assert "--gpus=fakegpu:1" in options(call), call
+    assert {"--gpus=fakegpu:1", "--cpus-per-task=2"} <= set(options(call)), call
     # slurmctld granted one of the node's stand-in GPUs of that model
     (job,) = submitted_job_ids(result.stdout)
     assert "TresPerJob=gres:gpu:fakegpu:1" in slurm_cluster.run(["scontrol", "show", "job", "-o", job]).stdout.split()
