@@ -224,7 +224,7 @@ def run_block_job(job: BlockJob, log=None, on_start: Callable[[subprocess.Popen]
     0 when the run file is written (trained, or recorded as failed after a kill); 128 + signal when
     the job was interrupted before; the child's status when it exited with an error (e.g. no GPU).
     """
-    from .process import BlockBusy, BlockLock, ancestry, die_with_parent
+    from .process import BlockBusy, BlockLock, chain_intact, die_with_parent, launcher_chain
 
     stream = log or sys.stderr
     try:
@@ -242,12 +242,12 @@ def run_block_job(job: BlockJob, log=None, on_start: Callable[[subprocess.Popen]
             child.send_signal(signal_number)
 
         previous = {number: signal.signal(number, forward) for number in INTERRUPTS}
-        family = ancestry()
+        launcher = launcher_chain()
         try:
             if on_start is not None:
                 on_start(child)
             while (status := child.poll()) is None:
-                if family[0] is not None and ancestry() != family:  # the workflow that started this job is gone
+                if launcher and not chain_intact(launcher):  # the workflow that started this job is gone
                     print("pairstudy: the workflow that started this job has ended; stopping", file=stream, flush=True)
                     child.terminate()
                     received.append(signal.SIGTERM)
