@@ -105,13 +105,17 @@ def test_a_scancelled_training_job_resumes_from_its_checkpoint(slurm_cluster, tm
         command = [sys.executable, "-m", "snakemake", "--profile", "profiles/slurm", "--verbose"]
         command += [*slurm_cluster.snakemake_args(jobs=1, runtime=RUNTIME, mem_mb=1000), *squeue]
         first = subprocess.Popen(command, cwd=workdir, env=slurm_cluster.env, stdout=output, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 300
-        while not list(store.glob("*/seed0.ckpt")):
-            assert first.poll() is None and time.monotonic() < deadline, log.read_text()[-4000:]
-            time.sleep(0.05)
-        (job,) = slurm_cluster.run(["squeue", "-h", "-o", "%i"], check=True).stdout.split()
-        slurm_cluster.run(["scancel", job], check=True)
-        assert first.wait(timeout=300) != 0, log.read_text()[-4000:]
+        try:
+            deadline = time.monotonic() + 300
+            while not list(store.glob("*/seed0.ckpt")):
+                assert first.poll() is None and time.monotonic() < deadline, log.read_text()[-4000:]
+                time.sleep(0.05)
+            (job,) = slurm_cluster.run(["squeue", "-h", "-o", "%i"], check=True).stdout.split()
+            slurm_cluster.run(["scancel", job], check=True)
+            assert first.wait(timeout=300) != 0, log.read_text()[-4000:]
+        finally:
+            if first.poll() is None:
+                first.kill()
     assert f"SLURM-job '{job}' failed, SLURM status is: 'CANCELLED'" in log.read_text()
     assert not (workdir / target).exists() and list(store.glob("*/seed0.ckpt"))
 
