@@ -5,6 +5,7 @@ import sys
 import pytest
 
 from pairstudy.models import files, registry
+from tests.helpers import CLUSTER_STUDY, copy_workflow, output_of, run_tables, snakemake
 
 
 @pytest.fixture
@@ -33,3 +34,12 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def cluster_study_trained_locally(tmp_path_factory):
+    """CLUSTER_STUDY's run files from a plain local run, by path: what every executor must reproduce."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("local"), CLUSTER_STUDY, package=True)
+    result = snakemake(workdir, "--until", "train_block")
+    assert result.returncode == 0, output_of(result)
+    return run_tables(workdir, "tiny")

@@ -1,4 +1,4 @@
-"""What several test files share: workflow copies and Snakemake runs, configurations, Debian packages."""
+"""What several test files share: workflow copies and Snakemake runs, run files, configurations, Debian packages."""
 
 from __future__ import annotations
 
@@ -16,6 +16,18 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# The study the executor tests submit: two training jobs (one block each), seconds to train.
+CLUSTER_STUDY = {
+    "studies": {
+        "tiny": {
+            "seeds": 2,
+            "data": {"n_pairs": 100},
+            "training": {"epochs": 1, "batch_size": 50},
+            "factors": {"architecture": ["mlp", "twin"]},
+        }
+    }
+}
+TIMINGS = ["epoch_seconds"]  # the only run columns that differ between two runs of the same block
 
 
 def copy_workflow(workdir: Path, config: dict | None = None, package: bool = False) -> Path:
@@ -68,6 +80,25 @@ def planned(workdir: Path, *arguments: str) -> dict[str, list[str]]:
             jobs[rule] += [path.strip() for path in line.split(":", 1)[1].split(",")]
     jobs["_stdout"] = [result.stdout]
     return jobs
+
+
+def run_files(workdir: Path, study: str) -> list[str]:
+    """The study's run files, relative to `workdir`, as snakemake targets."""
+    runs = workdir / "results" / study / "runs"
+    return sorted(str(path.relative_to(workdir)) for path in runs.glob("*/block*.parquet"))
+
+
+def run_tables(workdir: Path, study: str) -> dict[str, pd.DataFrame]:
+    """Every run file of the study (checked against the run schema), without its timings, by path."""
+    from pairstudy.metrics import read_runs
+
+    return {path: read_runs(workdir / path).drop(columns=TIMINGS) for path in run_files(workdir, study)}
+
+
+def assert_same_runs(found: dict[str, pd.DataFrame], expected: dict[str, pd.DataFrame]) -> None:
+    assert list(found) == list(expected) and found, (list(found), list(expected))
+    for path, table in found.items():
+        pd.testing.assert_frame_equal(table, expected[path], obj=path)
 
 
 def training_outputs(jobs: dict) -> list[str]:

@@ -290,7 +290,7 @@ def run_block_job(
     """
     from pairstudy.joblog import JobLog
 
-    from .process import BlockBusy, BlockLock, ancestry, die_with_parent
+    from .process import BlockBusy, BlockLock, chain_intact, die_with_parent, launcher_chain
 
     stream = JobLog(log_path) if log_path is not None else sys.stderr
     try:
@@ -316,12 +316,12 @@ def run_block_job(
             child.send_signal(signal_number)
 
         previous = {number: signal.signal(number, forward) for number in INTERRUPTS}
-        family = ancestry()
+        launcher = launcher_chain()
         try:
             if on_start is not None:
                 on_start(child)
             while (status := child.poll()) is None:
-                if family[0] is not None and ancestry() != family:  # the workflow that started this job is gone
+                if launcher and not chain_intact(launcher):  # the workflow that started this job is gone
                     print("pairstudy: the workflow that started this job has ended; stopping", file=stream, flush=True)
                     child.terminate()
                     received.append(signal.SIGTERM)

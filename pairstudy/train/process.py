@@ -71,10 +71,38 @@ def parent_of(pid: int) -> int | None:
     return int(fields[1])
 
 
-def ancestry(depth: int = 3) -> list[int | None]:
-    """This process's parent, grandparent, ...: a chain that changes when one of them dies."""
+def runs_snakemake(pid: int) -> bool:
+    """`python -m snakemake ...` or the `snakemake` script, on the command line of process `pid`."""
+    try:
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:3]
+    except OSError:
+        return False
+    return any(Path(argument.decode(errors="replace")).name == "snakemake" for argument in arguments)
+
+
+def launcher_chain(depth: int = 5) -> list[int]:
+    """This process's parent, its parent, ... up to the Snakemake process that started the job (the parent
+    alone when none of `depth` ancestors runs Snakemake; empty without /proc).
+
+    When one of them dies the next one down is re-parented, so the chain breaks. Snakemake's own parent is
+    left out: Snakemake outlives the shell it was started from (`nohup snakemake &`, then logging out).
+    """
     chain, pid = [], os.getpid()
     for _ in range(depth):
-        pid = parent_of(pid) if pid else None
+        pid = parent_of(pid)
+        if not pid:
+            break
         chain.append(pid)
-    return chain
+        if runs_snakemake(pid):
+            return chain
+    return chain[:1]
+
+
+def chain_intact(chain: list[int]) -> bool:
+    """Each process of `chain` is still the parent of the one before it, the first of this process."""
+    child = os.getpid()
+    for pid in chain:
+        if parent_of(child) != pid:
+            return False
+        child = pid
+    return True

@@ -543,7 +543,8 @@ class SlurmCluster:
                     waiting = True
                 if time.monotonic() > deadline:
                     lock.close()
-                    raise ClusterError(f"another SLURM test cluster is up (lock {STATE_ROOT / 'lock'} is held)")
+                    held = STATE_ROOT / "lock"
+                    raise ClusterError(f"another SLURM test cluster is up (lock {held} is held)") from None
                 time.sleep(0.5)
 
     def _release_lock(self) -> None:

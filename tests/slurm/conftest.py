@@ -8,20 +8,14 @@ Tests using it are skipped when not root or when apt-get cannot install SLURM;
 with CI=true those cases fail instead.  Any other failure to start fails.
 """
 
-import importlib.util
 import logging
 import os
 import signal
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 
-_spec = importlib.util.spec_from_file_location("pairstudy_slurm_cluster", Path(__file__).with_name("cluster.py"))
-cluster = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = cluster
-_spec.loader.exec_module(cluster)
+from tests.slurm import cluster
 
 _started = {}
 
