@@ -27,8 +27,7 @@ from pairstudy.charts import (
 )
 from pairstudy.charts.pairs import grey_png
 from pairstudy.metrics import CURVE_METRICS, HEADLINE_METRIC, RUN_METRICS
-from tests.helpers import PNG_MAGIC
-from tests.test_report_study import ODD_NAME, chart_inputs
+from tests.helpers import ODD_NAME, PNG_MAGIC, chart_inputs
 
 COMPUTING_TRANSFORMS = {
     "aggregate",

@@ -19,7 +19,7 @@ from pairstudy.provenance import training_code
 from pairstudy.study import expand_configurations, validate_config
 from pairstudy.train.process import BlockLock
 from pairstudy.train.store import RunStore
-from tests.helpers import copy_workflow, output_of, snakemake, write_config
+from tests.helpers import copy_workflow, output_of, snakemake
 
 STUDY = {
     "studies": {
@@ -299,5 +299,7 @@ def test_when_the_log_disk_is_full_the_cause_reaches_the_console(workdir):
         subprocess.run(["umount", str(logs)], check=True)
     text = output_of(result, 50_000)
     assert result.returncode == 0, text  # the job trains on; its lines go to the console
-    assert "pairstudy: cannot write the log logs/rel/train/mlp/block0.log (" in text and "No space left on device" in text
+    assert (
+        "pairstudy: cannot write the log logs/rel/train/mlp/block0.log (" in text and "No space left on device" in text
+    )
     assert "mlp seed 1: kept run reused" in text

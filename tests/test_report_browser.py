@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import PNG_MAGIC, ROOT, ensure_debian_package
-from tests.test_report_study import ALL_CHARTS, study_report
+from tests.helpers import ALL_CHARTS, PNG_MAGIC, ROOT, ensure_debian_package, study_report
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [

@@ -8,8 +8,7 @@ import pytest
 
 from pairstudy.charts import prefix_svg_ids
 from pairstudy.report import table_markdown
-from tests.helpers import ensure_debian_package
-from tests.test_report_study import ALL_CHARTS, ODD_NAME, results_of, study_report
+from tests.helpers import ALL_CHARTS, ODD_NAME, ensure_debian_package, results_of, study_report
 
 TABLES = ("summary", "comparisons", "effects", "baselines")
 FORMATS = ("tex", "md", "csv")

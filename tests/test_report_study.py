@@ -6,220 +6,28 @@ answers the study's question, its cells mean what they say, it shows exactly the
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 import re
 import subprocess
 import sys
-import zlib
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from pairstudy.aggregate import write_study_tables
-from pairstudy.charts import CHARTS
-from pairstudy.metrics import RUN_SCHEMA, canonical_json, hyperparameter_hash, read_table, write_runs
-from pairstudy.models import get_architecture
-from pairstudy.report import render_study_report
-from pairstudy.stats import study_statistics
-from pairstudy.study import baseline_names, expand_configurations, seed_list, validate_config
+from pairstudy.metrics import read_table
 from pairstudy.study.schema import load_schema
-
-ROOT = Path(__file__).resolve().parents[1]
-# final test accuracy each configuration reaches on average (fractions); seeds add a shared shift and noise
-ACCURACY = {
-    "mlp": 0.80,
-    "cnn": 0.85,
-    "twin-nosharing-noaux": 0.84,
-    "twin-nosharing-aux": 0.90,
-    "twin-sharing-noaux": 0.86,
-    "twin-sharing-aux": 0.92,
-    "twin-noaux": 0.84,
-    "twin-aux": 0.88,
-}
-# a configuration name that needs escaping in HTML, Markdown and LaTeX (the workflow's names cannot hold < or >)
-ODD_NAME = "twin_<sharing>&aux"
-STUDIES = {
-    # the default study's shape, 10 seeds, with per-architecture learning rates and weight decay
-    "ablation": {
-        "title": "Twin nets <compared> & ablated",
-        "description": "Does weight sharing help a twin net compare two digits?",
-        "seeds": 10,
-        "data": {"n_pairs": 1000},
-        "training": {"epochs": 3, "lr": 0.005},
-        "factors": {"architecture": ["mlp", "cnn", "twin"], "sharing": [False, True], "aux": [False, True]},
-        "overrides": {"mlp": {"lr": 0.01, "weight_decay": 0.0001}, "cnn": {"lr": 0.002, "weight_decay": 0.0005}},
-    },
-    # two seeds: no interval anywhere, no 2x2 block, no baselines
-    "fewseeds": {
-        "description": "Does an auxiliary digit loss help?",
-        "seeds": 2,
-        "training": {"epochs": 2},
-        "factors": {"architecture": ["twin"], "aux": [False, True]},
-    },
-    # every cnn seed diverges: one configuration with finished seeds, nothing to compare
-    "diverged": {
-        "seeds": 3,
-        "training": {"epochs": 2},
-        "factors": {"architecture": ["mlp", "cnn"]},
-    },
-}
-RENAMED = {"ablation": {"twin-sharing-aux": ODD_NAME}}
-DIVERGED = {"diverged": {"cnn"}}
-ALL_CHARTS = list(CHARTS)
-
-
-def misclassified_pairs(count: int = 5) -> list[dict]:
-    rng = np.random.default_rng(1)
-    return [
-        {
-            "index": index,
-            "classes": [int(rng.integers(10)), int(rng.integers(10))],
-            "target": index % 2,
-            "predicted": 1 - index % 2,
-            "predicted_digits": [int(rng.integers(10)), int(rng.integers(10))],
-            "pixels": rng.integers(0, 256, 2 * 14 * 14).tolist(),
-        }
-        for index in range(count)
-    ]
-
-
-def run_table(
-    study: str, config: str, configuration, seeds: list[int], epochs: int, diverged: bool = False
-) -> pd.DataFrame:
-    """The runs of one configuration as the training step stores them, accuracies rising to ACCURACY[config]; a
-    diverged run's numbers are NaN after its first epoch."""
-    rng = np.random.default_rng(zlib.crc32(config.encode()))
-    digits = get_architecture(configuration.architecture).predicts_digits
-    rows = []
-    for seed in seeds:
-        final = ACCURACY[configuration.name] + 0.004 * (seed % 3) + rng.normal(0, 0.006)
-        for epoch in range(1, epochs + 1):
-            test_accuracy = final - 0.04 * (epochs - epoch)
-            lost = diverged and epoch > 1
-            rows.append(
-                {
-                    "epoch": epoch,
-                    "train_loss": np.nan if lost else 0.9 / epoch,
-                    "train_comparison_loss": np.nan if lost else 0.7 / epoch + 0.01 * seed,
-                    "train_accuracy": np.nan if lost else min(1.0, test_accuracy + 0.03),
-                    "test_loss": np.nan if lost else 0.8 / epoch,
-                    "test_accuracy": np.nan if lost else test_accuracy,
-                    "test_digit_accuracy": (0.93 if configuration.hyperparameters["aux"] else 0.11) if digits else None,
-                    "validation_accuracy": None,
-                    "epoch_seconds": 0.5,
-                    "learning_rate": configuration.hyperparameters["lr"],
-                    "study": study,
-                    "config": config,
-                    "architecture": configuration.architecture,
-                    "seed": seed,
-                    "factors": canonical_json(configuration.factors),
-                    "hyperparameters": canonical_json(configuration.hyperparameters),
-                    "config_hash": hyperparameter_hash(configuration.hyperparameters),
-                    "parameter_count": 1000 * (len(config) + 3),
-                    "device": "cpu",
-                    "torch_version": "2.0 (synthetic)",
-                    "status": "diverged" if diverged else "ok",
-                    "message": "",
-                }
-            )
-    return pd.DataFrame(rows, columns=RUN_SCHEMA.names)
-
-
-def write_study(folder: Path, name: str, spec: dict) -> dict:
-    """Run files for every configuration and seed of one study, then the workflow's aggregate and statistics
-    steps on them (the real functions); returns the study spec the report gets."""
-    config = validate_config({"studies": {name: spec}})
-    study = config["studies"][name]
-    configurations = expand_configurations(name, study)
-    rename = RENAMED.get(name, {})
-    seeds = seed_list(study["seeds"])
-    results = folder / "results" / name
-    expected = []
-    for configuration in configurations:
-        config_name = rename.get(configuration.name, configuration.name)
-        path = results / "runs" / config_name / "block0.parquet"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        diverged = configuration.name in DIVERGED.get(name, set())
-        table = run_table(name, config_name, configuration, seeds, study["training"]["epochs"], diverged)
-        write_runs(table, path, misclassified={seed: misclassified_pairs() for seed in seeds})
-        expected.append(
-            {
-                "path": str(path),
-                "study": name,
-                "config": config_name,
-                "seeds": seeds,
-                "config_hash": hyperparameter_hash(configuration.hyperparameters),
-            }
-        )
-    report_spec = {"name": name, **study, "seeds": seeds}
-    outputs = {
-        table: results / f"{table}.parquet" for table in ("epochs", "finals", "curves", "configurations", "summary")
-    }
-    outputs.update(
-        summary_csv=results / "summary.csv",
-        run_status=results / "run_status.csv",
-        misclassified=results / "misclassified.json",
-    )
-    write_study_tables(expected, outputs, study=report_spec, provenance={"training code": "synthetic"}, min_seeds=2)
-    finals, metadata = read_table(outputs["finals"])
-    baselines = [rename.get(baseline, baseline) for baseline in baseline_names(configurations, study)]
-    statistics = study_statistics(
-        finals, metadata["factors"], baselines=baselines, order=list(dict.fromkeys(finals["config"]))
-    )
-    (results / "statistics").mkdir(exist_ok=True)
-    for table_name, table in statistics.items():
-        table.to_csv(results / "statistics" / f"{table_name}.csv", index=False)
-    return report_spec
-
-
-@functools.cache
-def chart_inputs(base: Path, name: str) -> dict:
-    """What the report hands each chart of STUDIES[name]: its stored tables, statistics and misclassified pairs."""
-    folder = base / f"tables-{name}"
-    write_study(folder, name, STUDIES[name])
-    results = folder / "results" / name
-    tables = {table: read_table(results / f"{table}.parquet")[0] for table in ("finals", "curves", "summary")}
-    for table in ("intervals", "comparisons", "effects", "baselines"):
-        tables[table] = pd.read_csv(results / "statistics" / f"{table}.csv")
-    tables["misclassified"] = json.loads((results / "misclassified.json").read_text())
-    tables["order"] = tables["summary"]["config"].tolist()
-    return tables
-
-
-def render(folder: Path, name: str, charts: list[str]) -> dict[str, Path]:
-    study = write_study(folder, name, STUDIES[name])
-    results = folder / "results" / name
-    return render_study_report(
-        tables={
-            table: results / f"{table}.parquet" for table in ("epochs", "finals", "curves", "summary", "configurations")
-        },
-        statistics={
-            table: results / "statistics" / f"{table}.csv"
-            for table in ("intervals", "comparisons", "effects", "baselines")
-        },
-        run_status=results / "run_status.csv",
-        misclassified=results / "misclassified.json",
-        out_dir=folder / "reports" / name,
-        study=study,
-        report_settings={"interval": "t", "charts": charts},
-        min_seeds=2,
-        workflow_dir=ROOT,
-    )
-
-
-@functools.cache
-def study_report(base: Path, name: str, charts: tuple[str, ...] = tuple(ALL_CHARTS)) -> dict[str, Path]:
-    """The report of STUDIES[name], rendered once per test process into a folder of its own under `base`."""
-    folder = base / f"report-{name}-{len(charts)}"
-    return render(folder, name, list(charts))
-
-
-def read_report(paths: dict[str, Path]) -> tuple[dict[str, Path], str, str]:
-    return paths, paths["html"].read_text(encoding="utf-8"), paths["markdown"].read_text(encoding="utf-8")
+from tests.helpers import (
+    ALL_CHARTS,
+    ODD_NAME,
+    ROOT,
+    headings,
+    read_report,
+    results_of,
+    section_of,
+    study_report,
+    visible_text,
+)
 
 
 @pytest.fixture(scope="module")
@@ -237,29 +45,6 @@ def fewseeds(tmp_path_factory):
 def diverged(tmp_path_factory):
     charts = ("learning_curves", "final_accuracy", "baseline_differences")
     return read_report(study_report(tmp_path_factory.getbasetemp(), "diverged", charts))
-
-
-def results_of(paths: dict[str, Path]) -> Path:
-    """results/<study> beside the report's reports/<study>."""
-    report = paths["html"].parent
-    return report.parents[1] / "results" / report.name
-
-
-def visible_text(page: str) -> str:
-    """The page's text without its inline SVGs and tags, entities decoded, whitespace collapsed."""
-    text = re.sub(r"<svg.*?</svg>", " ", page, flags=re.DOTALL)
-    text = re.sub(r"<style>.*?</style>", " ", text, flags=re.DOTALL)
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", text)))
-
-
-def section_of(page: str, title: str) -> str:
-    match = re.search(rf'<section id="[^"]+"><h2>{re.escape(title)}</h2>(.*?)</section>', page, flags=re.DOTALL)
-    assert match, f"no section {title!r}"
-    return match.group(1)
-
-
-def headings(page: str) -> list[str]:
-    return re.findall(r"<h2>([^<]+)</h2>", page)
 
 
 def test_what_helped_comes_first_and_leads_with_the_best_configuration(ablation):

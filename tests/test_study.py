@@ -111,7 +111,8 @@ def test_explicit_seed_list_and_blocks_fixed_by_seed_value():
         ),
         (
             {"studies": {"s": {"factors": {"architecture": ["mlp"], "sharing": [True, False]}}}},
-            r"studies\.s\.factors\.sharing: no architecture of this study \(\['mlp'\]\) takes it; architectures that do: \[.*'twin'",
+            r"studies\.s\.factors\.sharing: no architecture of this study \(\['mlp'\]\) takes it; "
+            r"architectures that do: \[.*'twin'",
         ),
         (
             {"studies": {"s": {"factors": {"architecture": ["mlp"], "colour": [1]}}}},
@@ -119,7 +120,8 @@ def test_explicit_seed_list_and_blocks_fixed_by_seed_value():
         ),
         (
             study(overrides={"mlp": {"model": {"sharing": True}}}),
-            r"studies\.s\.overrides\.mlp\.model\.sharing: no architecture among \['mlp'\] takes it; allowed: \['batch_norm', 'dropout', 'hidden', 'init'\]",
+            r"studies\.s\.overrides\.mlp\.model\.sharing: no architecture among \['mlp'\] takes it; "
+            r"allowed: \['batch_norm', 'dropout', 'hidden', 'init'\]",
         ),
         (study(seeds=[1, 1]), r"studies\.s\.seeds: \[1, 1\] has non-unique elements"),
         (
@@ -258,7 +260,8 @@ def test_overrides_includes_and_model_knobs_are_checked_before_any_job(spec, mes
 def test_a_key_written_twice_is_refused_with_both_lines(tmp_path):
     path = tmp_path / "config.yaml"
     path.write_text(
-        "studies:\n  s:\n    training:\n      lr: 0.01\n    factors:\n      architecture: [mlp]\n    training:\n      epochs: 2\n"
+        "studies:\n  s:\n    training:\n      lr: 0.01\n    factors:\n      architecture: [mlp]\n"
+        "    training:\n      epochs: 2\n"
     )
     with pytest.raises(ConfigError, match=r"key 'training' appears twice in one mapping \(lines 3 and 7"):
         read_yaml(path)
