@@ -114,7 +114,6 @@ def train(architecture, sharing, model_knobs, seed, data_root, config_path, quie
         config["model_files"] = read_yaml(config_path).get("model_files", [])
         base = config_path.parent
     from pairstudy.study import expand_configurations
-
     from pairstudy.study.preflight import check_data
 
     try:
