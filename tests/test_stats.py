@@ -190,14 +190,14 @@ def test_pairs_differing_in_one_factor_only():
         ("twin", "twin_aux", "aux"),
         ("twin_shared", "twin_shared_aux", "aux"),
         ("mlp", "mlp_aux", "aux"),
-        ("cnn", "mlp", "architecture"),  # sharing is None (does not apply) for both
+        ("mlp", "cnn", "architecture"),  # sharing is None (does not apply) for both; named levels in config order
     }
     # two factors apart: never compared (a None sharing is a level of its own, unlike False)
     compared = {(a, b) for a, b, _ in found}
     assert ("twin", "twin_shared_aux") not in compared
     assert ("twin", "mlp") not in compared and ("mlp", "twin") not in compared
     architecture = table[table["factor"] == "architecture"].iloc[0]
-    assert architecture["level_a"] == "cnn" and architecture["level_b"] == "mlp"
+    assert architecture["level_a"] == "mlp" and architecture["level_b"] == "cnn"
     aux = table[table["factor"] == "aux"]
     assert (aux["level_a"] == False).all() and (aux["level_b"] == True).all()  # noqa: E712
     assert (aux["mean_difference"] > 0.07).all()
