@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from pairstudy.models import files, registry
-from tests.helpers import CLUSTER_STUDY, copy_workflow, output_of, run_tables, snakemake
+from tests.helpers import CLUSTER_STUDY, TINY, copy_workflow, output_of, run_tables, snakemake
 
 
 @pytest.fixture
@@ -43,3 +43,12 @@ def cluster_study_trained_locally(tmp_path_factory):
     result = snakemake(workdir, "--until", "train_block")
     assert result.returncode == 0, output_of(result)
     return run_tables(workdir, "tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_workflow(tmp_path_factory):
+    """TINY run once to its report, in a workspace with its own copy of the package (a test may edit it)."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("tiny"), TINY, package=True)
+    result = snakemake(workdir)
+    assert result.returncode == 0, output_of(result)
+    return workdir

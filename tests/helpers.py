@@ -29,6 +29,20 @@ from pairstudy.study import baseline_names, expand_configurations, seed_list, va
 ROOT = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # The study the executor tests submit: two training jobs (one block each), seconds to train.
+# the tiny study the workflow and report tests share (one run per test session: the `tiny_workflow` fixture)
+TINY = {
+    "report": {"charts": ["learning_curves", "final_accuracy_ci", "paired_differences"]},
+    "studies": {
+        "tiny": {
+            "seeds": 3,
+            "seeds_per_job": 2,
+            "data": {"n_pairs": 100},
+            "training": {"epochs": 2, "batch_size": 50},
+            "factors": {"architecture": ["mlp", "twin"], "sharing": [False, True], "aux": [True]},
+        }
+    },
+}
+TINY_CONFIGS = ["mlp", "twin-nosharing", "twin-sharing"]
 CLUSTER_STUDY = {
     "studies": {
         "tiny": {

@@ -16,12 +16,14 @@ EXAMPLE = yaml.safe_load((ROOT / "examples" / "my_study.yaml").read_text())
 
 
 def tiny_example() -> dict:
-    """examples/my_study.yaml at a size a test can afford: 2 seeds, 100 pairs, 1 epoch, the aux-on half."""
+    """examples/my_study.yaml at a size a test can afford: 2 seeds, 100 pairs, 1 epoch, shared towers with aux, no
+    charts."""
     config = yaml.safe_load(yaml.safe_dump(EXAMPLE, sort_keys=False))
     study = config["studies"]["my_study"]
     study.update(seeds=2, data={"n_pairs": 100})
     study["training"].update(epochs=1)
-    study["factors"]["aux"] = [True]
+    study["factors"].update(sharing=[False, True], aux=[True])
+    config["report"] = {"charts": []}
     return config
 
 

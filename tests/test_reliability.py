@@ -22,16 +22,17 @@ from pairstudy.train.store import RunStore
 from tests.helpers import copy_workflow, output_of, snakemake
 
 STUDY = {
+    "report": {"charts": []},  # the report's tables are what these tests read
     "studies": {
         "rel": {
             "seeds": 2,
             "data": {"n_pairs": 60},
             "training": {"epochs": 2, "batch_size": 30},
-            "factors": {"architecture": ["mlp", "cnn"]},
+            "factors": {"architecture": ["mlp"]},
             # one knob, a list for one architecture and a number for the other: both must table
             "include": [{"architecture": "mlp", "hidden": [32, 16]}, {"architecture": "cnn", "hidden": 64}],
         }
-    }
+    },
 }
 RUNS = Path("results/rel/runs")
 REPORT = Path("reports/rel/index.html")
@@ -68,12 +69,12 @@ def test_knobs_of_any_shape_aggregate(finished):
 
 
 def test_a_run_file_copied_from_another_configuration_is_refused_and_named(workdir):
-    shutil.copy(workdir / RUNS / "cnn" / "block0.parquet", workdir / RUNS / "mlp" / "block0.parquet")
+    shutil.copy(workdir / RUNS / "cnn-hidden64" / "block0.parquet", workdir / RUNS / "mlp" / "block0.parquet")
     result = snakemake(workdir)
     assert result.returncode != 0
     text = output_of(result, 20_000)
     assert "results/rel/runs/mlp/block0.parquet is not the run file it should be" in text
-    assert "configuration 'cnn'" in text and "expected study 'rel', configuration 'mlp'" in text
+    assert "configuration 'cnn-hidden64'" in text and "expected study 'rel', configuration 'mlp'" in text
     assert not (workdir / REPORT).exists()  # no report claims the old tables
     (workdir / RUNS / "mlp" / "block0.parquet").unlink()  # what the message says to do
     result = snakemake(workdir)
@@ -95,12 +96,12 @@ def test_a_run_of_another_study_is_refused(workdir, tmp_path):
 
 
 def test_a_truncated_run_file_leaves_no_report_and_stops_every_time_until_mended(workdir):
-    path = workdir / RUNS / "cnn" / "block0.parquet"
+    path = workdir / RUNS / "cnn-hidden64" / "block0.parquet"
     path.write_bytes(path.read_bytes()[:200])
     for _ in range(2):  # a second plain run does not say "Nothing to be done" over a stale report
         result = snakemake(workdir)
         assert result.returncode != 0
-        assert "results/rel/runs/cnn/block0.parquet: not a readable Parquet file" in output_of(result, 20_000)
+        assert "results/rel/runs/cnn-hidden64/block0.parquet: not a readable Parquet file" in output_of(result, 20_000)
         assert not (workdir / REPORT).exists()
     path.unlink()
     assert snakemake(workdir).returncode == 0 and (workdir / REPORT).exists()
@@ -108,11 +109,11 @@ def test_a_truncated_run_file_leaves_no_report_and_stops_every_time_until_mended
 
 def test_a_deleted_run_file_is_rebuilt_with_tables_and_report(workdir):
     before = (workdir / REPORT).stat().st_mtime
-    original = read_runs(workdir / RUNS / "cnn" / "block0.parquet")
-    (workdir / RUNS / "cnn" / "block0.parquet").unlink()
+    original = read_runs(workdir / RUNS / "cnn-hidden64" / "block0.parquet")
+    (workdir / RUNS / "cnn-hidden64" / "block0.parquet").unlink()
     result = snakemake(workdir)
     assert result.returncode == 0, output_of(result)
-    pd.testing.assert_frame_equal(read_runs(workdir / RUNS / "cnn" / "block0.parquet"), original)
+    pd.testing.assert_frame_equal(read_runs(workdir / RUNS / "cnn-hidden64" / "block0.parquet"), original)
     assert (workdir / REPORT).stat().st_mtime > before
 
 
@@ -272,15 +273,15 @@ def test_killing_snakemake_stops_its_trainers_and_the_rerun_resumes(tmp_path):
 
 
 def test_a_second_trainer_of_the_same_block_fails_fast_naming_it(workdir):
-    (workdir / RUNS / "cnn" / "block0.parquet").unlink()
-    lock = BlockLock(workdir / RUNS / "cnn" / "block0.parquet")
+    (workdir / RUNS / "cnn-hidden64" / "block0.parquet").unlink()
+    lock = BlockLock(workdir / RUNS / "cnn-hidden64" / "block0.parquet")
     try:
         result = snakemake(workdir)
     finally:
         lock.release()
     assert result.returncode != 0
-    text = output_of(result, 20_000) + (workdir / "logs/rel/train/cnn/block0.log").read_text()
-    assert f"results/rel/runs/cnn/block0.parquet is being trained by process {os.getpid()}" in text
+    text = output_of(result, 20_000) + (workdir / "logs/rel/train/cnn-hidden64/block0.log").read_text()
+    assert f"results/rel/runs/cnn-hidden64/block0.parquet is being trained by process {os.getpid()}" in text
 
 
 # 9. errors reach the console when the log cannot be written

@@ -9,29 +9,14 @@ import pytest
 
 from pairstudy.charts import FACTOR_LABELS
 from pairstudy.stats import effect_sentence
-from tests.helpers import copy_workflow, output_of, snakemake
+from tests.helpers import TINY, output_of, snakemake
 
-CHARTS = ["learning_curves", "final_accuracy_ci", "paired_differences"]
-TINY = {
-    "report": {"charts": CHARTS},
-    "studies": {
-        "tiny": {
-            "seeds": 3,
-            "seeds_per_job": 3,
-            "data": {"n_pairs": 100},
-            "training": {"epochs": 2, "batch_size": 50},
-            "factors": {"architecture": ["mlp", "twin"], "sharing": [False, True], "aux": [True]},
-        }
-    },
-}
+CHARTS = TINY["report"]["charts"]
 
 
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory):
-    workdir = copy_workflow(tmp_path_factory.mktemp("report-workflow"), TINY, package=True)
-    result = snakemake(workdir)
-    assert result.returncode == 0, output_of(result)
-    return workdir
+@pytest.fixture
+def workdir(tiny_workflow):
+    return tiny_workflow
 
 
 def test_the_workflow_writes_the_page_its_charts_and_paper_folder(workdir):
