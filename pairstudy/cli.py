@@ -68,6 +68,20 @@ def parse_assignment(text: str) -> tuple[str, object]:
     return key, yaml.safe_load(value)
 
 
+def config_option(default: str | None = "config.yaml", help_text: str = "The config file."):
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=default,
+        show_default=default is not None,
+        help=help_text,
+    )
+
+
+study_option = click.option("--study", "study_names", multiple=True, help="Only this study (repeatable).")
+
+
 def given(values: dict) -> dict:
     return {key: value for key, value in values.items() if value is not None}
 
@@ -84,13 +98,7 @@ def main():
 @click.option("--model", "model_knobs", multiple=True, metavar="KEY=VALUE", help="A model knob, e.g. dropout=0.3.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed: pairs, init, order.")
 @click.option("--data-root", default=None, help="Folder of IDX files, an .npz file, or a download folder.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="A config file whose model_files register the architecture (paths relative to that file).",
-)
+@config_option(None, "A config file whose model_files register the architecture (paths relative to that file).")
 @click.option("--quiet", is_flag=True, help="No per-epoch progress on stderr.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Parquet file to write.")
 @schema_options
@@ -161,14 +169,8 @@ def train(architecture, sharing, model_knobs, seed, data_root, config_path, quie
 
 
 @main.command()
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default="config.yaml",
-    show_default=True,
-)
-@click.option("--study", "study_names", multiple=True, help="Only this study (repeatable).")
+@config_option()
+@study_option
 def grid(config_path, study_names):
     """Print the expanded configurations and runs of the config's studies."""
     from pairstudy.study import expand_configurations, seed_list, study_grid_table
@@ -193,14 +195,8 @@ def grid(config_path, study_names):
 
 
 @main.command()
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default="config.yaml",
-    show_default=True,
-)
-@click.option("--study", "study_names", multiple=True, help="Only this study (repeatable).")
+@config_option()
+@study_option
 @click.option("--all", "show_all", is_flag=True, help="Also list the run files that are up to date.")
 def why(config_path, study_names, show_all):
     """Say, per run file, which settings, seeds or code changed since it was trained (run from the workflow's
@@ -221,13 +217,7 @@ def why(config_path, study_names, show_all):
 
 @main.command()
 @click.option("--check", is_flag=True, help="Build every architecture and check its outputs, sharing and size.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="Also the architectures this config's model_files register.",
-)
+@config_option(None, "Also the architectures this config's model_files register.")
 def models(check, config_path):
     """List the registered architectures, their knobs and defaults (and check them with --check)."""
     from pairstudy.models import ARCHITECTURES, ModelFileError, load_model_files

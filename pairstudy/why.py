@@ -6,24 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pairstudy.metrics import RunFileError, canonical_json, read_run_metadata, read_runs
+from pairstudy.metrics import RunFileError, canonical_json, dotted_keys, read_run_metadata, read_runs
 
 UNUSED = "(not used)"
 
 
-def flatten(values: dict, prefix: str = "") -> dict:
-    flat = {}
-    for key, value in values.items():
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
 def changed_keys(before: dict, after: dict) -> list[str]:
     """'lr: 0.005 -> 0.01' for each key whose value differs (a key one side lacks reads as not used)."""
-    old, new = flatten(before), flatten(after)
+    old, new = dotted_keys(before), dotted_keys(after)
     lines = []
     for key in dict.fromkeys([*old, *new]):
         if canonical_json(old.get(key, UNUSED)) != canonical_json(new.get(key, UNUSED)):

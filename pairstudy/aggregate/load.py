@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pairstudy.metrics import read_table
+from pairstudy.metrics import dotted_keys, read_table
 
 from .tables import tabular
 
@@ -32,19 +32,9 @@ class StudyTables:
     statistics: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def flatten(mapping: dict, prefix: str) -> dict:
-    flat = {}
-    for key, value in mapping.items():
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
 def hyperparameter_columns(configurations: pd.DataFrame) -> pd.DataFrame:
     """config -> one `hp.` column per resolved hyperparameter (a key a configuration does not use is empty)."""
-    flat = [flatten(json.loads(text), "hp.") for text in configurations["hyperparameters"]]
+    flat = [dotted_keys(json.loads(text), "hp.") for text in configurations["hyperparameters"]]
     keys = list(dict.fromkeys(key for row in flat for key in row))
     columns = {key: tabular([row.get(key) for row in flat]) for key in keys}
     return pd.DataFrame({"config": configurations["config"], **columns})

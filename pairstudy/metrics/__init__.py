@@ -1,7 +1,7 @@
 """The run file contract: schema, metric names, validated atomic writes and reads, Parquet metadata."""
 
 from .atomic import write_atomically
-from .identity import canonical_json, hyperparameter_hash, run_key
+from .identity import canonical_json, dotted_keys, hyperparameter_hash, run_key
 from .io import RunFileError, RunIdentity, read_run_metadata, read_runs, validate_runs, write_runs
 from .names import CURVE_METRICS, HEADLINE_METRIC, RUN_METRICS
 from .parquet import read_metadata, read_table, write_table
@@ -19,6 +19,7 @@ __all__ = [
     "RunFileError",
     "RunIdentity",
     "canonical_json",
+    "dotted_keys",
     "epoch_row",
     "failed_row",
     "hyperparameter_hash",
