@@ -289,3 +289,10 @@ def test_default_baselines_are_the_architectures_that_take_no_other_factor():
     assert baseline_names(expand_configurations("s", named), named) == ["twin-sharing-noaux"]
     only_twins = validate_config({"studies": {"s": {"factors": {"architecture": ["twin"], "aux": [False, True]}}}})
     assert baseline_names(expand_configurations("s", only_twins["studies"]["s"]), only_twins["studies"]["s"]) == []
+
+
+def test_the_schema_offers_exactly_the_data_sources_the_data_package_has():
+    from pairstudy.data import SOURCES
+    from pairstudy.study import schema_property
+
+    assert sorted(schema_property("data", "source")["enum"]) == sorted(SOURCES)

@@ -21,23 +21,6 @@ SOURCES = ("mnist5k", "idx", "torchvision", "npz")
 OFFLINE_SOURCES = ("mnist5k", "idx", "npz")
 DEFAULT_DOWNLOAD_ROOT = "data"
 
-__all__ = [
-    "SOURCES",
-    "OFFLINE_SOURCES",
-    "DataSourceError",
-    "PoolTooSmallError",
-    "DigitPools",
-    "load_pools",
-    "pool_sizes",
-    "check_pairs_fit",
-    "read_idx",
-    "load_idx",
-    "load_mnist5k",
-    "load_npz",
-    "load_torchvision",
-    "mnist5k_path",
-]
-
 
 def unknown_source(source: str) -> DataSourceError:
     return DataSourceError(f"unknown data source {source!r}; choose one of {', '.join(SOURCES)}")
