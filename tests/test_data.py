@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from pairstudy.data import DataSourceError, generate_pair_sets, load_pools, read_idx
-from pairstudy.data.sources import load_torchvision
+from pairstudy.data.mnist_download import load_torchvision
 from tests.helpers import ensure_debian_package
 
 FASHION = Path("/usr/share/datasets/fashion-mnist")

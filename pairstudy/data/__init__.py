@@ -11,8 +11,9 @@ import importlib
 from typing import TYPE_CHECKING
 
 from .errors import DataSourceError, PoolTooSmallError
+from .idx import read_idx
 from .pools import DigitPools
-from .sources import OFFLINE_SOURCES, SOURCES, check_pairs_fit, load_pools, pool_sizes, read_idx
+from .sources import OFFLINE_SOURCES, SOURCES, check_pairs_fit, load_pools, pool_sizes
 
 if TYPE_CHECKING:
     from .pairs import PairSet, PairSets, comparison_target, generate_pair_sets, make_pairs

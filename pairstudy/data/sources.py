@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import functools
 
-from .errors import DataSourceError, PoolTooSmallError
-from .idx import idx_pool_sizes, load_idx, read_idx
-from .mnist5k import load_mnist5k, mnist5k_path, mnist5k_pool_sizes
+from .errors import DataSourceError
+from .idx import idx_pool_sizes, load_idx
+from .mnist5k import load_mnist5k, mnist5k_pool_sizes
 from .mnist_download import load_torchvision, torchvision_pool_sizes
 from .npz import load_npz, npz_pool_sizes
 from .pools import DigitPools, check_pool_sizes
