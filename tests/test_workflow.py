@@ -156,6 +156,22 @@ def test_bad_config_stops_before_any_job_with_the_key_path(workdir):
     assert "studies.tiny.training: unknown key(s) ['optimiser']" in result.stdout + result.stderr
 
 
+def job_list(dry_run: str) -> str:
+    """The dry run's jobs as text, byte for byte, in a fixed order: rule, wildcards, output, reason, resources,
+    without the job numbers and times that differ between any two runs."""
+    blocks, block = [], []
+    for line in dry_run.splitlines():
+        if re.match(r"^\s*(local)?rule \S+:$", line):
+            block = [line.strip()]
+            blocks.append(block)
+        elif block and line.strip() and not re.match(r"^\s*(jobid:|\[)", line) and line.startswith(" "):
+            key, _, items = line.strip().partition(": ")
+            block.append(f"{key}: {', '.join(sorted(items.split(', ')))}")  # Snakemake lists sets unordered
+        else:
+            block = []
+    return "\n".join(sorted("\n".join(block) for block in blocks))
+
+
 def test_the_job_list_does_not_depend_on_the_host_that_parses_it(workdir, tmp_path):
     """A login node without a GPU and a GPU node re-parsing the workflow plan the same jobs under the same rule."""
     fake = tmp_path / "bin"
@@ -174,10 +190,8 @@ def test_the_job_list_does_not_depend_on_the_host_that_parses_it(workdir, tmp_pa
                 os.environ["PATH"] = path
         finally:
             write_config(workdir, TINY)
-        assert {rule: sorted(outputs) for rule, outputs in plain.items() if rule != "_stdout"} == {
-            rule: sorted(outputs) for rule, outputs in faked.items() if rule != "_stdout"
-        }
-        assert plain["train_block"]
+        assert job_list(plain["_stdout"][0]) == job_list(faked["_stdout"][0])
+        assert plain["train_block"] and "train_block" in job_list(plain["_stdout"][0])
 
 
 def test_one_training_job_runs_alone_by_its_rule_and_wildcards(workdir):
