@@ -11,19 +11,21 @@ Each mode runs in a fresh process, so its CUDA start, compilation and peak GPU m
    and, with --variants, the "groups" stacking again under each of:
    - tf32: TF32 matrix products (`torch.backends.cuda.matmul.allow_tf32`; cuDNN convolutions use TF32 already),
    - bf16: the whole training under `torch.autocast(dtype=torch.bfloat16)`,
-   - compile / reduce-overhead: the trainer's vmapped loss and forward wrapped in `torch.compile` (mode default /
-     "reduce-overhead", which replays CUDA graphs); the optimiser step and the batch gathering stay eager.
+   - compile / reduce-overhead: the per-member loss and forward that the trainer vmaps, through `torch.compile`
+     (mode default / "reduce-overhead", which replays CUDA graphs where it can); the optimiser step and the batch
+     gathering stay eager.
    The trainer has no switch for these, so tf32 is set process-wide, bf16 wraps the call, and the compile variants
-   replace the module's `vmap` with a compiled one. For a whole-step CUDA graph the trainer would have to expose
-   one step function (gather, forward, backward and the stacked optimiser update) over static buffers for the
-   batch orders, and take a precision setting that autocasts the forward only;
+   replace the module's `vmap` with one that compiles the function it batches. For a whole-step CUDA graph the
+   trainer would have to expose one step function (gather, forward, backward and the stacked optimiser update)
+   over static buffers for the batch orders, and take a precision setting that autocasts the forward only;
 3. workflow: `snakemake --cores all` on the study, `device: auto`, `seeds_per_job` = --seeds, in a clean folder
    holding this checkout's Snakefile, workflow, profiles, pairstudy and the study as config.yaml, to its report.
 
 Prints per-run seconds, end-to-end wall time, GPU memory (`torch.cuda.max_memory_allocated`; the workflow's,
 sampled with nvidia-smi), the ratio plain / vectorised, and how far vectorised and plain test accuracies are apart
 for the seeds both trained (twin, cnn and mlp use dropout, and a stacked member draws other dropout masks than its
-lone run: --dropout 0 makes them agree to float tolerance). Writes bench/results/<GPU name>.json.
+lone run; with --dropout 0 they differ only by float rounding, which training amplifies: on the CPU, after one
+epoch, by up to 0.012). Writes bench/results/<GPU name>.json.
 
     python bench/gpu.py                                            # default study, 40 seeds, 25 epochs
     python bench/gpu.py --modes vectorised --variants tf32,bf16,compile,reduce-overhead
@@ -51,6 +53,7 @@ import argparse
 import contextlib
 import copy
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -126,9 +129,11 @@ def worker(spec: dict) -> dict:
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
     if variant in ("compile", "reduce-overhead"):
+        # vmap over the compiled per-member function: compiling the vmapped one fails in torch 2.13 ("Cannot access
+        # storage of BatchedTensorImpl")
         mode = None if variant == "compile" else variant
         plain_vmap = vectorised.vmap
-        vectorised.vmap = lambda function, **options: torch.compile(plain_vmap(function, **options), mode=mode)
+        vectorised.vmap = lambda function, **options: plain_vmap(torch.compile(function, mode=mode), **options)
     autocast = torch.autocast(device.type, dtype=torch.bfloat16) if variant == "bf16" else contextlib.nullcontext()
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
@@ -171,8 +176,9 @@ def worker(spec: dict) -> dict:
 def run_worker(spec: dict) -> dict:
     result = measured([sys.executable, __file__, "--worker", json.dumps(spec)], env=this_checkout_env())
     if result.returncode:
-        last_line = (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]
-        return {"failed": last_line, "log": result.stderr[-4000:]}
+        lines = result.stderr.strip().splitlines() or [f"exit {result.returncode}"]
+        errors = [line for line in lines if re.match(r"[\w.]*(Error|Exception|Failed)\b", line)]
+        return {"failed": (errors or lines)[-1], "log": result.stderr[-4000:]}
     numbers = json.loads(result.stdout.strip().splitlines()[-1])
     return {**numbers, "process_seconds": result.seconds, "peak_rss_mb": result.largest_process_mb}
 

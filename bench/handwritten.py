@@ -6,7 +6,7 @@ epoch the test accuracy and the mean training loss. No trainer, checkpoints or t
 
 `bench/cpu.py` writes the runs to a JSON file and runs this script on it; by hand:
 
-    python bench/handwritten.py RUNS.json
+    PYTHONPATH=. python bench/handwritten.py RUNS.json    # from the repository root: this checkout's pairstudy
 
 RUNS.json: {"runs": [{"config": NAME, "seed": S, "architecture": ..., "model": {knobs}, "optimizer":
 "adam" or "sgd", "lr", "weight_decay", "momentum", "batch_size", "epochs", "aux", "aux_weight",
