@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import scipy.stats
 import yaml
 
-from pairstudy.stats.intervals import MIN_SEEDS
+from pairstudy.stats.intervals import t_interval
+from pairstudy.stats.words import MIN_SEEDS
 
 STUDIES_DIR = Path(__file__).resolve().parents[1] / "studies"
 CONFIDENCE = 0.95
@@ -94,17 +94,6 @@ class Verdict:
         return self.ours_mean - self.published_mean
 
 
-def t_interval(mean: float, std: float, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """The t interval of a mean over n seeds (n - 1 degrees of freedom), as the study statistics compute it:
-    NaN bounds below MIN_SEEDS seeds, the mean itself without spread."""
-    if n < MIN_SEEDS or math.isnan(mean):
-        return float("nan"), float("nan")
-    if not std > 0:
-        return mean, mean
-    low, high = scipy.stats.t.interval(confidence, n - 1, loc=mean, scale=std / math.sqrt(n))
-    return float(low), float(high)
-
-
 def published_tolerance(numbers: dict) -> float:
     """How far the published mean itself is uncertain: its std / sqrt(n), 0 when either is not published."""
     std, n = numbers.get("std"), numbers.get("n")
@@ -133,7 +122,7 @@ def verdict(
         return Verdict(**published, **missing, outcome=NOT_COMPARABLE, explanation=NO_VALIDATION_TEXT)
     if math.isnan(ours.mean):
         return Verdict(**published, **missing, outcome=NO_RUNS, explanation="too few finished seeds")
-    low, high = t_interval(ours.mean, ours.std, ours.n)
+    low, high, _ = t_interval(ours.mean, ours.std, ours.n)
     mean, low, high = ours.mean * 100, low * 100, high * 100
     if is_error:
         mean, low, high = 100 - mean, 100 - high, 100 - low

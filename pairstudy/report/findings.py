@@ -7,8 +7,8 @@ import pandas as pd
 
 from pairstudy.charts import FACTOR_LABELS
 from pairstudy.metrics import HEADLINE_METRIC
-from pairstudy.stats import effect_sentence
-from pairstudy.stats.baselines import LEADER_VS_BASELINE, LEADER_VS_RUNNER_UP
+from pairstudy.stats.sentences import effect_sentence
+from pairstudy.stats.words import LEADER_VS_BASELINE, LEADER_VS_RUNNER_UP
 
 from .sections import Content, Section
 from .statistics import interval_cell, methods

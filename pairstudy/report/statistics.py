@@ -10,9 +10,8 @@ import re
 import pandas as pd
 
 from pairstudy.charts import FACTOR_LABELS
-from pairstudy.stats import format_pvalue
-from pairstudy.stats.intervals import TOO_FEW_SEEDS
-from pairstudy.stats.sentences import effect_label, level_text
+from pairstudy.stats.sentences import effect_label, format_pvalue, level_text
+from pairstudy.stats.words import TOO_FEW_SEEDS
 
 from .sections import Content, Section, section
 from .tables import NONE, missing

@@ -3,44 +3,45 @@
 Pure functions over DataFrames, results as DataFrames. Intervals are t intervals unless a
 caller asks for a BCa bootstrap, which draws only from a numpy Generator the caller passes.
 Nothing here reads or writes files, and nothing imports torch.
+The names below are imported on first use, so a reader of stored statistics loads no scipy.
 """
 
-from .baselines import BASELINE_COLUMNS, baseline_comparisons, leader_comparisons
-from .factorial import FACTORIAL_COLUMNS, NoFullBlockError, factorial_effects
-from .intervals import INTERVALS, MIN_SEEDS, Interval, mean_interval
-from .paired import COMPARISON_COLUMNS, paired_comparisons
-from .pairing import PairingError
-from .power import SeedsNeeded, paired_t_power, seeds_needed
-from .sentences import effect_sentence, format_pvalue
-from .significance import holm, one_sample_t, signed_rank
-from .study import STATISTICS_SEED, STUDY_TABLES, study_statistics
-from .summary import SUMMARY_COLUMNS, summarize_configs
+import importlib
 
-__all__ = [
-    "BASELINE_COLUMNS",
-    "COMPARISON_COLUMNS",
-    "FACTORIAL_COLUMNS",
-    "INTERVALS",
-    "MIN_SEEDS",
-    "STATISTICS_SEED",
-    "STUDY_TABLES",
-    "SUMMARY_COLUMNS",
-    "Interval",
-    "NoFullBlockError",
-    "PairingError",
-    "SeedsNeeded",
-    "baseline_comparisons",
-    "effect_sentence",
-    "factorial_effects",
-    "format_pvalue",
-    "holm",
-    "leader_comparisons",
-    "mean_interval",
-    "one_sample_t",
-    "paired_comparisons",
-    "paired_t_power",
-    "seeds_needed",
-    "signed_rank",
-    "study_statistics",
-    "summarize_configs",
-]
+EXPORTS = {
+    "BASELINE_COLUMNS": "baselines",
+    "COMPARISON_COLUMNS": "paired",
+    "FACTORIAL_COLUMNS": "factorial",
+    "INTERVALS": "intervals",
+    "Interval": "intervals",
+    "MIN_SEEDS": "words",
+    "NoFullBlockError": "factorial",
+    "PairingError": "pairing",
+    "STATISTICS_SEED": "study",
+    "STUDY_TABLES": "study",
+    "SUMMARY_COLUMNS": "summary",
+    "SeedsNeeded": "power",
+    "TOO_FEW_SEEDS": "words",
+    "baseline_comparisons": "baselines",
+    "effect_sentence": "sentences",
+    "factorial_effects": "factorial",
+    "format_pvalue": "sentences",
+    "holm": "significance",
+    "leader_comparisons": "baselines",
+    "mean_interval": "intervals",
+    "one_sample_t": "significance",
+    "paired_comparisons": "paired",
+    "paired_t_power": "power",
+    "seeds_needed": "power",
+    "signed_rank": "significance",
+    "study_statistics": "study",
+    "summarize_configs": "summary",
+}
+
+__all__ = sorted(EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{EXPORTS[name]}", __name__), name)

@@ -16,11 +16,9 @@ from .contrasts import comparison_table
 from .intervals import IntervalChoice
 from .paired import DIFFERENCE_COLUMNS, paired_difference
 from .pairing import DEFAULT_VALUE, ordered_configs, paired_matrix, seed_values
+from .words import BASELINE, LEADER_VS_BASELINE, LEADER_VS_RUNNER_UP
 
 BASELINE_COLUMNS = ["kind", "config_a", "config_b", *DIFFERENCE_COLUMNS]
-BASELINE = "baseline"
-LEADER_VS_BASELINE = "leader vs baseline"
-LEADER_VS_RUNNER_UP = "leader vs runner-up"
 
 
 def check_baselines(configs: Sequence[object], baselines: Sequence[object]) -> None:

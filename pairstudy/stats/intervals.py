@@ -14,10 +14,9 @@ import numpy as np
 import scipy.stats
 
 from .samples import has_spread, per_seed
+from .words import MIN_SEEDS, TOO_FEW_SEEDS
 
 INTERVALS = ("t", "bootstrap")
-MIN_SEEDS = 3
-TOO_FEW_SEEDS = "too few seeds"
 NO_SPREAD = "no spread across seeds"
 
 
@@ -36,6 +35,17 @@ def check_generator(rng: object) -> np.random.Generator:
             f"rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(0)), got {type(rng).__name__}"
         )
     return rng
+
+
+def t_interval(mean: float, std: float, n: int, confidence: float = 0.95) -> Interval:
+    """The t interval of a mean over n seeds from its sample std (n - 1 degrees of freedom): no interval below
+    MIN_SEEDS seeds, the mean itself without spread. The one definition the tables and the preset verdicts use."""
+    if n < MIN_SEEDS or np.isnan(mean):
+        return Interval(float("nan"), float("nan"), TOO_FEW_SEEDS)
+    if not std > 0:
+        return Interval(float(mean), float(mean), NO_SPREAD)
+    low, high = scipy.stats.t.interval(confidence, n - 1, loc=mean, scale=std / np.sqrt(n))
+    return Interval(float(low), float(high), "")
 
 
 def percent(confidence: float) -> str:
@@ -84,9 +94,8 @@ class IntervalChoice:
             mean = float(values.mean())
             return Interval(mean, mean, NO_SPREAD)
         if self.interval == "t":
-            n = len(values)
-            sem = float(np.std(values, ddof=1)) / np.sqrt(n)
-            low, high = scipy.stats.t.interval(self.confidence, n - 1, loc=float(values.mean()), scale=sem)
+            std = float(np.std(values, ddof=1))
+            return t_interval(float(values.mean()), std, len(values), self.confidence)
         else:
             low, high = scipy.stats.bootstrap(
                 (values,),

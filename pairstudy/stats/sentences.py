@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from .intervals import MIN_SEEDS
+from .words import MIN_SEEDS
 
 UNITS = {"points": (100.0, " points"), "fraction": (1.0, "")}
 
