@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 
 from pairstudy.stats.intervals import t_interval
-from pairstudy.stats.words import MIN_SEEDS
+from pairstudy.stats.words import MIN_SEEDS, TOO_FEW_SEEDS
 
 STUDIES_DIR = Path(__file__).resolve().parents[1] / "studies"
 CONFIDENCE = 0.95
@@ -56,7 +56,6 @@ NO_VALIDATION_TEXT = (
 REPRODUCES = "reproduces"
 DIFFERS = "differs"
 NOT_COMPARABLE = "not comparable"
-TOO_FEW_SEEDS = "too few seeds"
 NO_RUNS = "no runs"
 
 
