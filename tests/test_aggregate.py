@@ -172,13 +172,18 @@ def test_written_tables_carry_the_study_and_load_in_a_notebook(expected, tmp_pat
         "run_status": folder / "run_status.csv",
         "misclassified": folder / "misclassified.json",
     }
-    study = {"name": "s", "description": "a test"}
+    study = {
+        "name": "s",
+        "factors": {"architecture": ["mlp", "twin"], "aux": [False, True]},
+        "include": [{"hidden": 16}],
+    }
     write_study_tables(expected, outputs, study=study, provenance={"git commit": "abc"}, min_seeds=2)
     frame, metadata = read_table(outputs["finals"])
-    assert metadata["study"] == study and metadata["factors"] == ["architecture", "hidden", "aux"]
+    # the factors in the study's declared order, not the runs' (sorted) JSON order
+    assert metadata["study"] == study and metadata["factors"] == ["architecture", "aux", "hidden"]
     assert metadata["provenance"] == {"git commit": "abc"}
     tables = load_study(folder)
-    assert tables.factors == ["architecture", "hidden", "aux"] and tables.study == study
+    assert tables.factors == ["architecture", "aux", "hidden"] and tables.study == study
     assert {"hp.lr", "hp.model.hidden", "hp.aux_weight"} <= set(tables.finals.columns)
     twin = tables.summary.set_index("config").loc["twin-aux"]
     assert twin["hp.lr"] == 0.005 and twin["hp.aux_weight"] == 0.2 and twin["aux"]

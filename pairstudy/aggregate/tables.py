@@ -32,12 +32,12 @@ def read_epochs(expected: list[dict]) -> pd.DataFrame:
     return epochs
 
 
-def factor_names(epochs: pd.DataFrame) -> list[str]:
-    """The study's factors in the order the configurations name them (architecture first)."""
-    names: list[str] = []
+def factor_names(epochs: pd.DataFrame, declared=()) -> list[str]:
+    """The factors the runs carry, in the order the study declares them (`declared`), any other after."""
+    found: list[str] = []
     for factors in epochs["factors"].drop_duplicates().map(json.loads):
-        names += [name for name in factors if name not in names]
-    return names
+        found += [name for name in factors if name not in found]
+    return [name for name in declared if name in found] + [name for name in found if name not in declared]
 
 
 def tabular(values: list) -> list:
@@ -127,8 +127,9 @@ def final_rows(epochs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
 
 
 def learning_curves(epochs: pd.DataFrame) -> pd.DataFrame:
-    """Per configuration, epoch and metric: mean, sample std, mean -/+ std, n runs."""
-    epochs = epochs[epochs["status"] != "failed"]
+    """Per configuration, epoch and metric: mean, sample std, mean -/+ std, n runs, over the finished runs (those the
+    summary averages)."""
+    epochs = epochs[epochs["status"] == "ok"]
     long = epochs.melt(id_vars=["config", "seed", "epoch"], value_vars=list(CURVE_METRICS), var_name="metric")
     grouped = long.groupby(["config", "epoch", "metric"], sort=False)["value"]
     curves = grouped.agg(mean="mean", std=lambda values: values.std(ddof=1), n="count").reset_index()

@@ -40,7 +40,8 @@ def write_study_tables(expected: list[dict], outputs: dict, *, study: dict, prov
     Every Parquet's metadata holds the study spec, the provenance and the ordered factor names.
     """
     epochs = read_epochs(expected)
-    names = factor_names(epochs)
+    declared = [*study.get("factors", {}), *(key for entry in study.get("include", []) for key in entry)]
+    names = factor_names(epochs, list(dict.fromkeys(declared)))
     finals = final_rows(epochs, names)
     summary = summarize(finals, names, min_seeds)
     run_files = {(entry["config"], seed): entry["path"] for entry in expected for seed in entry["seeds"]}
