@@ -26,6 +26,7 @@ def die_with_parent(parent: int | None = None) -> None:
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
         if parent is not None and os.getppid() != parent:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a handler the parent installed must not catch it here
             os.kill(os.getpid(), signal.SIGTERM)
 
 
