@@ -154,4 +154,5 @@ def test_every_preset_runs_to_its_report(tmp_path):
             row = next(line for line in section.splitlines() if line.startswith(f"| {markdown_text(config)} |"))
             assert re.search(r"\| too few seeds \|", row), row  # 2 seeds: no interval, no verdict yet
     table = verdicts_markdown(STUDIES_DIR, workdir / "results")
-    assert {line.split(" | ")[0].removeprefix("| ") for line in table.splitlines()[4:]} >= REFERENCE
+    studies_listed = {line.split(" | ")[0].removeprefix("| ").replace("\\_", "_") for line in table.splitlines()[4:]}
+    assert studies_listed >= REFERENCE
