@@ -25,6 +25,7 @@ from .augment import augment_batch, repaired, uses_augmentation
 from .checkpoint import load_checkpoint, restore_rng_state, rng_state, save_checkpoint, set_aside
 from .device import device_name, resolve_device
 from .misclassified import misclassified_pairs
+from .optim import SGD, Adam, Optimizer, StepSchedule
 from .result import RunResult
 
 
@@ -43,10 +44,10 @@ def objective(comparison_logits, digit_logits, target, classes, alpha: float | N
     return alpha * target_loss + (1 - alpha) / 2 * (aux1 + aux2), target_loss
 
 
-def make_optimizer(parameters, hyperparameters: dict) -> torch.optim.Optimizer:
+def make_optimizer(parameters, hyperparameters: dict) -> Optimizer:
     if hyperparameters["optimizer"] == "adam":
-        return torch.optim.Adam(parameters, lr=hyperparameters["lr"], weight_decay=hyperparameters["weight_decay"])
-    return torch.optim.SGD(
+        return Adam(parameters, lr=hyperparameters["lr"], weight_decay=hyperparameters["weight_decay"])
+    return SGD(
         parameters,
         lr=hyperparameters["lr"],
         momentum=hyperparameters["momentum"],
@@ -54,11 +55,9 @@ def make_optimizer(parameters, hyperparameters: dict) -> torch.optim.Optimizer:
     )
 
 
-def make_scheduler(optimizer, hyperparameters: dict):
+def make_scheduler(optimizer: Optimizer, hyperparameters: dict) -> StepSchedule | None:
     if hyperparameters["lr_step"] > 0:
-        return torch.optim.lr_scheduler.StepLR(
-            optimizer, step_size=hyperparameters["lr_step"], gamma=hyperparameters["lr_gamma"]
-        )
+        return StepSchedule(optimizer, hyperparameters["lr_step"], hyperparameters["lr_gamma"])
     return None
 
 
@@ -149,7 +148,7 @@ def train_run(
     test_eval = None
     for epoch in range(resumed_from + 1, epochs + 1):
         started = time.perf_counter()
-        learning_rate = optimizer.param_groups[0]["lr"]
+        learning_rate = optimizer.lr
         model.train()
         epoch_pairs = repaired(pairs.train, order_generator) if hyperparameters["repair_pairs"] else pairs.train
         order = torch.randperm(n_train, generator=order_generator).to(torch_device)
@@ -164,7 +163,7 @@ def train_run(
                 x, target, classes = augment_batch(x, classes, hyperparameters, order_generator)
             comparison_logits, digit_logits = model(x)
             loss, comparison_loss = objective(comparison_logits, digit_logits, target, classes, alpha)
-            optimizer.zero_grad(set_to_none=True)
+            optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             loss_sum += loss.detach()
