@@ -145,6 +145,33 @@ def hyperparameters(architecture="twin", epochs=2, n_pairs=100, validation_pairs
     return configuration.hyperparameters
 
 
+N_PAIRS = 100  # hyperparameters()' default
+
+
+def assert_same_run(inside, lone, n_pairs=N_PAIRS, validation_pairs=1):
+    """Equal to float tolerance: losses close, comparison accuracies within one pair, the same learning rates.
+
+    Digit accuracies get a few digits of slack: early in training many digit logits sit near a tie, and a lone
+    run trained with another number of threads moves as many digits across it.
+    """
+    together, apart = pd.DataFrame(inside.rows), pd.DataFrame(lone.rows)
+    assert (inside.status, len(together), inside.parameter_count) == (lone.status, len(apart), lone.parameter_count)
+    assert together["learning_rate"].tolist() == apart["learning_rate"].tolist()
+    for column in ("train_loss", "train_comparison_loss", "test_loss"):
+        np.testing.assert_allclose(together[column], apart[column], rtol=2e-3, atol=2e-4, err_msg=column)
+    slack = {
+        "train_accuracy": 1 / n_pairs,
+        "test_accuracy": 1 / n_pairs,
+        "validation_accuracy": 1 / validation_pairs,
+        "test_digit_accuracy": 6 / n_pairs,
+    }
+    for column, fraction in slack.items():
+        assert together[column].isna().equals(apart[column].isna()), column
+        np.testing.assert_allclose(
+            together[column].astype(float), apart[column].astype(float), atol=fraction + 1e-4, err_msg=column
+        )
+
+
 def frame(result) -> pd.DataFrame:
     """A run's rows without the wall time, the one column that may differ between equal runs."""
     return pd.DataFrame(result.rows).drop(columns="epoch_seconds")

@@ -19,9 +19,8 @@ import pairstudy
 from pairstudy.train import Member, train_run, train_vectorised
 from pairstudy.train.checkpoint import save_checkpoint
 from pairstudy.train.vectorised import MemberDropout
-from tests.helpers import frame, hyperparameters, quiet
+from tests.helpers import assert_same_run, frame, hyperparameters, quiet
 
-N_PAIRS = 100
 ARCHITECTURES = ["mlp", "cnn", "twin", "auxnet", "siamese", "lenet", "linear"]
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # one thread, as a job trains by default
@@ -29,30 +28,6 @@ pytestmark = pytest.mark.usefixtures("one_thread")  # one thread, as a job train
 
 def alone(member: Member):
     return train_run(member.hyperparameters, member.seed, device="cpu", log=quiet)
-
-
-def assert_same_run(inside, lone, n_pairs=N_PAIRS, validation_pairs=1):
-    """Equal to float tolerance: losses close, comparison accuracies within one pair, the same learning rates.
-
-    Digit accuracies get a few digits of slack: early in training many digit logits sit near a tie, and a lone
-    run trained with another number of threads moves as many digits across it.
-    """
-    together, apart = pd.DataFrame(inside.rows), pd.DataFrame(lone.rows)
-    assert (inside.status, len(together), inside.parameter_count) == (lone.status, len(apart), lone.parameter_count)
-    assert together["learning_rate"].tolist() == apart["learning_rate"].tolist()
-    for column in ("train_loss", "train_comparison_loss", "test_loss"):
-        np.testing.assert_allclose(together[column], apart[column], rtol=2e-3, atol=2e-4, err_msg=column)
-    slack = {
-        "train_accuracy": 1 / n_pairs,
-        "test_accuracy": 1 / n_pairs,
-        "validation_accuracy": 1 / validation_pairs,
-        "test_digit_accuracy": 6 / n_pairs,
-    }
-    for column, fraction in slack.items():
-        assert together[column].isna().equals(apart[column].isna()), column
-        np.testing.assert_allclose(
-            together[column].astype(float), apart[column].astype(float), atol=fraction + 1e-4, err_msg=column
-        )
 
 
 @pytest.mark.parametrize("architecture", ARCHITECTURES)
