@@ -187,7 +187,8 @@ def first_checkpoint(job: BlockJob) -> Path:
     [("child", signal.SIGINT), ("supervisor", signal.SIGTERM)],
 )
 def test_an_interrupt_records_nothing_keeps_the_checkpoint_and_the_rerun_resumes(tmp_path, target, interrupt):
-    job = block_job(tmp_path, [3], architecture="linear", epochs=20, n_pairs=100, checkpoint_every=1)
+    # epochs enough that the interrupt lands before the last one, even on a loaded machine
+    job = block_job(tmp_path, [3], architecture="linear", epochs=200, n_pairs=100, checkpoint_every=1)
     checkpoint = first_checkpoint(job)
 
     def interrupt_after_a_checkpoint(child):
