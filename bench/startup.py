@@ -66,7 +66,7 @@ SCRIPT_IMPORTS = {
 SUPERVISOR = """
 import sys
 from pairstudy.train.job import BlockJob, run_block_job
-sys.exit(run_block_job(BlockJob.from_json(sys.argv[1]), log=open(sys.argv[2], "w", buffering=1)))
+sys.exit(run_block_job(BlockJob.from_json(sys.argv[1]), log_path=sys.argv[2]))
 """
 # "twin-sharing-aux seed 0 (1/2) epoch 1/2: train loss 0.7240, test accuracy 0.7830 (0.60 s)"
 EPOCH_LINE = re.compile(r" seed (\d+) \(\d+/\d+\) epoch \d+/\d+: .*\((\d+\.\d+) s\)$")
