@@ -7,8 +7,9 @@ stay cheap where only pool sizes are checked.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from pairstudy.lazy import lazy_exports
 
 from .errors import DataSourceError, PoolTooSmallError
 from .idx import read_idx
@@ -38,10 +39,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    if name in PAIR_NAMES:
-        return getattr(importlib.import_module(".pairs", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, dict.fromkeys(PAIR_NAMES, "pairs"))
 
 
 def __dir__():

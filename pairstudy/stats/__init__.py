@@ -41,6 +41,7 @@ EXPORTS = {
 __all__ = sorted(EXPORTS)
 
 
+# pairstudy.lazy.lazy_exports inlined: importing pairstudy.stats loads no other pairstudy module
 def __getattr__(name: str):
     if name not in EXPORTS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

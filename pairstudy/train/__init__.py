@@ -5,7 +5,7 @@ Importing the package imports no torch: a training job's supervisor stays light,
 imported by the modules that train.
 """
 
-import importlib
+from pairstudy.lazy import lazy_exports
 
 EXPORTS = {
     "BlockJob": "job",
@@ -19,8 +19,4 @@ EXPORTS = {
 
 __all__ = sorted(EXPORTS)
 
-
-def __getattr__(name: str):
-    if name not in EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{EXPORTS[name]}", __name__), name)
+__getattr__ = lazy_exports(__name__, EXPORTS)
