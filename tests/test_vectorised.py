@@ -177,17 +177,22 @@ def mixed_group():
     ]
 
 
+def stop_after_epoch(last: int):
+    """An on_epoch that interrupts training as an interrupted process would, once epoch `last` is done."""
+
+    def on_epoch(epoch, rows):
+        if epoch == last:
+            raise KeyboardInterrupt
+
+    return on_epoch
+
+
 def test_a_stopped_group_resumes_from_its_checkpoint_to_the_same_result(tmp_path):
     members = mixed_group()
     whole = train_vectorised(members, device="cpu", log=quiet)
     checkpoint = tmp_path / "group.ckpt"
-
-    def stop_after_epoch_3(epoch, rows):
-        if epoch == 3:
-            raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        train_vectorised(members, checkpoint=checkpoint, checkpoint_every=2, on_epoch=stop_after_epoch_3, log=quiet)
+        train_vectorised(members, checkpoint=checkpoint, checkpoint_every=2, on_epoch=stop_after_epoch(3), log=quiet)
     resumed = train_vectorised(members, device="cpu", checkpoint=checkpoint, checkpoint_every=2, log=quiet)
     for result, uninterrupted in zip(resumed, whole):
         assert result.resumed_from_epoch == 2
@@ -202,13 +207,8 @@ def test_a_stopped_group_resumes_from_its_checkpoint_to_the_same_result(tmp_path
 def test_a_group_checkpoint_that_does_not_fit_is_moved_aside_and_the_group_starts_over(tmp_path):
     members = [Member(hyperparameters("linear", epochs=3), seed) for seed in (0, 1)]
     checkpoint = tmp_path / "group.ckpt"
-
-    def stop_after_epoch_2(epoch, rows):
-        if epoch == 2:
-            raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        train_vectorised(members, checkpoint=checkpoint, checkpoint_every=1, on_epoch=stop_after_epoch_2, log=quiet)
+        train_vectorised(members, checkpoint=checkpoint, checkpoint_every=1, on_epoch=stop_after_epoch(2), log=quiet)
     saved = torch.load(checkpoint, weights_only=True)
     name = next(iter(saved["state"]["params"]))
     saved["state"]["params"][name] = saved["state"]["params"][name][:1]  # one member's worth: other code's stack
