@@ -265,3 +265,24 @@ def test_twin_activation_sits_between_batch_norm_and_dropout():
     assert count_parameters(relu) == count_parameters(plain) == 9_574
     assert count_parameters(create_model("twin", activation="relu", sharing=False)) == 18_896
     check_outputs(relu, "twin", batch_size=4)
+
+
+@pytest.mark.parametrize(
+    ("architecture", "knobs"),
+    [("mlp", {}), ("cnn", {}), ("twin", {"sharing": True}), ("twin", {"sharing": False}), ("alexnet", {})],
+)
+def test_multiply_adds_are_half_of_torchs_own_flop_count(architecture, knobs):
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from pairstudy.models.cost import BATCH, forward_multiply_adds
+
+    model = create_model(architecture, **knobs).eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(torch.zeros(BATCH, 2, 14, 14))
+    assert 2 * forward_multiply_adds(architecture, knobs) == counter.get_total_flops() // BATCH
+
+
+def test_a_shared_tower_is_counted_for_both_digits():
+    from pairstudy.models.cost import forward_multiply_adds
+
+    assert forward_multiply_adds("twin", {"sharing": True}) == forward_multiply_adds("twin", {"sharing": False})

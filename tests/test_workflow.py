@@ -208,6 +208,22 @@ def test_one_training_job_runs_alone_by_its_rule_and_wildcards(workdir):
     assert "Nothing to be done" in snakemake(workdir, "-n", "--allowed-rules", "train_block").stdout
 
 
+def test_the_costliest_training_jobs_start_first(tmp_path):
+    """On one core the blocks run one at a time: the CNN's, then the twin's, then the MLP's, not in declared order."""
+    study = {
+        "seeds": 2,
+        "seeds_per_job": 1,
+        "data": {"n_pairs": 20},
+        "training": {"epochs": 1, "batch_size": 10},
+        "factors": {"architecture": ["mlp", "twin", "cnn"]},
+    }
+    workdir = copy_workflow(tmp_path / "order", {"studies": {"order": study}})
+    result = snakemake(workdir, "--until", "train_block", cores=1)
+    assert result.returncode == 0, output_of(result)
+    started = re.findall(r"wildcards: study=order, config=(\w+), block=\d", result.stdout + result.stderr)
+    assert started == ["cnn", "cnn", "twin", "twin", "mlp", "mlp"]
+
+
 def test_failed_and_diverged_runs_do_not_stop_the_report(tmp_path):
     workdir = copy_workflow(
         tmp_path / "broken",

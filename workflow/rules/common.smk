@@ -1,3 +1,4 @@
+import functools
 import json
 import sys
 from pathlib import Path
@@ -90,6 +91,29 @@ def block_run(wildcards):
         "hyperparameters": chosen.hyperparameters,
     }
     return json.loads(canonical_json(run))
+
+
+@functools.cache
+def block_ranks():
+    """Every block's rank by its training cost (0 for the cheapest), over all studies."""
+    from pairstudy.models.cost import training_multiply_adds
+
+    costs = {
+        (study, name, block): training_multiply_adds(chosen.architecture, chosen.hyperparameters, len(seeds))
+        for study in config["studies"]
+        for name, chosen in CONFIGURATIONS[study].items()
+        for block, seeds in BLOCKS[study].items()
+    }
+    levels = sorted(set(costs.values()))
+    return {key: levels.index(cost) for key, cost in costs.items()}
+
+
+def block_priority(wildcards):
+    """The costliest blocks start first, so the last cores are not left waiting on one long job. Only the process
+    that schedules jobs ranks them (it imports torch to count): a dry run or a re-parsing job gives every block 0."""
+    if workflow.dryrun or not workflow.is_main_process:
+        return 0
+    return block_ranks()[(wildcards.study, wildcards.config, int(wildcards.block))]
 
 
 def run_files(study):

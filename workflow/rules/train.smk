@@ -8,6 +8,7 @@ rule train_block:
         RUN_FILE,
     log:
         "logs/{study}/train/{config}/block{block}.log",
+    priority: block_priority
     conda:
         SOFTWARE_ENV
     threads: config["threads"]
