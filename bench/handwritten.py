@@ -10,8 +10,9 @@ epoch the test accuracy and the mean training loss. No trainer, checkpoints or t
 
 RUNS.json: {"runs": [{"config": NAME, "seed": S, "architecture": ..., "model": {knobs}, "optimizer":
 "adam" or "sgd", "lr", "weight_decay", "momentum", "batch_size", "epochs", "aux", "aux_weight",
-"source", "n_pairs"}, ...], "threads": null (torch's choice) or N}. Prints the thread count, then one JSON
-line per run.
+"source", "n_pairs"}, ...], "threads": null (torch's choice) or N, "channels_last": false (torch's default layout, as
+a researcher's loop has it) or true (pairstudy's CPU layout, for seed-for-seed agreement)}. Prints the thread count,
+then one JSON line per run.
 """
 
 import json
@@ -25,12 +26,14 @@ from pairstudy.data import generate_pair_sets, load_pools
 from pairstudy.models import create_model
 
 
-def train(run: dict) -> dict:
+def train(run: dict, channels_last: bool = False) -> dict:
     seed = run["seed"]
     torch.manual_seed(seed)
     pairs = generate_pair_sets(run["n_pairs"], seed, load_pools(run["source"]), normalize=True)
     train_set, test_set = pairs.train, pairs.test
     model = create_model(run["architecture"], **run["model"])
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
     if run["optimizer"] == "adam":
         optimizer = torch.optim.Adam(model.parameters(), lr=run["lr"], weight_decay=run["weight_decay"])
     else:
@@ -75,7 +78,7 @@ def main() -> None:
     print(json.dumps({"threads": torch.get_num_threads()}), flush=True)
     for run in spec["runs"]:
         started = time.perf_counter()
-        history = train(run)
+        history = train(run, channels_last=spec.get("channels_last", False))
         seconds = time.perf_counter() - started
         print(json.dumps({"config": run["config"], "seed": run["seed"], "seconds": seconds, **history}), flush=True)
 

@@ -129,3 +129,19 @@ def test_training_leaves_the_hyperparameters_alone():
     before = copy.deepcopy(hp)
     train_run(hp, 0, device="cpu", log=quiet)
     assert hp == before
+
+
+def test_on_the_cpu_convolutions_train_channels_last_with_the_same_function():
+    from pairstudy.models import create_model
+    from pairstudy.train.loop import in_training_layout
+
+    torch.manual_seed(0)
+    contiguous = create_model("cnn").eval()
+    trained = in_training_layout(copy.deepcopy(contiguous), torch.device("cpu"))
+    convolutions = [module for module in trained.modules() if isinstance(module, torch.nn.Conv2d)]
+    assert convolutions and all(c.weight.is_contiguous(memory_format=torch.channels_last) for c in convolutions)
+    assert not all(c.weight.is_contiguous() for c in convolutions)
+    pairs = torch.randn(8, 2, 14, 14)
+    with torch.no_grad():
+        torch.testing.assert_close(trained(pairs)[0], contiguous(pairs)[0])
+    assert in_training_layout(create_model("mlp"), torch.device("cpu"))(pairs)[0].shape == (8, 2)
