@@ -274,3 +274,32 @@ def test_prefixed_svg_ids_keep_their_references():
     assert (
         'id="chart-a-clip1"' in prefixed and "url(#chart-a-clip1)" in prefixed and 'href="#chart-a-clip1"' in prefixed
     )
+
+
+def test_the_vega_bundle_is_built_once_and_then_read_from_the_cache(tmp_path, monkeypatch):
+    from pairstudy.charts import save
+
+    monkeypatch.setenv("PAIRSTUDY_CACHE", str(tmp_path / "cache"))
+    save.vega_bundle.cache_clear()
+    built = save.vega_bundle()
+    assert "vegaEmbed" in built and save.bundle_path().read_text(encoding="utf-8") == built
+
+    def not_again(**_):
+        raise AssertionError("the bundle was built again")
+
+    monkeypatch.setattr(save.vl_convert, "javascript_bundle", not_again)
+    save.vega_bundle.cache_clear()
+    assert save.vega_bundle() == built
+    save.vega_bundle.cache_clear()
+
+
+def test_an_unwritable_cache_still_gives_the_bundle(tmp_path, monkeypatch):
+    from pairstudy.charts import save
+
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    monkeypatch.setenv("PAIRSTUDY_CACHE", str(blocked / "cache"))
+    save.vega_bundle.cache_clear()
+    assert "vegaEmbed" in save.vega_bundle()
+    assert not (blocked / "cache").exists()
+    save.vega_bundle.cache_clear()

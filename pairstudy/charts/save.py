@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import functools
 import html
+import importlib.metadata
 import json
 import re
 from pathlib import Path
 
 import altair as alt
 import vl_convert
+
+from pairstudy.cache import cache_folder, write_atomically
 
 # the Vega-Lite version Altair writes its specs in, which vl-convert then renders
 VEGALITE_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
@@ -34,10 +37,24 @@ def remote_loads(page: str) -> list[str]:
     return [match.group(0) for match in REMOTE_LOAD.finditer(page)]
 
 
+def bundle_path() -> Path:
+    """Where the user's cache keeps the bundle of this vl-convert and Vega-Lite version."""
+    version = importlib.metadata.version("vl-convert-python")
+    return cache_folder() / f"vega-bundle-{version}-vega-lite-{VEGALITE_VERSION}.js"
+
+
 @functools.cache
 def vega_bundle() -> str:
-    """Vega, Vega-Lite and Vega-Embed as one script (built once: it is the same for every chart)."""
-    return vl_convert.javascript_bundle(vl_version=VEGALITE_VERSION)
+    """Vega, Vega-Lite and Vega-Embed as one script: the same for every chart, so built once per vl-convert and
+    Vega-Lite version and kept in the user's cache (building it takes vl-convert seconds)."""
+    path = bundle_path()
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        pass  # not built yet, or unreadable: built again, and stored where the cache can be written
+    bundle = vl_convert.javascript_bundle(vl_version=VEGALITE_VERSION)
+    write_atomically(path, bundle.encode("utf-8"))
+    return bundle
 
 
 def container_width(spec: dict) -> dict:

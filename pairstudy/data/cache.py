@@ -9,25 +9,17 @@ entry; when the cache folder cannot be written, arrays are parsed every time.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
+import io
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-CACHE_ENV = "PAIRSTUDY_CACHE"
+from pairstudy.cache import cache_folder, write_atomically
+
 # bump when the arrays stored for a source change meaning, so old entries are no longer read
 CACHE_FORMAT = 1
-
-
-def cache_folder() -> Path:
-    """$PAIRSTUDY_CACHE, else $XDG_CACHE_HOME/pairstudy, else ~/.cache/pairstudy."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "pairstudy"
 
 
 def cache_path(name: str, source_file: Path) -> Path:
@@ -65,17 +57,6 @@ def cached_arrays(
 
 def store(path: Path, arrays: dict[str, np.ndarray]) -> bool:
     """Write an entry atomically; False (and nothing written) when the folder is not writable."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".npz")
-    except OSError:
-        return False
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, **arrays)
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; the cached data is no secret
-        os.replace(temporary, path)
-        return True
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
-        return False
+    content = io.BytesIO()
+    np.savez(content, **arrays)
+    return write_atomically(path, content.getvalue())
