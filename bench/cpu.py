@@ -267,10 +267,13 @@ def benchmark_study(name: str, args) -> dict:
         if "handwritten" in accuracies and other in accuracies:
             numbers = agreement(accuracies["handwritten"], accuracies[other])
             numbers["threads"] = [report["threads"]["handwritten"], report["threads"][other]]
-            if numbers["runs_differing_final"] and numbers["threads"][0] != numbers["threads"][1]:
-                numbers["why"] = THREADS_CHANGE_RESULTS
-            elif numbers["runs_differing_final"] and args.handwritten_layout != "channels-last":
-                numbers["why"] = LAYOUT_CHANGES_RESULTS
+            reasons = []
+            if numbers["threads"][0] != numbers["threads"][1]:
+                reasons.append(THREADS_CHANGE_RESULTS)
+            if args.handwritten_layout != "channels-last":
+                reasons.append(LAYOUT_CHANGES_RESULTS)
+            if numbers["runs_differing_final"] and reasons:
+                numbers["why"] = "; and ".join(reasons)
             report["accuracy_agreement"][f"handwritten_vs_{other}"] = numbers
     return report
 
