@@ -376,3 +376,21 @@ def test_stats_modules_read_and_write_no_files():
         source = module.read_text()
         for call in ("open(", "read_csv", "read_parquet", "to_csv(", "to_parquet(", "write_text", "read_text"):
             assert call not in source, f"{module.name} calls {call}"
+
+
+def test_signed_rank_with_ties_and_zeros_gives_scipys_own_p_values():
+    from pairstudy.stats.significance import signed_rank
+
+    generator = np.random.default_rng(0)
+    checked = 0
+    for n in range(2, 14):
+        for _ in range(6):
+            differences = generator.integers(-3, 4, n) * 0.01  # few distinct values: ties, often zeros
+            if not differences.any():
+                continue
+            expected = scipy.stats.wilcoxon(differences, alternative="two-sided")
+            statistic, pvalue = signed_rank(differences)
+            assert statistic == pytest.approx(float(expected.statistic))
+            assert pvalue == pytest.approx(float(expected.pvalue), rel=1e-12, abs=1e-15)
+            checked += 1
+    assert checked > 60

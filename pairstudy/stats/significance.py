@@ -41,8 +41,44 @@ def signed_rank(differences) -> tuple[float, float]:
         return float("nan"), float("nan")
     if not differences.any():
         return 0.0, 1.0
+    if len(differences) <= EXACT_SIGN_FLIPS and has_ties_or_zeros(differences):
+        # the statistic does not depend on the method; the p-value comes from the flips, as scipy's would
+        result = scipy.stats.wilcoxon(differences, alternative="two-sided", method="asymptotic")
+        return float(result.statistic), sign_flip_pvalue(differences)
     result = scipy.stats.wilcoxon(differences, alternative="two-sided")
     return float(result.statistic), float(result.pvalue)
+
+
+# scipy's signed-rank test enumerates every sign flip when ties or zeros leave its exact null distribution wrong,
+# up to this many differences (2**13 flips, within its default 9999 resamples)
+EXACT_SIGN_FLIPS = 13
+
+
+def has_ties_or_zeros(differences: np.ndarray) -> bool:
+    magnitudes = np.abs(differences)
+    return bool((magnitudes == 0).any() or len(np.unique(magnitudes)) < len(magnitudes))
+
+
+def sign_flip_pvalue(differences: np.ndarray) -> float:
+    """The two-sided p of the signed-rank statistic over every sign flip of the differences, as
+    scipy.stats.wilcoxon computes it for few tied differences, but with the statistic vectorised over the flips
+    (scipy's own call evaluates it once per flip: a third of a second for 10 seeds)."""
+    nonzero = differences != 0
+    ranks = np.zeros(len(differences))  # a zero difference counts for neither sign, whichever way it is flipped
+    ranks[nonzero] = scipy.stats.rankdata(np.abs(differences[nonzero]))
+
+    def positive_rank_sum(flipped, axis):
+        return np.sum(ranks * (np.moveaxis(flipped, axis, -1) > 0), axis=-1)
+
+    result = scipy.stats.permutation_test(
+        (differences,),
+        positive_rank_sum,
+        permutation_type="samples",
+        vectorized=True,
+        n_resamples=np.inf,
+        alternative="two-sided",
+    )
+    return float(result.pvalue)
 
 
 def holm(pvalues) -> np.ndarray:
