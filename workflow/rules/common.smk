@@ -98,14 +98,14 @@ def block_ranks():
     """Every block's rank by its training cost (0 for the cheapest), over all studies."""
     from pairstudy.models.cost import training_multiply_adds
 
-    costs = {
-        (study, name, block): training_multiply_adds(chosen.architecture, chosen.hyperparameters, len(seeds))
-        for study in config["studies"]
-        for name, chosen in CONFIGURATIONS[study].items()
-        for block, seeds in BLOCKS[study].items()
-    }
-    levels = sorted(set(costs.values()))
-    return {key: levels.index(cost) for key, cost in costs.items()}
+    costs = {}
+    for study in config["studies"]:
+        for name, chosen in CONFIGURATIONS[study].items():
+            per_seed = training_multiply_adds(chosen.architecture, chosen.hyperparameters, seeds=1)
+            for block, seeds in BLOCKS[study].items():
+                costs[study, name, block] = per_seed * len(seeds)
+    rank = {cost: level for level, cost in enumerate(sorted(set(costs.values())))}
+    return {key: rank[cost] for key, cost in costs.items()}
 
 
 def block_priority(wildcards):
