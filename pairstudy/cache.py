@@ -1,10 +1,12 @@
-"""The per-user cache folder, and writing into it so that concurrent jobs never read a half-written entry."""
+"""The per-user cache folder, and storing an entry in it so that concurrent jobs never read a half-written one."""
 
 from __future__ import annotations
 
 import os
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
+
+from pairstudy.atomic import write_atomically
 
 CACHE_ENV = "PAIRSTUDY_CACHE"
 
@@ -17,20 +19,11 @@ def cache_folder() -> Path:
     return Path(base) / "pairstudy"
 
 
-def write_atomically(path: Path, content: bytes) -> bool:
-    """Write an entry through a temporary file renamed into place; False (and nothing written) when the folder is
-    not writable."""
+def store_in_cache(path: Path, write: Callable[[str], None]) -> bool:
+    """`write(temporary_path)`, then the entry renamed into place; False (and nothing written) when the cache
+    cannot be written: a cache is a saving, never a reason to fail."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
+        write_atomically(path, write)
     except OSError:
         return False
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(content)
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; a cache entry is no secret
-        os.replace(temporary, path)
-        return True
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
-        return False
+    return True

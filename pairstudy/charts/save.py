@@ -13,7 +13,7 @@ from pathlib import Path
 import altair as alt
 import vl_convert
 
-from pairstudy.cache import cache_folder, write_atomically
+from pairstudy.cache import cache_folder, store_in_cache
 
 # the Vega-Lite version Altair writes its specs in, which vl-convert then renders
 VEGALITE_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
@@ -53,7 +53,7 @@ def vega_bundle() -> str:
     except (OSError, UnicodeDecodeError):
         pass  # not built yet, or unreadable: built again, and stored where the cache can be written
     bundle = vl_convert.javascript_bundle(vl_version=VEGALITE_VERSION)
-    write_atomically(path, bundle.encode("utf-8"))
+    store_in_cache(path, lambda temporary: Path(temporary).write_text(bundle, encoding="utf-8"))
     return bundle
 
 

@@ -9,14 +9,13 @@ entry; when the cache folder cannot be written, arrays are parsed every time.
 from __future__ import annotations
 
 import hashlib
-import io
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from pairstudy.cache import cache_folder, write_atomically
+from pairstudy.cache import cache_folder, store_in_cache
 
 # bump when the arrays stored for a source change meaning, so old entries are no longer read
 CACHE_FORMAT = 1
@@ -57,6 +56,9 @@ def cached_arrays(
 
 def store(path: Path, arrays: dict[str, np.ndarray]) -> bool:
     """Write an entry atomically; False (and nothing written) when the folder is not writable."""
-    content = io.BytesIO()
-    np.savez(content, **arrays)
-    return write_atomically(path, content.getvalue())
+
+    def write(temporary: str) -> None:
+        with open(temporary, "wb") as file:  # through a handle: np.savez would add .npz to a path
+            np.savez(file, **arrays)
+
+    return store_in_cache(path, write)

@@ -1,6 +1,7 @@
 """The run file contract: schema, metric names, validated atomic writes and reads, Parquet metadata."""
 
-from .atomic import write_atomically
+from pairstudy.atomic import write_atomically
+
 from .identity import canonical_json, dotted_keys, hyperparameter_hash, run_key
 from .io import RunFileError, RunIdentity, read_run_metadata, read_runs, validate_runs, write_runs
 from .names import CURVE_METRICS, HEADLINE_METRIC, RUN_METRICS

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .atomic import write_atomically
+from pairstudy.atomic import write_atomically
 
 PREFIX = "pairstudy."
 

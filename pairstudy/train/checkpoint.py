@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from pairstudy.metrics import write_atomically
+from pairstudy.atomic import write_atomically
 
 
 def save_checkpoint(path: str | Path, owner: dict, state: dict) -> None:
