@@ -25,6 +25,7 @@ from pairstudy.models import ARCHITECTURES, create_model  # noqa: E402
 from pairstudy.train.loop import in_training_layout  # noqa: E402
 
 PAIRS, BATCH = 1000, 100
+FULL_EPOCHS = 6
 
 
 def fastest_epoch(architecture: str, channels_last: bool, epochs: int) -> float:
@@ -48,7 +49,7 @@ def fastest_epoch(architecture: str, channels_last: bool, epochs: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--epochs", type=int, default=FULL_EPOCHS)
     parser.add_argument("--architectures", nargs="+", default=list(ARCHITECTURES))
     arguments = parser.parse_args()
     torch.set_num_threads(1)
@@ -66,7 +67,7 @@ def main() -> None:
             f"ratio {channels_last / contiguous:.2f}",
             flush=True,
         )
-    trial = arguments.epochs < 6 or arguments.architectures != list(ARCHITECTURES)
+    trial = arguments.epochs < FULL_EPOCHS or arguments.architectures != list(ARCHITECTURES)
     write_json(
         RESULTS / ("layout-trial.json" if trial else "layout.json"),
         {

@@ -12,6 +12,10 @@ from statsmodels.stats.multitest import multipletests
 
 from .samples import has_spread, per_seed, without_float_noise
 
+# scipy's signed-rank test enumerates every sign flip when ties or zeros leave its exact null distribution wrong,
+# up to this many differences (2**13 flips, within its default 9999 resamples)
+EXACT_SIGN_FLIPS = 13
+
 
 def one_sample_t(differences) -> tuple[float, float]:
     """Two-sided one-sample t test of mean 0 on `differences` (1-D, one per seed): (t, p).
@@ -47,11 +51,6 @@ def signed_rank(differences) -> tuple[float, float]:
         return float(result.statistic), sign_flip_pvalue(differences)
     result = scipy.stats.wilcoxon(differences, alternative="two-sided")
     return float(result.statistic), float(result.pvalue)
-
-
-# scipy's signed-rank test enumerates every sign flip when ties or zeros leave its exact null distribution wrong,
-# up to this many differences (2**13 flips, within its default 9999 resamples)
-EXACT_SIGN_FLIPS = 13
 
 
 def has_ties_or_zeros(differences: np.ndarray) -> bool:
