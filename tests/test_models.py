@@ -2,6 +2,7 @@
 
 import copy
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -286,3 +287,38 @@ def test_a_shared_tower_is_counted_for_both_digits():
     from pairstudy.models.cost import forward_multiply_adds
 
     assert forward_multiply_adds("twin", {"sharing": True}) == forward_multiply_adds("twin", {"sharing": False})
+
+
+COUNT_IN_A_FRESH_PROCESS = """
+import json, sys
+from pairstudy.models.cost import cached_forward_multiply_adds
+count = cached_forward_multiply_adds("twin", {"sharing": True}, sys.argv[1])
+print(json.dumps({"count": count, "imported_torch": "torch" in sys.modules}))
+"""
+
+
+def count_in_a_fresh_process(cache: Path, code: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", COUNT_IN_A_FRESH_PROCESS, code],
+        env={**os.environ, "PAIRSTUDY_CACHE": str(cache)},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_a_cost_is_counted_once_per_model_code_and_then_read_without_torch(tmp_path, monkeypatch):
+    from pairstudy.models.cost import count_path, forward_multiply_adds
+
+    monkeypatch.setenv("PAIRSTUDY_CACHE", str(tmp_path))
+    expected = forward_multiply_adds("twin", {"sharing": True})
+    assert count_in_a_fresh_process(tmp_path, "code A") == {"count": expected, "imported_torch": True}
+    assert count_in_a_fresh_process(tmp_path, "code A") == {"count": expected, "imported_torch": False}
+    # changed model code is counted again
+    assert count_in_a_fresh_process(tmp_path, "code B") == {"count": expected, "imported_torch": True}
+    # an entry that cannot be read is counted again and replaced
+    count_path("twin", {"sharing": True}, "code A").write_text("{not json", encoding="utf-8")
+    assert count_in_a_fresh_process(tmp_path, "code A") == {"count": expected, "imported_torch": True}
+    assert count_in_a_fresh_process(tmp_path, "code A") == {"count": expected, "imported_torch": False}

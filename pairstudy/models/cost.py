@@ -2,10 +2,18 @@
 
 The workflow starts the costliest training jobs first, so that a machine's last cores are not left waiting on one
 long job at the end of a study. Counted by hooks on one small forward pass (torch's own FLOP counter would first
-import its compiler, a second or more per workflow start); a ranking, not a time.
+import its compiler, a second or more per workflow start); a ranking, not a time. A count is kept in the user's cache
+under the model's code, so a workflow that starts again knows its costs without importing torch.
 """
 
 from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from pairstudy.cache import cache_folder, store_in_cache
+from pairstudy.metrics import canonical_json
 
 from .registry import create_model
 
@@ -37,10 +45,32 @@ def forward_multiply_adds(architecture: str, knobs: dict) -> int:
     return sum(counted)
 
 
-def training_multiply_adds(architecture: str, hyperparameters: dict, seeds: int) -> int:
+def count_path(architecture: str, knobs: dict, code: str) -> Path:
+    key = canonical_json({"architecture": architecture, "knobs": knobs, "code": code, "batch": BATCH})
+    return cache_folder() / f"cost-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+
+
+def cached_forward_multiply_adds(architecture: str, knobs: dict, code: str) -> int:
+    """`forward_multiply_adds`, counted once per model code (`code`: the provenance's training code of the
+    architecture, which changes with the package or the user's model file) and then read from the cache."""
+    path = count_path(architecture, knobs, code)
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))["forward_multiply_adds"]
+        if isinstance(stored, int) and stored >= 0:
+            return stored
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # not counted yet, or an unreadable entry that the store below replaces
+    counted = forward_multiply_adds(architecture, knobs)
+    entry = json.dumps({"forward_multiply_adds": counted})
+    store_in_cache(path, lambda temporary: Path(temporary).write_text(entry, encoding="utf-8"))
+    return counted
+
+
+def training_multiply_adds(architecture: str, hyperparameters: dict, seeds: int, code: str) -> int:
     """Multiply-adds to train `seeds` runs of one configuration, with its per-epoch evaluations."""
     data = hyperparameters["data"]
     pairs = TRAINING_PASS * data["n_pairs"] + data["n_pairs"] + data["validation_pairs"]
     if hyperparameters["train_metrics"] == "eval":
         pairs += data["n_pairs"]
-    return forward_multiply_adds(architecture, hyperparameters["model"]) * pairs * hyperparameters["epochs"] * seeds
+    per_pair = cached_forward_multiply_adds(architecture, hyperparameters["model"], code)
+    return per_pair * pairs * hyperparameters["epochs"] * seeds

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-import scipy.stats
 
 from .samples import has_spread, per_seed
 from .words import MIN_SEEDS, TOO_FEW_SEEDS
@@ -44,6 +43,8 @@ def t_interval(mean: float, std: float, n: int, confidence: float = 0.95) -> Int
         return Interval(float("nan"), float("nan"), TOO_FEW_SEEDS)
     if not std > 0:
         return Interval(float(mean), float(mean), NO_SPREAD)
+    import scipy.stats  # a second of import, which a report with no interval to compute does without
+
     low, high = scipy.stats.t.interval(confidence, n - 1, loc=mean, scale=std / np.sqrt(n))
     return Interval(float(low), float(high), "")
 
@@ -97,6 +98,8 @@ class IntervalChoice:
             std = float(np.std(values, ddof=1))
             return t_interval(float(values.mean()), std, len(values), self.confidence)
         else:
+            import scipy.stats
+
             low, high = scipy.stats.bootstrap(
                 (values,),
                 np.mean,

@@ -101,7 +101,8 @@ def block_ranks():
     costs = {}
     for study in config["studies"]:
         for name, chosen in CONFIGURATIONS[study].items():
-            per_seed = training_multiply_adds(chosen.architecture, chosen.hyperparameters, seeds=1)
+            code = training_code(chosen.architecture)
+            per_seed = training_multiply_adds(chosen.architecture, chosen.hyperparameters, seeds=1, code=code)
             for block, seeds in BLOCKS[study].items():
                 costs[study, name, block] = per_seed * len(seeds)
     rank = {cost: level for level, cost in enumerate(sorted(set(costs.values())))}
