@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from pairstudy.atomic import write_atomically
 
 CACHE_ENV = "PAIRSTUDY_CACHE"
+Entry = TypeVar("Entry")
 
 
 def cache_folder() -> Path:
@@ -27,3 +29,15 @@ def store_in_cache(path: Path, write: Callable[[str], None]) -> bool:
     except OSError:
         return False
     return True
+
+
+def cached_text(path: Path, build: Callable[[], str], parse: Callable[[str], Entry] = str) -> Entry:
+    """`parse` of the text kept at `path`; where there is none, or `parse` rejects it with a ValueError, `build()`'s
+    text, stored there for the next process."""
+    try:
+        return parse(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass  # not built yet, or unreadable: built again, and stored where the cache can be written
+    text = build()
+    store_in_cache(path, lambda temporary: Path(temporary).write_text(text, encoding="utf-8"))
+    return parse(text)

@@ -13,7 +13,7 @@ from pathlib import Path
 import altair as alt
 import vl_convert
 
-from pairstudy.cache import cache_folder, store_in_cache
+from pairstudy.cache import cache_folder, cached_text
 
 # the Vega-Lite version Altair writes its specs in, which vl-convert then renders
 VEGALITE_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
@@ -47,14 +47,7 @@ def bundle_path() -> Path:
 def vega_bundle() -> str:
     """Vega, Vega-Lite and Vega-Embed as one script: the same for every chart, so built once per vl-convert and
     Vega-Lite version and kept in the user's cache (building it takes vl-convert seconds)."""
-    path = bundle_path()
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        pass  # not built yet, or unreadable: built again, and stored where the cache can be written
-    bundle = vl_convert.javascript_bundle(vl_version=VEGALITE_VERSION)
-    store_in_cache(path, lambda temporary: Path(temporary).write_text(bundle, encoding="utf-8"))
-    return bundle
+    return cached_text(bundle_path(), lambda: vl_convert.javascript_bundle(vl_version=VEGALITE_VERSION))
 
 
 def container_width(spec: dict) -> dict:

@@ -9,10 +9,9 @@ under the model's code, so a workflow that starts again knows its costs without 
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
-from pairstudy.cache import cache_folder, store_in_cache
+from pairstudy.cache import cache_folder, cached_text
 from pairstudy.metrics import canonical_json
 
 from .registry import create_model
@@ -47,23 +46,21 @@ def forward_multiply_adds(architecture: str, knobs: dict) -> int:
 
 def count_path(architecture: str, knobs: dict, code: str) -> Path:
     key = canonical_json({"architecture": architecture, "knobs": knobs, "code": code, "batch": BATCH})
-    return cache_folder() / f"cost-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+    return cache_folder() / f"cost-{hashlib.sha256(key.encode()).hexdigest()[:16]}.txt"
+
+
+def stored_count(text: str) -> int:
+    count = int(text)
+    if count < 0:
+        raise ValueError(f"a multiply-add count cannot be negative, got {count}")
+    return count
 
 
 def cached_forward_multiply_adds(architecture: str, knobs: dict, code: str) -> int:
     """`forward_multiply_adds`, counted once per model code (`code`: the provenance's training code of the
     architecture, which changes with the package or the user's model file) and then read from the cache."""
     path = count_path(architecture, knobs, code)
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8"))["forward_multiply_adds"]
-        if isinstance(stored, int) and stored >= 0:
-            return stored
-    except (OSError, ValueError, KeyError, TypeError):
-        pass  # not counted yet, or an unreadable entry that the store below replaces
-    counted = forward_multiply_adds(architecture, knobs)
-    entry = json.dumps({"forward_multiply_adds": counted})
-    store_in_cache(path, lambda temporary: Path(temporary).write_text(entry, encoding="utf-8"))
-    return counted
+    return cached_text(path, lambda: str(forward_multiply_adds(architecture, knobs)), stored_count)
 
 
 def training_multiply_adds(architecture: str, hyperparameters: dict, seeds: int, code: str) -> int:
