@@ -122,7 +122,7 @@ def worker(spec: dict) -> dict:
     device = resolve_device(spec["device"])
     configurations, seeds = configurations_of(spec["config"], spec["study"])
     data = configurations[0].hyperparameters["data"]
-    load_pools(data["source"], data["root"])  # the digits are read once per process, before the clock starts
+    load_pools(data["source"], data["root"] or None)  # the digits are read once per process, before the clock starts
     torch.zeros(1, device=device)  # the CUDA context, likewise
     variant = spec.get("variant")
     if variant == "tf32":

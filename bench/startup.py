@@ -112,6 +112,7 @@ def import_profile(arguments: list[str], cwd=None) -> dict:
 
 def training_job(folder: Path, seeds: int, epochs: int) -> str:
     """A block of the default study's twin-sharing-aux configuration, as a job's JSON (device cpu, 1 thread)."""
+    from pairstudy.tasks import get_task
     from pairstudy.train.job import BlockJob
 
     _, config = study_config("default", seeds=seeds, epochs=epochs)
@@ -129,6 +130,7 @@ def training_job(folder: Path, seeds: int, epochs: int) -> str:
         device="cpu",
         checkpoint_every=5,
         threads=1,
+        metrics=get_task(configuration.hyperparameters["task"]).spec().to_dict(),
     )
     return job.to_json()
 

@@ -1,4 +1,5 @@
-"""pairstudy: declarative ablation studies for deep learning, on the digit-pair task and on your own models."""
+"""pairstudy: declarative ablation studies for deep learning, on a built-in task, a task of your own or your own
+training code."""
 
 __version__ = "0.1.0"
 
@@ -10,4 +11,17 @@ def load_study(folder):
     return load(folder)
 
 
-__all__ = ["load_study"]
+def __getattr__(name: str):
+    # the names a training function of one's own imports, without importing torch
+    if name == "training_function":
+        from pairstudy.train.function import training_function
+
+        return training_function
+    if name == "Metric":
+        from pairstudy.tasks.metrics import Metric
+
+        return Metric
+    raise AttributeError(f"module 'pairstudy' has no attribute {name!r}")
+
+
+__all__ = ["Metric", "load_study", "training_function"]

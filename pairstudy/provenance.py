@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 PACKAGE_ROOT = Path(__file__).parent
-TRAINING_CODE = ("data", "models", "train", "metrics")
+TRAINING_CODE = ("data", "models", "tasks", "train", "metrics")
 PACKAGES = (
     "pairstudy",
     "torch",
@@ -70,10 +70,30 @@ def provenance(folder: str | Path = ".") -> dict:
     return {"pairstudy": version, "training code": code_hash(), "git commit": git_commit(folder)}
 
 
-def training_code(architecture: str) -> str:
-    """The code a configuration of `architecture` trains with: the package's training code and, for a user's
-    architecture, its model file. Part of each training job's parameters and of the key its runs are kept under."""
+def configuration_code(hyperparameters: dict) -> str:
+    """The code a configuration trains with (see `training_code`); for a training function of one's own, the
+    package's training code and the function's file."""
+    if "trainer" not in hyperparameters:
+        return training_code(hyperparameters["architecture"], hyperparameters["task"])
+    from pairstudy.models.files import source_hash
+    from pairstudy.study.trainer import trainer_file
+
+    function_file = source_hash(trainer_file(hyperparameters["trainer"]))
+    return f"pairstudy training code {code_hash()}, training function file {function_file}"
+
+
+def training_code(architecture: str, task: str) -> str:
+    """The code a configuration of `architecture` on `task` trains with: the package's training code and, for a
+    user's architecture or task, the file that registered it. Part of each training job's parameters and of the key
+    its runs are kept under."""
     from pairstudy.models import architecture_code_hash
+    from pairstudy.models.files import source_hash
+    from pairstudy.tasks.registry import task_source
 
     model_file = architecture_code_hash(architecture)
-    return f"pairstudy training code {code_hash()}" + (f", model file {model_file}" if model_file else "")
+    task_file = source_hash(task_source(task))
+    return (
+        f"pairstudy training code {code_hash()}"
+        + (f", model file {model_file}" if model_file else "")
+        + (f", task file {task_file}" if task_file else "")
+    )

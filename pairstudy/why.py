@@ -42,13 +42,13 @@ def block_changes(path: str | Path, seeds: list[int], hyperparameters: dict, cod
 def study_changes(study_name: str, study: dict) -> list[tuple[str, list[str]]]:
     """(run file, reasons) for every block of the study, in the workflow's order."""
     from pairstudy.paths import run_file
-    from pairstudy.provenance import training_code
+    from pairstudy.provenance import configuration_code
     from pairstudy.study import expand_configurations, seed_blocks, seed_list
 
     blocks = seed_blocks(seed_list(study["seeds"]), study["seeds_per_job"])
     changes = []
     for configuration in expand_configurations(study_name, study):
-        code = training_code(configuration.architecture)
+        code = configuration_code(configuration.hyperparameters)
         for block, seeds in blocks.items():
             path = run_file(study_name, configuration.name, block)
             changes.append((path, block_changes(path, list(seeds), configuration.hyperparameters, code)))

@@ -20,11 +20,12 @@ import yaml
 
 from pairstudy.aggregate import write_study_tables
 from pairstudy.charts import CHARTS
-from pairstudy.metrics import RUN_SCHEMA, canonical_json, hyperparameter_hash, read_table, write_runs
-from pairstudy.models import get_architecture
+from pairstudy.metrics import canonical_json, hyperparameter_hash, read_table, run_schema, spec_of, write_runs
+from pairstudy.presets import PUBLISHED_TABLE, published_comparison
 from pairstudy.report import render_study_report
 from pairstudy.stats import study_statistics
 from pairstudy.study import baseline_names, expand_configurations, seed_list, validate_config
+from pairstudy.tasks.digit_pairs import DigitPairs
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -157,7 +158,7 @@ def assert_same_run(inside, lone, n_pairs=N_PAIRS, validation_pairs=1):
     together, apart = pd.DataFrame(inside.rows), pd.DataFrame(lone.rows)
     assert (inside.status, len(together), inside.parameter_count) == (lone.status, len(apart), lone.parameter_count)
     assert together["learning_rate"].tolist() == apart["learning_rate"].tolist()
-    for column in ("train_loss", "train_comparison_loss", "test_loss"):
+    for column in ("train_loss", "train_comparison_loss", "test_comparison_loss"):
         np.testing.assert_allclose(together[column], apart[column], rtol=2e-3, atol=2e-4, err_msg=column)
     slack = {
         "train_accuracy": 1 / n_pairs,
@@ -278,16 +279,17 @@ DIVERGED = {"diverged": {"cnn"}}
 ALL_CHARTS = list(CHARTS)
 
 
-def misclassified_pairs(count: int = 5) -> list[dict]:
+DIGIT_PAIRS = DigitPairs.spec()
+
+
+def misclassified_examples(count: int = 5, images: int = 2, shape=(14, 14)) -> list[dict]:
+    """Wrongly predicted test examples in the task-independent format: images (0-255, row-major), shape, label."""
     rng = np.random.default_rng(1)
     return [
         {
-            "index": index,
-            "classes": [int(rng.integers(10)), int(rng.integers(10))],
-            "target": index % 2,
-            "predicted": 1 - index % 2,
-            "predicted_digits": [int(rng.integers(10)), int(rng.integers(10))],
-            "pixels": rng.integers(0, 256, 2 * 14 * 14).tolist(),
+            "images": [rng.integers(0, 256, shape[0] * shape[1]).tolist() for _ in range(images)],
+            "shape": list(shape),
+            "label": f"example {index}: target {index % 2}, predicted {1 - index % 2}",
         }
         for index in range(count)
     ]
@@ -296,10 +298,11 @@ def misclassified_pairs(count: int = 5) -> list[dict]:
 def run_table(
     study: str, config: str, configuration, seeds: list[int], epochs: int, diverged: bool = False
 ) -> pd.DataFrame:
-    """The runs of one configuration as the training step stores them, accuracies rising to ACCURACY[config]; a
-    diverged run's numbers are NaN after its first epoch."""
+    """The runs of one digit-pair configuration as the training step stores them, accuracies rising to
+    ACCURACY[config]; digit accuracy only where the auxiliary loss trains the digit outputs; a diverged run's
+    numbers are NaN after its first epoch."""
     rng = np.random.default_rng(zlib.crc32(config.encode()))
-    digits = get_architecture(configuration.architecture).predicts_digits
+    trains_digits = bool(configuration.hyperparameters.get("aux"))
     rows = []
     for seed in seeds:
         final = ACCURACY[configuration.name] + 0.004 * (seed % 3) + rng.normal(0, 0.006)
@@ -312,10 +315,11 @@ def run_table(
                     "train_loss": np.nan if lost else 0.9 / epoch,
                     "train_comparison_loss": np.nan if lost else 0.7 / epoch + 0.01 * seed,
                     "train_accuracy": np.nan if lost else min(1.0, test_accuracy + 0.03),
-                    "test_loss": np.nan if lost else 0.8 / epoch,
-                    "test_accuracy": np.nan if lost else test_accuracy,
-                    "test_digit_accuracy": (0.93 if configuration.hyperparameters["aux"] else 0.11) if digits else None,
                     "validation_accuracy": None,
+                    "validation_comparison_loss": None,
+                    "test_comparison_loss": np.nan if lost else 0.8 / epoch,
+                    "test_accuracy": np.nan if lost else test_accuracy,
+                    "test_digit_accuracy": 0.93 if trains_digits and not lost else None,
                     "epoch_seconds": 0.5,
                     "learning_rate": configuration.hyperparameters["lr"],
                     "study": study,
@@ -332,7 +336,7 @@ def run_table(
                     "message": "",
                 }
             )
-    return pd.DataFrame(rows, columns=RUN_SCHEMA.names)
+    return pd.DataFrame(rows, columns=run_schema(DIGIT_PAIRS).names)
 
 
 def write_study(folder: Path, name: str, spec: dict) -> dict:
@@ -351,7 +355,7 @@ def write_study(folder: Path, name: str, spec: dict) -> dict:
         path.parent.mkdir(parents=True, exist_ok=True)
         diverged = configuration.name in DIVERGED.get(name, set())
         table = run_table(name, config_name, configuration, seeds, study["training"]["epochs"], diverged)
-        write_runs(table, path, misclassified={seed: misclassified_pairs() for seed in seeds})
+        write_runs(table, path, DIGIT_PAIRS, misclassified={seed: misclassified_examples() for seed in seeds})
         expected.append(
             {
                 "path": str(path),
@@ -362,6 +366,18 @@ def write_study(folder: Path, name: str, spec: dict) -> dict:
             }
         )
     report_spec = {"name": name, **study, "seeds": seeds}
+    baselines = [rename.get(baseline, baseline) for baseline in baseline_names(configurations, study)]
+    aggregate_and_compare(results, expected, report_spec, baselines)
+    # the statistics step's comparison with the published numbers (an empty table without a published block)
+    summary, metadata = read_table(results / "summary.parquet")
+    spec = spec_of(metadata, results / "summary.parquet")
+    published = published_comparison(report_spec.get("published"), summary, spec)
+    published.to_csv(results / "statistics" / f"{PUBLISHED_TABLE}.csv", index=False)
+    return report_spec
+
+
+def study_outputs(results: Path) -> dict[str, Path]:
+    """The aggregate step's outputs under results/<study>."""
     outputs = {
         table: results / f"{table}.parquet" for table in ("epochs", "finals", "curves", "configurations", "summary")
     }
@@ -370,16 +386,24 @@ def write_study(folder: Path, name: str, spec: dict) -> dict:
         run_status=results / "run_status.csv",
         misclassified=results / "misclassified.json",
     )
-    write_study_tables(expected, outputs, study=report_spec, provenance={"training code": "synthetic"}, min_seeds=2)
+    return outputs
+
+
+def aggregate_and_compare(results: Path, expected: list[dict], study: dict, baselines: list[str]) -> None:
+    """The workflow's aggregate and statistics steps (the real functions) on the run files `expected` lists."""
+    outputs = study_outputs(results)
+    write_study_tables(expected, outputs, study=study, provenance={"training code": "synthetic"}, min_seeds=2)
     finals, metadata = read_table(outputs["finals"])
-    baselines = [rename.get(baseline, baseline) for baseline in baseline_names(configurations, study)]
     statistics = study_statistics(
-        finals, metadata["factors"], baselines=baselines, order=list(dict.fromkeys(finals["config"]))
+        finals,
+        metadata["factors"],
+        spec=spec_of(metadata, outputs["finals"]),
+        baselines=baselines,
+        order=list(dict.fromkeys(finals["config"])),
     )
     (results / "statistics").mkdir(exist_ok=True)
     for table_name, table in statistics.items():
         table.to_csv(results / "statistics" / f"{table_name}.csv", index=False)
-    return report_spec
 
 
 @functools.cache
@@ -393,11 +417,18 @@ def chart_inputs(base: Path, name: str) -> dict:
         tables[table] = pd.read_csv(results / "statistics" / f"{table}.csv")
     tables["misclassified"] = json.loads((results / "misclassified.json").read_text())
     tables["order"] = tables["summary"]["config"].tolist()
+    tables["spec"] = spec_of(read_table(results / "finals.parquet")[1], results / "finals.parquet")
     return tables
 
 
 def render(folder: Path, name: str, charts: list[str]) -> dict[str, Path]:
     study = write_study(folder, name, STUDIES[name])
+    return render_results(folder, study, charts)
+
+
+def render_results(folder: Path, study: dict, charts: list[str]) -> dict[str, Path]:
+    """The report step (the real function) on folder/results/<study>, written to folder/reports/<study>."""
+    name = study["name"]
     results = folder / "results" / name
     return render_study_report(
         tables={
@@ -405,7 +436,7 @@ def render(folder: Path, name: str, charts: list[str]) -> dict[str, Path]:
         },
         statistics={
             table: results / "statistics" / f"{table}.csv"
-            for table in ("intervals", "comparisons", "effects", "baselines")
+            for table in ("intervals", "comparisons", "effects", "baselines", PUBLISHED_TABLE)
         },
         run_status=results / "run_status.csv",
         misclassified=results / "misclassified.json",

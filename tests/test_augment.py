@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from pairstudy.data import generate_pair_sets, load_pools
+from pairstudy.tasks.digit_pairs.augment import augment_batch, repaired, uses_augmentation
 from pairstudy.train import train_run
-from pairstudy.train.augment import augment_batch, repaired, uses_augmentation
-from pairstudy.train.job import trains_together
+from pairstudy.train.block import trains_together
 from tests.helpers import frame, hyperparameters, quiet
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # one thread, as a job trains by default
@@ -30,11 +30,16 @@ def test_validation_pairs_use_other_train_pool_digits_and_leave_training_pairs_a
     )  # the embedded set repeats a few images
 
 
+def batch_of(pairs) -> dict:
+    return {"input": pairs.input, "target": pairs.target, "classes": pairs.classes}
+
+
 def test_swap_recomputes_the_target_from_the_swapped_classes():
     pairs = pair_sets().train
-    x, target, classes = augment_batch(
-        pairs.input, pairs.classes, {"augment_swap": True, "augment_shift": 0}, torch.Generator().manual_seed(0)
+    augmented = augment_batch(
+        batch_of(pairs), {"augment_swap": True, "augment_shift": 0}, torch.Generator().manual_seed(0)
     )
+    x, target, classes = augmented["input"], augmented["target"], augmented["classes"]
     swapped = (classes != pairs.classes).any(1)
     assert 0.3 < swapped.float().mean() < 0.7
     assert torch.equal(target, (classes[:, 0] <= classes[:, 1]).long())
@@ -43,10 +48,11 @@ def test_swap_recomputes_the_target_from_the_swapped_classes():
 
 def test_shift_moves_digits_by_at_most_the_setting():
     pairs = pair_sets().train
-    x, target, classes = augment_batch(
-        pairs.input, pairs.classes, {"augment_swap": False, "augment_shift": 1}, torch.Generator().manual_seed(0)
+    augmented = augment_batch(
+        batch_of(pairs), {"augment_swap": False, "augment_shift": 1}, torch.Generator().manual_seed(0)
     )
-    assert torch.equal(target, pairs.target) and not torch.equal(x, pairs.input)
+    x, target, classes = augmented["input"], augmented["target"], augmented["classes"]
+    assert torch.equal(target, pairs.target) and torch.equal(classes, pairs.classes) and not torch.equal(x, pairs.input)
     assert torch.allclose(x.sum((2, 3)), pairs.input.sum((2, 3)), atol=1e-3)  # a roll keeps every pixel
     moved = (x != pairs.input).flatten(1).any(1).float().mean()
     assert moved > 0.8
@@ -54,10 +60,12 @@ def test_shift_moves_digits_by_at_most_the_setting():
 
 def test_repairing_keeps_the_digits_and_labels_consistent():
     pairs = pair_sets().train
-    new = repaired(pairs, torch.Generator().manual_seed(0))
-    assert sorted(new.classes.flatten().tolist()) == sorted(pairs.classes.flatten().tolist())
-    assert torch.equal(new.target, (new.classes[:, 0] <= new.classes[:, 1]).long())
-    assert not torch.equal(new.classes, pairs.classes)
+    new = repaired(batch_of(pairs), torch.Generator().manual_seed(0))
+    assert sorted(new["classes"].flatten().tolist()) == sorted(pairs.classes.flatten().tolist())
+    assert torch.equal(new["target"], (new["classes"][:, 0] <= new["classes"][:, 1]).long())
+    assert not torch.equal(new["classes"], pairs.classes)
+    digits = {digit.numpy().tobytes() for digit in pairs.input.reshape(-1, 14, 14)}
+    assert {digit.numpy().tobytes() for digit in new["input"].reshape(-1, 14, 14)} == digits
 
 
 def test_augmented_run_is_deterministic_and_records_validation_accuracy():
@@ -87,4 +95,4 @@ def test_augmented_configurations_train_seed_after_seed_even_on_a_gpu(setting):
 def test_augmentation_needs_both_of_its_settings():
     pairs = pair_sets().train
     with pytest.raises(KeyError, match="augment_shift"):
-        augment_batch(pairs.input, pairs.classes, {"augment_swap": True}, torch.Generator())
+        augment_batch(batch_of(pairs), {"augment_swap": True}, torch.Generator())

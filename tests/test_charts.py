@@ -25,9 +25,11 @@ from pairstudy.charts import (
     save_chart,
     wrap_label,
 )
-from pairstudy.charts.pairs import grey_png
-from pairstudy.metrics import CURVE_METRICS, HEADLINE_METRIC, RUN_METRICS
-from tests.helpers import ODD_NAME, PNG_MAGIC, chart_inputs
+from pairstudy.charts.examples import grey_png
+from tests.helpers import DIGIT_PAIRS, ODD_NAME, PNG_MAGIC, chart_inputs, misclassified_examples
+
+HEADLINE_METRIC = DIGIT_PAIRS.headline_run_metric
+HEADLINE_TITLE = DIGIT_PAIRS.run_metrics()[HEADLINE_METRIC][1]
 
 COMPUTING_TRANSFORMS = {
     "aggregate",
@@ -108,39 +110,42 @@ def title_lines(spec: dict) -> list[str]:
     return [text] if isinstance(text, str) else text
 
 
-def test_learning_curves_show_the_comparison_loss_and_the_stored_bands(tables):
+def test_learning_curves_show_every_curve_metric_of_the_task_and_the_stored_bands(tables):
     curves = tables["curves"]
-    spec = spec_of(learning_curves(curves, WIDE, tables["order"]))
-    assert [panel["title"] for panel in spec["concat"]] == list(CURVE_METRICS.values())
-    assert spec["columns"] == 3 and spec_of(learning_curves(curves, NARROW))["columns"] == 1
+    spec = spec_of(learning_curves(curves, WIDE, DIGIT_PAIRS, tables["order"]))
+    columns = DIGIT_PAIRS.epoch_columns()
+    expected = [
+        "train_accuracy",
+        "train_comparison_loss",
+        "test_accuracy",
+        "test_comparison_loss",
+        "test_digit_accuracy",
+    ]
+    assert DIGIT_PAIRS.curve_columns() == expected
+    titles = [panel["title"] for panel in spec["concat"]]
+    assert titles[0] == ["train accuracy (%)", "higher is better"]
+    assert titles[1] == ["train comparison loss", "lower is better"]
+    assert spec["columns"] == 3 and spec_of(learning_curves(curves, NARROW, DIGIT_PAIRS))["columns"] == 1
     drawn = list(marks(spec))
     bands = [(encoding, rows) for mark, encoding, rows in drawn if mark == "area"]
-    assert (
-        [rows[0]["metric"] for _, rows in bands]
-        == list(CURVE_METRICS)
-        == [
-            "train_comparison_loss",
-            "train_accuracy",
-            "test_accuracy",
-        ]
-    )
+    assert [rows[0]["metric"] for _, rows in bands] == expected
     for encoding, rows in bands:
         assert (encoding["x"]["field"], encoding["y"]["field"], encoding["y2"]["field"]) == ("epoch", "low", "high")
         assert encoding["color"]["sort"] == tables["order"]
         metric = rows[0]["metric"]
-        given = curves[curves["metric"] == metric]
-        scale = 100 if metric.endswith("accuracy") else 1  # accuracies drawn in percent
+        given = curves[curves["metric"] == metric].dropna(subset=["mean"])
+        scale = 100 if columns[metric][0].percent else 1  # fractions drawn in percent, losses as they are
         assert [row["low"] for row in rows] == pytest.approx((given["low"] * scale).tolist())
         assert [row["high"] for row in rows] == pytest.approx((given["high"] * scale).tolist())
     figure_title = " ".join(title_lines(spec))
-    assert "train comparison loss" in figure_title and "the same quantity for every run" in figure_title
+    assert figure_title.startswith("Learning curves: mean over seeds")
     assert spec["title"]["anchor"] == "start" and spec["title"]["frame"] == "bounds"  # from the figure's left edge
 
 
 def test_final_accuracy_draws_every_finished_seed_and_the_summary_mean_and_std(tables):
     finals, summary = tables["finals"].copy(), tables["summary"]
     finals.loc[finals.index[-1], "status"] = "diverged"  # only finished seeds are drawn
-    spec = spec_of(final_accuracy(finals, summary, WIDE))
+    spec = spec_of(final_accuracy(finals, summary, WIDE, DIGIT_PAIRS))
     drawn = {mark: (encoding, rows) for mark, encoding, rows in marks(spec)}
     dots = drawn["circle"][1]
     ok = finals[finals["status"] == "ok"]
@@ -152,25 +157,26 @@ def test_final_accuracy_draws_every_finished_seed_and_the_summary_mean_and_std(t
     assert by_config(bars, "low") == pytest.approx((mean - std).to_dict())
     assert by_config(bars, "high") == pytest.approx((mean + std).to_dict())
     assert by_config(drawn["tick"][1], "mean") == pytest.approx(mean.to_dict())
-    assert drawn["circle"][0]["x"]["title"] == [RUN_METRICS[HEADLINE_METRIC]]
+    assert drawn["circle"][0]["x"]["title"] == [HEADLINE_TITLE]
+    assert "higher is better" in " ".join(title_lines(spec))
 
 
 def test_final_accuracy_ci_draws_the_stored_interval_and_names_its_method(tables, few):
     intervals = tables["intervals"]
-    spec = spec_of(final_accuracy_ci(tables["finals"], intervals, WIDE, tables["order"]))
+    spec = spec_of(final_accuracy_ci(tables["finals"], intervals, WIDE, DIGIT_PAIRS, tables["order"]))
     bars = next(rows for mark, _, rows in marks(spec) if mark == "rule")
     assert by_config(bars, "low") == pytest.approx((intervals.set_index("config")["ci_low"] * 100).to_dict())
     assert by_config(bars, "high") == pytest.approx((intervals.set_index("config")["ci_high"] * 100).to_dict())
     assert intervals["ci_method"].iloc[0] in " ".join(title_lines(spec))
     # two seeds: no interval to draw, and the title says why
-    few_spec = spec_of(final_accuracy_ci(few["finals"], few["intervals"], WIDE))
+    few_spec = spec_of(final_accuracy_ci(few["finals"], few["intervals"], WIDE, DIGIT_PAIRS))
     assert next(rows for mark, _, rows in marks(few_spec) if mark == "rule") == []
     assert "too few seeds for an interval" in " ".join(title_lines(few_spec))
 
 
 def test_accuracy_vs_parameters_uses_a_log_axis_and_names_configurations_in_a_legend(tables):
     summary = tables["summary"]
-    spec = spec_of(accuracy_vs_parameters(summary, WIDE))
+    spec = spec_of(accuracy_vs_parameters(summary, WIDE, DIGIT_PAIRS))
     drawn = {mark: (encoding, rows) for mark, encoding, rows in marks(spec)}
     encoding, points = drawn["point"]
     assert encoding["x"]["field"] == "parameter_count" and encoding["x"]["scale"]["type"] == "log"
@@ -182,7 +188,7 @@ def test_accuracy_vs_parameters_uses_a_log_axis_and_names_configurations_in_a_le
 def test_forest_plot_labels_are_complete_and_direction_is_second_minus_first(tables):
     rows = comparison_rows(tables["comparisons"])
     for layout in LAYOUTS:
-        spec = spec_of(forest_plot(rows, layout, "caption"))
+        spec = spec_of(forest_plot(rows, layout, "caption", DIGIT_PAIRS))
         encoding, bars = next(
             (encoding, rows) for mark, encoding, rows in marks(spec) if mark == "rule" and rows and "label" in rows[0]
         )
@@ -222,23 +228,32 @@ def test_a_chart_with_nothing_to_draw_says_why(few):
     assert "no full 2 x 2 block" in CHARTS["factor_effects"].draw(few, WIDE)
     empty = {**few, "comparisons": few["comparisons"].iloc[0:0], "misclassified": {}}
     assert "no two configurations differ in exactly one factor" in CHARTS["paired_differences"].draw(empty, WIDE)
-    assert "no misclassified test pairs" in CHARTS["misclassified"].draw(empty, NARROW)
+    assert "no wrongly predicted test examples" in CHARTS["misclassified"].draw(empty, NARROW)
     spec = spec_of(note_chart("paired_differences: nothing to draw"))
     assert next(rows for mark, _, rows in marks(spec))[0]["text"] == ["paired_differences: nothing to draw"]
 
 
-def test_misclassified_pairs_are_small_images_with_their_labels(tables):
+def test_misclassified_examples_are_small_images_with_their_task_labels(tables):
     errors = tables["misclassified"]
     spec = spec_of(misclassified_chart(errors, WIDE))
     images = next(rows for mark, _, rows in marks(spec) if mark == "image")
-    assert len(images) == 2 * len(errors["pairs"]) and all(
+    assert len(images) == 2 * len(errors["examples"]) and all(
         row["url"].startswith("data:image/png;base64,") for row in images
     )
     titles = [child["title"]["text"] for child in spec["concat"]]
-    first = errors["pairs"][0]
-    assert titles[0][0] == f"{first['classes'][0]} vs {first['classes'][1]}"
-    assert all(len(line) <= 20 for lines in titles for line in lines)  # each line fits under its pair
-    assert spec["columns"] == WIDE.pairs_per_row and spec_of(misclassified_chart(errors, NARROW))["columns"] == 3
+    assert " ".join(titles[0]) == errors["examples"][0]["label"]  # the task's own words, wrapped
+    assert all(len(line) <= 20 for lines in titles for line in lines)  # each line fits under its images
+    assert spec["columns"] == WIDE.examples_per_row and spec_of(misclassified_chart(errors, NARROW))["columns"] == 3
+
+
+@pytest.mark.parametrize("images, shape", [(1, (28, 28)), (3, (8, 20))])
+def test_misclassified_examples_of_any_count_and_shape_are_drawn(images, shape):
+    examples = misclassified_examples(count=4, images=images, shape=shape)
+    spec = spec_of(misclassified_chart({"config": "c", "seed": 0, "examples": examples}, NARROW))
+    panels = spec["concat"]
+    assert len(panels) == 4 and panels[0]["width"] == pytest.approx(images * (56 * shape[1] / shape[0] + 4))
+    drawn = next(rows for mark, _, rows in marks(spec) if mark == "image")
+    assert len(drawn) == 4 * images and panels[0]["mark"]["height"] == 56
 
 
 def test_grey_png_is_a_valid_png():
@@ -252,7 +267,9 @@ def test_grey_png_is_a_valid_png():
 
 
 def test_save_chart_writes_offline_html_png_svg_and_pdf(tables, tmp_path):
-    paths = save_chart(final_accuracy(tables["finals"], tables["summary"], WIDE), tmp_path / "final_accuracy")
+    paths = save_chart(
+        final_accuracy(tables["finals"], tables["summary"], WIDE, DIGIT_PAIRS), tmp_path / "final_accuracy"
+    )
     assert {kind: path.name for kind, path in paths.items()} == {
         "html": "final_accuracy.html",
         "png": "final_accuracy.png",

@@ -4,13 +4,15 @@ import pytest
 from click.testing import CliRunner
 
 from pairstudy.cli import main
+from pairstudy.data.sources import SOURCES
 from pairstudy.metrics import read_runs
 from pairstudy.study import schema_property
 
 
 def test_train_writes_a_run(tmp_path):
     out = tmp_path / "run.parquet"
-    arguments = ["train", "--arch", "twin", "--sharing", "--aux", "--seed", "3", "--epochs", "2", "--n-pairs", "100"]
+    arguments = ["train", "--arch", "twin", "--sharing", "--aux", "--seed", "3", "--epochs", "2"]
+    arguments += ["--data", "n_pairs=100"]
     result = CliRunner().invoke(main, [*arguments, "--quiet", "--out", str(out)])
     assert result.exit_code == 0, result.output
     table = read_runs(out)
@@ -27,7 +29,10 @@ def test_train_writes_a_run(tmp_path):
         (["--arch", "mlp", "--model", "depth"], "'depth' is not KEY=VALUE"),
         (["--arch", "twin", "--model", "comparator=vote"], "--model.comparator: 'vote' is not allowed for twin"),
         (["--arch", "mlp", "--optimizer", "rmsprop"], "'rmsprop' is not one of 'adam', 'sgd'"),
-        (["--arch", "mlp", "--n-pairs", "3000"], "n_pairs=3000"),
+        (["--arch", "mlp", "--data", "n_pairs=3000"], "n_pairs=3000"),
+        (["--arch", "mlp", "--data", "n_pairs"], "'n_pairs' is not KEY=VALUE"),
+        (["--arch", "mlp", "--data", "bogus=1"], "--data.bogus: task 'digit_pairs' takes no data key 'bogus'"),
+        (["--arch", "mlp", "--task", "nope"], "--task: 'nope' is not a registered task"),
     ],
 )
 def test_train_errors_name_the_option_and_value(tmp_path, arguments, message):
@@ -41,7 +46,10 @@ def test_options_take_their_defaults_and_choices_from_the_schema():
     command = main.commands["train"]
     options = {option.name: option for option in command.params}
     assert list(options["optimizer"].type.choices) == schema_property("training", "optimizer")["enum"]
-    assert list(options["source"].type.choices) == schema_property("data", "source")["enum"]
+    # the data keys, and the sources they allow, come from the task: one --data option takes them all
+    assert options["data_settings"].multiple and options["task"].default is None and "source" not in options
+    wrong = ["train", "--arch", "mlp", "--data", "source=nope", "--out", "x.parquet"]
+    assert f"allowed values: {list(SOURCES)}" in CliRunner().invoke(main, wrong).output
     assert options["lr"].default is None  # the schema fills it in, so there is one default
     text = CliRunner().invoke(main, ["train", "--help"]).output
     assert f"[default: ({schema_property('training', 'lr')['default']})]" in text

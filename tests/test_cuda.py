@@ -8,8 +8,10 @@ import torch
 
 from pairstudy.metrics import RunIdentity, hyperparameter_hash, read_runs
 from pairstudy.models import ARCHITECTURES
+from pairstudy.tasks.digit_pairs import DigitPairs
 from pairstudy.train import Member, train_run, train_vectorised
-from pairstudy.train.job import BlockJob, train_block
+from pairstudy.train.block import train_block
+from pairstudy.train.job import BlockJob
 from tests.helpers import assert_same_run, frame, hyperparameters, quiet
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="torch sees no CUDA GPU on this host")
@@ -67,7 +69,17 @@ def test_a_vectorised_block_on_the_gpu_resumes_from_its_checkpoint(tmp_path):
 def test_a_training_job_on_the_gpu_trains_its_block_as_one_model(tmp_path):
     hp = hyperparameters("twin", epochs=2, aux=True)
     output = tmp_path / "block0.parquet"
-    job = BlockJob("s", "twin", (0, 1, 2), {"architecture": "twin"}, hp, "code", str(output), str(tmp_path / "store"))
+    job = BlockJob(
+        "s",
+        "twin",
+        (0, 1, 2),
+        {"architecture": "twin"},
+        hp,
+        "code",
+        str(output),
+        str(tmp_path / "store"),
+        metrics=DigitPairs.spec().to_dict(),
+    )
     lines = []
     train_block(job, log=lines.append)
     runs = read_runs(output, RunIdentity("s", "twin", (0, 1, 2), hyperparameter_hash(hp)))

@@ -17,10 +17,13 @@ import pytest
 import torch
 
 import pairstudy
-from pairstudy.metrics import RunIdentity, hyperparameter_hash, read_run_metadata, read_runs
+from pairstudy.metrics import RunIdentity, hyperparameter_hash, read_run_metadata, read_run_spec, read_runs
 from pairstudy.study import expand_configurations, seed_blocks, validate_config
+from pairstudy.tasks.digit_pairs import DigitPairs
+from pairstudy.train import block as block_module
 from pairstudy.train import job as job_module
-from pairstudy.train.job import BlockJob, job_status, killed_message, run_block_job, train_block
+from pairstudy.train.block import train_block
+from pairstudy.train.job import BlockJob, job_status, killed_message, run_block_job
 from pairstudy.train.process import BlockBusy, BlockLock
 from pairstudy.train.store import RunStore
 
@@ -54,6 +57,7 @@ def block_job(tmp_path, seeds, *, architecture="mlp", epochs=2, n_pairs=60, stor
         checkpoint_every=checkpoint_every,
         threads=1,
         metadata={"study": study},
+        metrics=DigitPairs.spec().to_dict(),
     )
 
 
@@ -62,7 +66,7 @@ def identity(job: BlockJob) -> RunIdentity:
 
 
 def store_of(job: BlockJob) -> RunStore:
-    return RunStore(job.store, job.hyperparameters, job.code, beside=job.output)
+    return RunStore(job.store, job.hyperparameters, job.code, beside=job.output, spec=job.spec)
 
 
 def run_with_log(job: BlockJob, log_path: Path, on_start=None) -> tuple[int, str]:
@@ -111,6 +115,7 @@ def test_a_block_becomes_one_run_file_and_each_run_is_kept(tmp_path):
     metadata = read_run_metadata(job.output)
     assert metadata["block"]["seeds"] == [0, 1] and metadata["study"]["seeds"] == [0, 1]
     assert set(metadata["misclassified"]) == {"0", "1"}
+    assert read_run_spec(job.output) == DigitPairs.spec() == job.spec  # the task's metrics travel with the file
     assert "seed 0: ok on cpu" in log and "seed 1: ok on cpu" in log
     assert not Path(f"{job.output}.lock").exists()
     assert sorted(path.name for path in store.folder.iterdir()) == ["seed0.parquet", "seed1.parquet"]  # no checkpoint
@@ -427,7 +432,7 @@ def test_seed_after_seed_the_log_gets_one_line_per_epoch(tmp_path):
 
 def test_a_vectorised_block_logs_each_epoch_and_keeps_each_seed(tmp_path, monkeypatch):
     """The GPU path of a block, forced on the CPU: one stack, one checkpoint, one line per epoch."""
-    monkeypatch.setattr(job_module, "trains_together", lambda device, seeds, hyperparameters: True)
+    monkeypatch.setattr(block_module, "trains_together", lambda device, seeds, hyperparameters: True)
     job = block_job(tmp_path, [0, 1], epochs=3, model={"dropout": 0.0}, checkpoint_every=1)
     lines = []
     train_block(job, log=lines.append)
@@ -442,11 +447,11 @@ def test_a_vectorised_block_logs_each_epoch_and_keeps_each_seed(tmp_path, monkey
     train_block(alone, log=lambda line: None)
     apart = read_runs(alone.output)
     # near-untrained models on 60 pairs: compare losses, as accuracies flip with float noise
-    pd.testing.assert_series_equal(table["test_loss"], apart["test_loss"], rtol=2e-3)
+    pd.testing.assert_series_equal(table["test_comparison_loss"], apart["test_comparison_loss"], rtol=2e-3)
     assert table["status"].unique().tolist() == ["ok"] and table["device"].unique().tolist() == ["cpu"]
 
 
 def test_a_job_survives_its_json_round_trip(tmp_path):
     job = block_job(tmp_path, [2, 5])
-    assert BlockJob.from_json(job.to_json()) == job
+    assert BlockJob.from_json(job.to_json()) == job and BlockJob.from_json(job.to_json()).spec == DigitPairs.spec()
     assert json.loads(job.to_json())["seeds"] == [2, 5]

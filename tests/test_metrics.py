@@ -6,16 +6,20 @@ import pandas as pd
 import pytest
 
 from pairstudy.metrics import (
-    EPOCH_COLUMNS,
-    RUN_SCHEMA,
     RunFileError,
     RunIdentity,
+    epoch_columns,
     epoch_row,
     read_metadata,
     read_run_metadata,
+    read_run_spec,
     read_runs,
+    run_schema,
     write_runs,
 )
+from tests.helpers import DIGIT_PAIRS
+
+EPOCH_COLUMNS = epoch_columns(DIGIT_PAIRS)
 
 
 def run_frame(epochs=3, seed=0, **overrides):
@@ -25,10 +29,11 @@ def run_frame(epochs=3, seed=0, **overrides):
             "train_loss": 1.0 / epoch,
             "train_comparison_loss": 0.9 / epoch,
             "train_accuracy": 0.5 + 0.1 * epoch,
-            "test_loss": 1.1 / epoch,
+            "test_comparison_loss": 1.1 / epoch,
             "test_accuracy": 0.5 + 0.05 * epoch + 0.01 * seed,
             "test_digit_accuracy": None,
             "validation_accuracy": None,
+            "validation_comparison_loss": None,
             "epoch_seconds": 0.1,
             "learning_rate": 1e-3,
         }
@@ -60,9 +65,12 @@ def block(*seeds, **overrides):
 
 
 def test_write_then_read_round_trip_with_several_seeds(tmp_path):
-    path = write_runs(block(0, 1), tmp_path / "block0.parquet", misclassified={1: [{"index": 4}]}, metadata={"x": 1})
+    path = write_runs(
+        block(0, 1), tmp_path / "block0.parquet", DIGIT_PAIRS, misclassified={1: [{"index": 4}]}, metadata={"x": 1}
+    )
     table = read_runs(path, RunIdentity("s", "mlp", (0, 1), "abc"))
-    assert list(table.columns) == RUN_SCHEMA.names and len(table) == 6
+    assert list(table.columns) == run_schema(DIGIT_PAIRS).names and len(table) == 6
+    assert read_run_spec(path) == DIGIT_PAIRS
     assert table.loc[table["seed"] == 1, "test_accuracy"].tolist() == pytest.approx([0.56, 0.61, 0.66])
     assert read_run_metadata(path)["misclassified"] == {"1": [{"index": 4}]} and read_metadata(path)["x"] == 1
     assert [p.name for p in tmp_path.iterdir()] == ["block0.parquet"]  # no temporary left behind
@@ -78,7 +86,7 @@ def test_write_then_read_round_trip_with_several_seeds(tmp_path):
     ],
 )
 def test_a_file_that_is_not_the_one_asked_for_is_refused_naming_both(tmp_path, expected, message):
-    path = write_runs(block(0, 1), tmp_path / "block0.parquet")
+    path = write_runs(block(0, 1), tmp_path / "block0.parquet", DIGIT_PAIRS)
     with pytest.raises(RunFileError, match=message):
         read_runs(path, expected)
 
@@ -98,12 +106,12 @@ def test_a_file_that_is_not_the_one_asked_for_is_refused_naming_both(tmp_path, e
 )
 def test_invalid_tables_are_refused_on_write(tmp_path, frame, message):
     with pytest.raises(RunFileError, match=message):
-        write_runs(frame, tmp_path / "run.parquet")
+        write_runs(frame, tmp_path / "run.parquet", DIGIT_PAIRS)
     assert not (tmp_path / "run.parquet").exists()
 
 
 def test_failed_write_leaves_no_file_and_keeps_old_one(tmp_path, monkeypatch):
-    path = write_runs(run_frame(), tmp_path / "run.parquet")
+    path = write_runs(run_frame(), tmp_path / "run.parquet", DIGIT_PAIRS)
     before = path.read_bytes()
 
     def explode(*args, **kwargs):
@@ -111,13 +119,13 @@ def test_failed_write_leaves_no_file_and_keeps_old_one(tmp_path, monkeypatch):
 
     monkeypatch.setattr("pairstudy.metrics.parquet.pq.write_table", explode)
     with pytest.raises(KeyboardInterrupt):
-        write_runs(run_frame(epochs=5), path)
+        write_runs(run_frame(epochs=5), path, DIGIT_PAIRS)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["run.parquet"]
 
 
 def test_partial_and_missing_files_are_refused_on_read_with_the_fix(tmp_path):
-    path = write_runs(run_frame(), tmp_path / "run.parquet")
+    path = write_runs(run_frame(), tmp_path / "run.parquet", DIGIT_PAIRS)
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(RunFileError, match=r"not a readable Parquet file.*Delete it and run the workflow again"):
         read_runs(path)
@@ -128,7 +136,7 @@ def test_partial_and_missing_files_are_refused_on_read_with_the_fix(tmp_path):
 def test_written_files_get_the_usual_permissions(tmp_path):
     mask = os.umask(0o027)
     try:
-        path = write_runs(run_frame(), tmp_path / "run.parquet")
+        path = write_runs(run_frame(), tmp_path / "run.parquet", DIGIT_PAIRS)
     finally:
         os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o640
@@ -138,14 +146,14 @@ def test_failed_run_is_one_row_at_epoch_zero(tmp_path):
     failed = run_frame(epochs=1, status="failed", message="ValueError: boom").assign(
         epoch=0, **{name: None for name in EPOCH_COLUMNS if name != "epoch"}
     )
-    table = read_runs(write_runs(failed, tmp_path / "failed.parquet"))
+    table = read_runs(write_runs(failed, tmp_path / "failed.parquet", DIGIT_PAIRS))
     assert table["status"].iloc[0] == "failed" and table["message"].iloc[0] == "ValueError: boom"
     with pytest.raises(RunFileError, match="one row, epoch 0"):
-        write_runs(run_frame(epochs=2, status="failed"), tmp_path / "bad.parquet")
+        write_runs(run_frame(epochs=2, status="failed"), tmp_path / "bad.parquet", DIGIT_PAIRS)
 
 
 def test_an_epoch_row_has_exactly_the_epoch_columns():
     values = {name: 0.5 for name in EPOCH_COLUMNS} | {"epoch": 3}
-    assert list(epoch_row(**values)) == list(EPOCH_COLUMNS)
+    assert list(epoch_row(DIGIT_PAIRS, **values)) == list(EPOCH_COLUMNS)
     with pytest.raises(ValueError, match=r"lacks \['learning_rate'\] and has unknown \['lr'\]"):
-        epoch_row(**{key: value for key, value in values.items() if key != "learning_rate"}, lr=0.1)
+        epoch_row(DIGIT_PAIRS, **{key: value for key, value in values.items() if key != "learning_rate"}, lr=0.1)

@@ -22,6 +22,7 @@ from pairstudy.models import (
 
 REPO = Path(__file__).resolve().parents[1]
 TWO_TOWER = [name for name, spec in ARCHITECTURES.items() if spec.takes("sharing")]
+PAIR_MODELS = [name for name, spec in ARCHITECTURES.items() if "digit_pairs" in spec.tasks]
 REPORT_002_TOWERS = ["lenet", "resnet", "alexnet", "linear"]
 
 
@@ -124,7 +125,7 @@ def test_sharing_really_shares_one_tower(name):
         assert not torch.allclose(separate(x.flip(1))[1], separate(x)[1].flip(1), atol=1e-5)
 
 
-@pytest.mark.parametrize("name", list(ARCHITECTURES))
+@pytest.mark.parametrize("name", PAIR_MODELS)
 def test_every_architecture_runs_vectorised_over_seeds(name):
     """Stacked copies under torch.func.vmap give each copy's own output and gradients (shared towers included)."""
     members = []
@@ -280,19 +281,21 @@ def test_multiply_adds_are_half_of_torchs_own_flop_count(architecture, knobs):
     model = create_model(architecture, **knobs).eval()
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         model(torch.zeros(BATCH, 2, 14, 14))
-    assert 2 * forward_multiply_adds(architecture, knobs) == counter.get_total_flops() // BATCH
+    assert 2 * forward_multiply_adds(architecture, knobs, "digit_pairs") == counter.get_total_flops() // BATCH
 
 
 def test_a_shared_tower_is_counted_for_both_digits():
     from pairstudy.models.cost import forward_multiply_adds
 
-    assert forward_multiply_adds("twin", {"sharing": True}) == forward_multiply_adds("twin", {"sharing": False})
+    assert forward_multiply_adds("twin", {"sharing": True}, "digit_pairs") == forward_multiply_adds(
+        "twin", {"sharing": False}, "digit_pairs"
+    )
 
 
 COUNT_IN_A_FRESH_PROCESS = """
 import json, sys
 from pairstudy.models.cost import cached_forward_multiply_adds
-count = cached_forward_multiply_adds("twin", {"sharing": True}, sys.argv[1])
+count = cached_forward_multiply_adds("twin", {"sharing": True}, "digit_pairs", sys.argv[1])
 print(json.dumps({"count": count, "imported_torch": "torch" in sys.modules}))
 """
 
@@ -313,12 +316,12 @@ def test_a_cost_is_counted_once_per_model_code_and_then_read_without_torch(tmp_p
     from pairstudy.models.cost import count_path, forward_multiply_adds
 
     monkeypatch.setenv("PAIRSTUDY_CACHE", str(tmp_path))
-    expected = forward_multiply_adds("twin", {"sharing": True})
+    expected = forward_multiply_adds("twin", {"sharing": True}, "digit_pairs")
     assert count_in_a_fresh_process(tmp_path, "code A") == {"count": expected, "imported_torch": True}
     assert count_in_a_fresh_process(tmp_path, "code A") == {"count": expected, "imported_torch": False}
     # changed model code is counted again
     assert count_in_a_fresh_process(tmp_path, "code B") == {"count": expected, "imported_torch": True}
     # an entry that cannot be read is counted again and replaced
-    count_path("twin", {"sharing": True}, "code A").write_text("{not json", encoding="utf-8")
+    count_path("twin", {"sharing": True}, "digit_pairs", "code A").write_text("{not json", encoding="utf-8")
     assert count_in_a_fresh_process(tmp_path, "code A") == {"count": expected, "imported_torch": True}
     assert count_in_a_fresh_process(tmp_path, "code A") == {"count": expected, "imported_torch": False}

@@ -42,7 +42,7 @@ def test_grid_and_train_take_the_model_file_the_config_names(tmp_path):
     assert "study my_study: 4 configurations x 2 seeds = 8 runs" in result.output
     assert "mynet-nosharing" in result.output and "mynet-sharing" in result.output
     out = tmp_path / "run.parquet"
-    command = ["train", "--config", str(config), "--arch", "mynet", "--aux", "--epochs", "1", "--n-pairs", "60"]
+    command = ["train", "--config", str(config), "--arch", "mynet", "--aux", "--epochs", "1", "--data", "n_pairs=60"]
     result = subprocess.run(
         [sys.executable, "-m", "pairstudy.cli", *command, "--out", str(out)], capture_output=True, text=True
     )

@@ -14,8 +14,8 @@ from pairstudy.presets import (
     preset_paths,
     preset_study,
     swept_factors,
-    verdicts_markdown,
 )
+from pairstudy.report.published import verdicts_markdown
 from pairstudy.report.tables import markdown_text
 from pairstudy.study import expand_configurations, load_config, seed_list
 from tests.helpers import ROOT, copy_workflow, output_of, snakemake

@@ -17,6 +17,7 @@ import yaml
 from pairstudy.metrics import read_runs
 from pairstudy.provenance import training_code
 from pairstudy.study import expand_configurations, validate_config
+from pairstudy.tasks.digit_pairs import DigitPairs
 from pairstudy.train.process import BlockLock
 from pairstudy.train.store import RunStore
 from tests.helpers import copy_workflow, output_of, snakemake
@@ -85,7 +86,7 @@ def test_a_run_file_copied_from_another_configuration_is_refused_and_named(workd
 
 def test_a_run_of_another_study_is_refused(workdir, tmp_path):
     foreign = tmp_path / "foreign.parquet"
-    command = ["train", "--arch", "mlp", "--epochs", "2", "--n-pairs", "60", "--batch-size", "30", "--quiet"]
+    command = ["train", "--arch", "mlp", "--epochs", "2", "--data", "n_pairs=60", "--batch-size", "30", "--quiet"]
     subprocess.run([sys.executable, "-m", "pairstudy.cli", *command, "--out", str(foreign)], check=True)
     shutil.copy(foreign, workdir / RUNS / "mlp" / "block0.parquet")
     result = snakemake(workdir)
@@ -182,7 +183,8 @@ def test_a_gpu_this_host_lacks_stops_the_workflow_before_any_job(tmp_path):
 def checkpoint_of(workdir: Path, config: str, seed: int) -> tuple[Path, Path]:
     """(where the seed's next training looks for a checkpoint, where its finished run is kept)."""
     chosen = configurations()[config]
-    store = RunStore(workdir / "results/rel/store", chosen.hyperparameters, training_code(chosen.architecture), "x")
+    code = training_code(chosen.architecture, chosen.hyperparameters["task"])
+    store = RunStore(workdir / "results/rel/store", chosen.hyperparameters, code, "x", spec=DigitPairs.spec())
     return store.checkpoint_path([seed]), store.run_path(seed)
 
 

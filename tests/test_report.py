@@ -9,7 +9,13 @@ import pytest
 
 from pairstudy.report import Content, display_table, format_mean_std, table_latex, table_markdown, write_report
 from pairstudy.report.statistics import comparisons_table, interval_cell
-from pairstudy.report.tables import NO_DIGITS, TRAINED, UNTRAINED, digit_heads, html_table
+from pairstudy.report.tables import html_table
+from pairstudy.tasks.metrics import Metric, MetricSpec
+from tests.helpers import DIGIT_PAIRS
+
+HEADLINE = DIGIT_PAIRS.headline_metric
+FINAL = DIGIT_PAIRS.run_metrics()["final_test_accuracy"][1]  # "test accuracy (%) (final)"
+DIGITS = DIGIT_PAIRS.run_metrics()["final_test_digit_accuracy"][1]
 
 SUMMARY = pd.DataFrame(
     {
@@ -22,14 +28,15 @@ SUMMARY = pd.DataFrame(
         "final_test_accuracy_std": [0.02, 0.01, np.nan],
         "final_train_accuracy_mean": [0.85, 0.95, 0.9],
         "final_train_accuracy_std": [0.01, 0.01, np.nan],
-        "final_test_digit_accuracy_mean": [np.nan, 0.9, 0.1],
+        "final_test_comparison_loss_mean": [0.41234, 0.2, 0.3],
+        "final_test_comparison_loss_std": [0.01, 0.02, np.nan],
+        "final_test_digit_accuracy_mean": [np.nan, 0.9, np.nan],
         "final_test_digit_accuracy_std": [np.nan, 0.01, np.nan],
         "selected_test_accuracy_mean": [np.nan, np.nan, np.nan],
         "selected_test_accuracy_std": [np.nan, np.nan, np.nan],
         "run_seconds_mean": [2.0, 3.25, 4.0],
     }
 )
-HEADS = {"mlp": NO_DIGITS, "twin_<a>": TRAINED, "twin-b": UNTRAINED}
 
 
 def test_format_mean_std():
@@ -41,40 +48,36 @@ def test_format_mean_std():
 
 
 def test_display_table_cells_mean_what_they_say():
-    table = display_table(SUMMARY, ["architecture", "aux"], HEADS).set_index("configuration")
+    table = display_table(SUMMARY, ["architecture", "aux"], DIGIT_PAIRS).set_index("configuration")
     assert list(table.columns) == [
         "aux",
         "seeds",
         "parameters",
-        "test acc. (final, %)",
-        "train acc. (%)",
-        "digit acc. (%)",
+        FINAL,
+        "test comparison loss",
+        DIGITS,
+        "train accuracy (%)",
         "seconds / run",
-    ]  # no validation pairs: no metric chosen on them
+    ]  # no validation data: no metric chosen on it, no validation columns; the spec's titles and order
     assert table.loc["mlp", "aux"] == "–" and table.loc["twin_<a>", "aux"] == "True"
-    assert table["digit acc. (%)"].tolist() == ["–", "90.00 ± 1.00", "untrained head"]
-    assert table.loc["twin-b", "test acc. (final, %)"] == "89.00" and table.loc["twin_<a>", "parameters"] == "1,234,567"
-    # no configuration with digit outputs: no digit column at all
-    assert "digit acc. (%)" not in display_table(SUMMARY, [], {})
-
-
-def test_digit_heads_come_from_the_configurations():
-    configurations = pd.DataFrame(
-        {"config": ["a", "b", "c"], "predicts_digits": [False, True, True], "trains_digits": [False, False, True]}
-    )
-    assert digit_heads(configurations) == {"a": NO_DIGITS, "b": UNTRAINED, "c": TRAINED}
+    assert table[DIGITS].tolist() == ["–", "90.00 ± 1.00", "–"]  # empty where a configuration has no value
+    assert table.loc["twin-b", FINAL] == "89.00" and table.loc["twin_<a>", "parameters"] == "1,234,567"
+    # a plain number as it is, never in percent, with one number of decimals per column
+    assert table["test comparison loss"].tolist() == ["0.412 ± 0.010", "0.200 ± 0.020", "0.300"]
+    # no configuration measures a metric: no column at all
+    assert DIGITS not in display_table(SUMMARY.assign(final_test_digit_accuracy_mean=np.nan), [], DIGIT_PAIRS)
 
 
 def test_markdown_table_is_escaped_and_aligned():
-    lines = table_markdown(display_table(SUMMARY, ["aux"], HEADS)).strip().splitlines()
+    lines = table_markdown(display_table(SUMMARY, ["aux"], DIGIT_PAIRS)).strip().splitlines()
     assert lines[0].startswith("| configuration |") and lines[1].startswith("|:---|---:|")
     assert [line.split(" | ")[0].removeprefix("| ") for line in lines[2:]] == ["mlp", "twin\\_\\<a\\>", "twin-b"]
 
 
 def test_latex_table_is_booktabs_ascii_and_escaped():
-    latex = table_latex(display_table(SUMMARY, ["aux"], HEADS))
+    latex = table_latex(display_table(SUMMARY, ["aux"], DIGIT_PAIRS))
     lines = latex.strip().splitlines()
-    assert lines[0] == r"\begin{tabular}{lrrrrrrr}" and lines[-1] == r"\end{tabular}"
+    assert lines[0] == r"\begin{tabular}{lrrrrrrrr}" and lines[-1] == r"\end{tabular}"
     assert [line for line in lines if line in (r"\toprule", r"\midrule", r"\bottomrule")] == [
         r"\toprule",
         r"\midrule",
@@ -82,7 +85,7 @@ def test_latex_table_is_booktabs_ascii_and_escaped():
     ]
     rows = [line for line in lines if line.endswith(r"\\")]
     assert len(rows) == 4 and len({row.count("&") for row in rows}) == 1
-    assert r"twin\_\textless{}a\textgreater{}" in latex and r"93.00 $\pm$ 1.00" in latex and r"(final, \%)" in latex
+    assert r"twin\_\textless{}a\textgreater{}" in latex and r"93.00 $\pm$ 1.00" in latex and r"(\%) (final)" in latex
     assert latex.isascii()
     cells = [cell for row in rows for cell in row.removesuffix(r"\\").split(" & ")]
     assert not [cell for cell in cells if re.search(r"(?<!\\)[_%&#<>]", cell)]
@@ -90,20 +93,17 @@ def test_latex_table_is_booktabs_ascii_and_escaped():
 
 
 def test_html_table_marks_key_and_text_columns_and_escapes():
-    fragment = html_table(
-        display_table(SUMMARY, ["aux"], HEADS), "summary main", ["configuration", "test acc. (final, %)"]
-    )
-    assert (
-        '<th class="key text">configuration</th>' in fragment
-        and '<th class="key">test acc. (final, %)</th>' in fragment
-    )
-    assert "<td>3</td>" in fragment and '<td class="text">untrained head</td>' in fragment
+    fragment = html_table(display_table(SUMMARY, ["aux"], DIGIT_PAIRS), "summary main", ["configuration", FINAL])
+    assert '<th class="key text">configuration</th>' in fragment and f'<th class="key">{FINAL}</th>' in fragment
+    assert "<td>3</td>" in fragment and "<td>–</td>" in fragment
     assert "twin_&lt;a&gt;" in fragment and "<a>" not in fragment
 
 
 def test_interval_cells_say_why_there_is_none():
-    assert interval_cell(pd.Series({"ci_low": 0.01, "ci_high": 0.02, "note": ""})) == "[1.00, 2.00]"
-    assert interval_cell(pd.Series({"ci_low": np.nan, "ci_high": np.nan, "note": "too few seeds"})) == (
+    assert interval_cell(pd.Series({"ci_low": 0.01, "ci_high": 0.02, "note": ""}), HEADLINE) == "[1.00, 2.00]"
+    mse = Metric("mse", "lower", "number")
+    assert interval_cell(pd.Series({"ci_low": 0.0123, "ci_high": 0.0234, "note": ""}), mse) == "[0.0123, 0.0234]"
+    assert interval_cell(pd.Series({"ci_low": np.nan, "ci_high": np.nan, "note": "too few seeds"}), HEADLINE) == (
         "too few seeds for an interval"
     )
 
@@ -128,7 +128,7 @@ def test_comparison_table_reads_direction_levels_and_the_interval_method():
             "seeds_verdict": ["resolved with the 10 seeds run"],
         }
     )
-    row = comparisons_table(comparisons).iloc[0].to_dict()
+    row = comparisons_table(comparisons, HEADLINE).iloc[0].to_dict()
     assert row == {
         "comparison": "twin-noaux → twin-aux",
         "factor": "auxiliary loss",
@@ -141,6 +141,10 @@ def test_comparison_table_reads_direction_levels_and_the_interval_method():
         "d_z": "2.50",
         "seeds needed": "resolved with the 10 seeds run",
     }
+    # a plain-number metric: its differences as they are, no points, no percent
+    mse = MetricSpec("r", (Metric("mse", "lower", "number", "MSE"),), "mse").headline_metric
+    row = comparisons_table(comparisons, mse).iloc[0].to_dict()
+    assert row["difference"] == "+0.0123" and row["90% interval"] == "[0.0100, 0.0150]"
 
 
 def test_content_escapes_once_for_html_and_markdown():

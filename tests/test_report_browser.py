@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ALL_CHARTS, PNG_MAGIC, ROOT, ensure_debian_package, study_report
+from tests.helpers import ALL_CHARTS, DIGIT_PAIRS, PNG_MAGIC, ROOT, ensure_debian_package, study_report
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -139,9 +139,10 @@ def test_nothing_overflows_and_no_label_is_clipped(measured, width):
 def test_a_narrow_screen_keeps_configuration_and_final_accuracy_in_view(measured):
     seen, _ = measured
     narrow = [cell["text"] for cell in seen[420]["cells"] if cell["header"]]
-    assert narrow == ["configuration", "test acc. (final, %)"]
+    titles = DIGIT_PAIRS.run_metrics()
+    assert narrow == ["configuration", titles[DIGIT_PAIRS.headline_run_metric][1]]
     wide = [cell["text"] for cell in seen[1400]["cells"] if cell["header"]]
-    assert wide[:2] == ["configuration", "sharing"] and "digit acc. (%)" in wide
+    assert wide[:2] == ["configuration", "sharing"] and titles["final_test_digit_accuracy"][1] in wide
 
 
 def test_the_measurement_catches_a_clipped_label_and_an_overflowing_cell(tmp_path):

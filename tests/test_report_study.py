@@ -19,6 +19,7 @@ from pairstudy.metrics import read_table
 from pairstudy.study.schema import load_schema
 from tests.helpers import (
     ALL_CHARTS,
+    DIGIT_PAIRS,
     ODD_NAME,
     ROOT,
     headings,
@@ -57,16 +58,24 @@ def test_what_helped_comes_first_and_leads_with_the_best_configuration(ablation)
     baselines = pd.read_csv(results_of(ablation[0]) / "statistics" / "baselines.csv")
     for baseline in ("mlp", "cnn"):
         row = baselines[(baselines["kind"] == "leader vs baseline") & (baselines["config_a"] == baseline)].iloc[0]
-        points = f"{row['mean_difference'] * 100:+.1f} points [{row['ci_low'] * 100:.1f}, {row['ci_high'] * 100:.1f}]"
+        interval = f"[{row['ci_low'] * 100:.1f}, {row['ci_high'] * 100:.1f}]"
+        points = f"{row['mean_difference'] * 100:.1f} points higher accuracy {interval}, better"
         # direction: the configuration minus the baseline, as the config's order names them
-        assert f"ahead of baseline {baseline}: {ODD_NAME} vs {baseline}: {points}" in helped
+        assert f"against baseline {baseline}: {ODD_NAME} vs {baseline}: {points}" in helped
         assert row["mean_difference"] > 0
-    assert "ahead of the runner-up twin-nosharing-aux" in helped and "biased upward" in helped
+    assert "against the runner-up twin-nosharing-aux" in helped and "biased upward" in helped
+    assert "(higher is better; mean ± sample std over 10 seeds" in helped
+    # then each factor's levels compared, the 2x2 effects, and last the best against the baselines
     order = [
         helped.index(text)
-        for text in ("Best configuration", "ahead of baseline mlp", "Factor effects", "One factor at a time")
+        for text in ("Best configuration", "Architecture", "Weight sharing", "Factor effects", "against baseline mlp")
     ]
     assert order == sorted(order)
+    # twin and the other architectures differ in more than architecture: said, not hidden
+    assert (
+        "Not compared, mlp and twin: no two of their configurations differ in architecture alone "
+        "(weight sharing and auxiliary loss differ too)." in helped
+    )
     assert "resolved with the 10 seeds run" in helped
     assert "Best configuration: twin\\_\\<sharing\\>&aux" in markdown
 
@@ -76,18 +85,19 @@ def test_every_finding_carries_its_seeds_verdict(ablation):
     items = re.findall(r"<li>(.*?)</li>", section_of(page, "What helped"))
     effects = pd.read_csv(results_of(ablation[0]) / "statistics" / "effects.csv")
     comparisons = pd.read_csv(results_of(ablation[0]) / "statistics" / "comparisons.csv")
-    assert len(items) == 3 + len(effects) + len(comparisons)  # 2 baselines and the runner-up, then the rest
+    assert len(items) == len(comparisons) + len(effects) + 3  # the rest, then 2 baselines and the runner-up
     for item in items:
         assert re.search(r"resolved with the \d+ seeds run|needs about [\d,]+ seeds|too small to resolve", item), item
-    # the 2x2 block's effects in the stored order, with their block
-    assert [item.split(":")[0] for item in items[3 : 3 + len(effects)]] == effects["block"].tolist()
+    # the 2x2 block's effects in the stored order, with their block, after the one-factor comparisons
+    shown = items[len(comparisons) : len(comparisons) + len(effects)]
+    assert [item.split(":")[0] for item in shown] == effects["block"].tolist()
 
 
 def test_too_few_seeds_say_so_instead_of_an_interval(fewseeds):
     _, page, markdown = fewseeds
     helped = visible_text(section_of(page, "What helped"))
     assert "too few seeds for an interval" in helped and "[nan" not in page.lower()
-    assert "(mean ± sample std over 2 seeds; too few seeds for an interval)" in helped
+    assert "(higher is better; mean ± sample std over 2 seeds; too few seeds for an interval)" in helped
     assert "The study has no baselines." in helped
     assert "too few seeds for an interval" in visible_text(section_of(page, "Statistics in detail"))
     assert "too few seeds to estimate" in helped
@@ -109,13 +119,13 @@ def test_a_configuration_without_finished_seeds_is_named_and_its_rerun_given(div
     assert page.count('<div class="drawing wide"><svg') == 2  # the learning curves and final accuracy still drawn
 
 
-def test_digit_accuracy_only_where_a_digit_loss_trains_the_outputs(ablation):
+def test_a_metric_a_configuration_does_not_record_is_empty(ablation):
     paths, page, _ = ablation
     table = pd.read_csv(paths["html"].parent / "paper" / "summary.csv", dtype=str).set_index("configuration")
-    digits = table["digit acc. (%)"]
-    assert digits["mlp"] == digits["cnn"] == "–"  # no digit outputs
-    assert digits["twin-sharing-noaux"] == digits["twin-nosharing-noaux"] == "untrained head"
+    digits = table[DIGIT_PAIRS.run_metrics()["final_test_digit_accuracy"][1]]
+    assert digits["mlp"] == digits["cnn"] == digits["twin-sharing-noaux"] == "–"  # the task recorded none
     assert digits["twin-nosharing-aux"].startswith("93.00") and digits[ODD_NAME].startswith("93.00")
+    assert table.loc["mlp", "test comparison loss"].startswith("0.26")  # a loss as it is, not in percent
     # factor columns in the config's order, "–" where a factor does not apply
     assert list(table.columns[:2]) == ["sharing", "aux"] and table.loc["mlp", "sharing"] == "–"
 

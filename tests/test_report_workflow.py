@@ -9,7 +9,9 @@ import pytest
 
 from pairstudy.charts import FACTOR_LABELS
 from pairstudy.stats import effect_sentence
-from tests.helpers import TINY, output_of, snakemake
+from tests.helpers import DIGIT_PAIRS, TINY, output_of, snakemake
+
+HEADLINE = DIGIT_PAIRS.headline_metric
 
 CHARTS = TINY["report"]["charts"]
 
@@ -36,10 +38,11 @@ def test_the_workflow_writes_the_page_its_charts_and_paper_folder(workdir):
     leader = baselines[baselines["kind"].str.startswith("leader")]
     assert len(leader) >= 1 and f"Best configuration: {leader['config_b'].iloc[0]}, final test accuracy" in page
     for _, row in leader.iterrows():
-        assert html.escape(f"{effect_sentence(row, FACTOR_LABELS)}; {row['seeds_verdict']}") in page
+        assert html.escape(f"{effect_sentence(row, HEADLINE, FACTOR_LABELS)}; {row['seeds_verdict']}") in page
     # aux is on for the twin nets: their digit outputs are trained and their digit accuracy shown
     summary = pd.read_csv(report / "paper" / "summary.csv", dtype=str).set_index("configuration")
-    assert summary.loc["mlp", "digit acc. (%)"] == "–" and "±" in summary.loc["twin-sharing", "digit acc. (%)"]
+    digits = DIGIT_PAIRS.run_metrics()["final_test_digit_accuracy"][1]
+    assert summary.loc["mlp", digits] == "–" and "±" in summary.loc["twin-sharing", digits]
 
 
 def test_snakemake_report_builds_with_captions_that_say_what_each_file_is(workdir):

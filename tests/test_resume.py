@@ -25,7 +25,7 @@ METRICS = [
     "epoch",
     "train_loss",
     "train_accuracy",
-    "test_loss",
+    "test_comparison_loss",
     "test_accuracy",
     "test_digit_accuracy",
     "learning_rate",
@@ -39,8 +39,8 @@ TRAIN = [
     "2",
     "--epochs",
     "8",
-    "--n-pairs",
-    "300",
+    "--data",
+    "n_pairs=300",
     "--batch-size",
     "50",
     "--threads",
@@ -49,8 +49,8 @@ TRAIN = [
 
 
 # the run of the CLI resume test: small, but with enough epochs after its first checkpoint to be stopped in
-RESUMED = ["--arch", "linear", "--aux", "--model", "dropout=0.2", "--seed", "2", "--epochs", "16", "--n-pairs", "100"]
-RESUMED += ["--batch-size", "25", "--threads", "1", "--checkpoint-every", "2"]
+RESUMED = ["--arch", "linear", "--aux", "--model", "dropout=0.2", "--seed", "2", "--epochs", "16"]
+RESUMED += ["--data", "n_pairs=100", "--batch-size", "25", "--threads", "1", "--checkpoint-every", "2"]
 
 
 def resume_study(epochs: int) -> dict:
@@ -137,7 +137,8 @@ EPOCH_LINE = re.compile(
 def test_train_shows_each_epoch_on_stderr_unless_quiet(tmp_path, quiet):
     from pairstudy.cli import main
 
-    arguments = ["train", "--arch", "mlp", "--epochs", "2", "--n-pairs", "60", "--out", str(tmp_path / "a.parquet")]
+    arguments = ["train", "--arch", "mlp", "--epochs", "2", "--data", "n_pairs=60"]
+    arguments += ["--out", str(tmp_path / "a.parquet")]
     with torch_threads(1):
         result = CliRunner().invoke(main, arguments + ["--quiet"] * quiet)
     assert result.exit_code == 0, result.output

@@ -21,7 +21,13 @@ from pairstudy.stats import (
     paired_comparisons,
     summarize_configs,
 )
-from tests.helpers import FACTORS, twin_study
+from pairstudy.stats.pairing import config_levels
+from pairstudy.stats.partners import unpaired_levels
+from pairstudy.tasks.metrics import Metric
+from tests.helpers import DIGIT_PAIRS, FACTORS, twin_study
+
+VALUE = DIGIT_PAIRS.headline_run_metric  # the column twin_study's synthetic finals hold
+HEADLINE = DIGIT_PAIRS.headline_metric
 
 
 def two_configs(a_values, b_values, seeds_a=None, seeds_b=None):
@@ -41,7 +47,7 @@ def test_summary_mean_std_sem_and_t_interval_by_hand():
     finals = pd.DataFrame(
         {"config": ["a", "a", "a", "b"], "seed": [0, 1, 2, 0], "final_test_accuracy": [0.7, 0.8, 0.9, 0.5]}
     )
-    summary = summarize_configs(finals).set_index("config")
+    summary = summarize_configs(finals, VALUE).set_index("config")
     assert list(summary.reset_index().columns) == SUMMARY_COLUMNS
     # mean 0.8, squared deviations 0.01 + 0 + 0.01 over n - 1 = 2 -> variance 0.01
     assert summary.loc["a", "mean"] == pytest.approx(0.8)
@@ -66,7 +72,10 @@ def test_t_interval_matches_scipy_at_another_confidence():
     assert (low, high) == pytest.approx((reference.low, reference.high))
     assert note == ""
     finals = pd.DataFrame({"config": "a", "seed": range(7), "final_test_accuracy": values})
-    assert summarize_configs(finals, confidence=0.9)["ci_method"].iloc[0] == "t interval, 90%, n-1 degrees of freedom"
+    assert (
+        summarize_configs(finals, VALUE, confidence=0.9)["ci_method"].iloc[0]
+        == "t interval, 90%, n-1 degrees of freedom"
+    )
 
 
 def test_two_seeds_give_no_interval():
@@ -74,7 +83,7 @@ def test_two_seeds_give_no_interval():
         low, high, note = mean_interval([0.7, 0.8], interval, rng=rng)
         assert np.isnan(low) and np.isnan(high) and note == "too few seeds"
     finals = pd.DataFrame({"config": "a", "seed": [0, 1], "final_test_accuracy": [0.7, 0.8]})
-    row = summarize_configs(finals).iloc[0]
+    row = summarize_configs(finals, VALUE).iloc[0]
     assert np.isnan(row["ci_low"]) and np.isnan(row["ci_high"]) and row["note"] == "too few seeds"
     assert row["std"] == pytest.approx(np.sqrt(0.005))
 
@@ -101,13 +110,13 @@ def test_bca_bootstrap_is_scipys_and_reproducible_with_the_same_seed_only():
 
 def test_summary_bootstrap_intervals_are_reproducible_and_say_how():
     finals = twin_study()
-    first = summarize_configs(finals, interval="bootstrap", rng=np.random.default_rng(7))
-    again = summarize_configs(finals, interval="bootstrap", rng=np.random.default_rng(7))
-    other = summarize_configs(finals, interval="bootstrap", rng=np.random.default_rng(8))
+    first = summarize_configs(finals, VALUE, interval="bootstrap", rng=np.random.default_rng(7))
+    again = summarize_configs(finals, VALUE, interval="bootstrap", rng=np.random.default_rng(7))
+    other = summarize_configs(finals, VALUE, interval="bootstrap", rng=np.random.default_rng(8))
     pd.testing.assert_frame_equal(first, again)
     assert not np.allclose(first["ci_low"], other["ci_low"])
     assert (first["ci_method"] == "BCa bootstrap, 10,000 resamples, 95%").all()
-    fewer = summarize_configs(finals, interval="bootstrap", rng=np.random.default_rng(7), n_resamples=500)
+    fewer = summarize_configs(finals, VALUE, interval="bootstrap", rng=np.random.default_rng(7), n_resamples=500)
     assert fewer["ci_method"].iloc[0] == "BCa bootstrap, 500 resamples, 95%"
 
 
@@ -115,13 +124,13 @@ def test_bootstrap_refuses_anything_but_a_generator():
     with pytest.raises(TypeError, match="default_rng"):
         mean_interval(np.array([0.1, 0.2, 0.3]), "bootstrap", rng=0)
     with pytest.raises(TypeError, match="default_rng"):
-        summarize_configs(twin_study(), interval="bootstrap", rng=np.random.RandomState(0))
+        summarize_configs(twin_study(), VALUE, interval="bootstrap", rng=np.random.RandomState(0))
     with pytest.raises(TypeError, match="default_rng"):
-        paired_comparisons(twin_study(), FACTORS, interval="bootstrap")
+        paired_comparisons(twin_study(), FACTORS, VALUE, interval="bootstrap")
     with pytest.raises(TypeError, match="Generator"):
-        summarize_configs(twin_study(), rng=0)  # a seed where a generator belongs is a mistake even for t
+        summarize_configs(twin_study(), VALUE, rng=0)  # a seed where a generator belongs is a mistake even for t
     with pytest.raises(ValueError, match="interval"):
-        summarize_configs(twin_study(), interval="percentile")
+        summarize_configs(twin_study(), VALUE, interval="percentile")
 
 
 # tests and adjustment against scipy and by hand
@@ -140,7 +149,7 @@ def test_paired_tests_match_scipy():
     generator = np.random.default_rng(3)
     base = generator.normal(0.8, 0.03, 9)
     with_aux = base + generator.normal(0.01, 0.01, 9)
-    row = paired_comparisons(two_configs(base, with_aux), ["aux"]).iloc[0]
+    row = paired_comparisons(two_configs(base, with_aux), ["aux"], VALUE).iloc[0]
     t_reference = scipy.stats.ttest_rel(with_aux, base)
     wilcoxon_reference = scipy.stats.wilcoxon(with_aux, base)
     assert row["t_statistic"] == pytest.approx(t_reference.statistic)
@@ -158,7 +167,7 @@ def test_paired_tests_match_scipy():
 
 def test_identical_configs_give_p_one_and_no_effect_size():
     values = [0.7, 0.75, 0.8, 0.72]
-    row = paired_comparisons(two_configs(values, values), ["aux"]).iloc[0]
+    row = paired_comparisons(two_configs(values, values), ["aux"], VALUE).iloc[0]
     assert row["mean_difference"] == 0
     assert row["wilcoxon_pvalue"] == 1.0 and row["t_pvalue"] == 1.0
     assert np.isnan(row["effect_size"])
@@ -168,20 +177,20 @@ def test_identical_configs_give_p_one_and_no_effect_size():
 
 
 def test_two_paired_seeds_give_no_interval_but_a_t_test():
-    row = paired_comparisons(two_configs([0.70, 0.72], [0.80, 0.83]), ["aux"]).iloc[0]
+    row = paired_comparisons(two_configs([0.70, 0.72], [0.80, 0.83]), ["aux"], VALUE).iloc[0]
     assert row["n"] == 2
     assert np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])
     assert row["note"] == "too few seeds"
     assert row["t_pvalue"] == pytest.approx(scipy.stats.ttest_rel([0.80, 0.83], [0.70, 0.72]).pvalue)
     assert pd.isna(row["seeds_needed"]) and row["seeds_verdict"] == "too few seeds to estimate"
-    assert "too few seeds for an interval" in effect_sentence(row)
+    assert "too few seeds for an interval" in effect_sentence(row, HEADLINE)
 
 
 # which configs are compared
 
 
 def test_pairs_differing_in_one_factor_only():
-    table = paired_comparisons(twin_study(), FACTORS)
+    table = paired_comparisons(twin_study(), FACTORS, VALUE)
     assert list(table.columns) == COMPARISON_COLUMNS
     found = {(row.config_a, row.config_b, row.factor) for row in table.itertuples()}
     assert found == {
@@ -204,13 +213,25 @@ def test_pairs_differing_in_one_factor_only():
     np.testing.assert_allclose(table["holm_t_pvalue"], holm(table["t_pvalue"].to_numpy()))
 
 
+def test_levels_no_pair_compares_are_named_with_the_factors_that_also_differ():
+    levels = config_levels(twin_study(n_seeds=3), FACTORS)
+    # twin's sharing is a level, mlp's and cnn's do not apply: no config of theirs differs from twin's in
+    # architecture alone; sharing is not compared against "does not apply"; aux has partners wherever it varies
+    assert unpaired_levels(levels, FACTORS) == [
+        {"factor": "architecture", "level_a": "twin", "level_b": "mlp", "also": ["sharing"]},
+        {"factor": "architecture", "level_a": "twin", "level_b": "cnn", "also": ["sharing"]},
+    ]
+    twins = {config: found for config, found in levels.items() if found["architecture"] == "twin"}
+    assert unpaired_levels(twins, FACTORS) == []  # a full grid: every level pair compared
+
+
 def test_levels_are_ordered_low_to_high():
     rows = []
     for config, lr, aux in [("fast", 0.01, True), ("slow", 0.001, True), ("slow_plain", 0.001, False)]:
         rows += [
             {"config": config, "seed": s, "lr": lr, "aux": aux, "final_test_accuracy": 0.8 + s / 100} for s in range(3)
         ]
-    table = paired_comparisons(pd.DataFrame(rows), ["lr", "aux"])
+    table = paired_comparisons(pd.DataFrame(rows), ["lr", "aux"], VALUE)
     lr_row = table[table["factor"] == "lr"].iloc[0]
     assert (lr_row["config_a"], lr_row["level_a"], lr_row["level_b"]) == ("slow", 0.001, 0.01)
     aux_row = table[table["factor"] == "aux"].iloc[0]
@@ -223,19 +244,19 @@ def test_levels_are_ordered_low_to_high():
 def test_duplicate_seed_names_config_and_seed():
     finals = two_configs([0.7, 0.8, 0.9], [0.8, 0.9, 0.95], seeds_b=[0, 1, 1])
     with pytest.raises(PairingError, match=r"'with_aux'.*\[1\]"):
-        paired_comparisons(finals, ["aux"])
+        paired_comparisons(finals, ["aux"], VALUE)
 
 
 def test_mismatched_seeds_name_configs_and_seeds():
     finals = two_configs([0.7, 0.8, 0.9], [0.8, 0.9, 0.95], seeds_b=[0, 1, 5])
     with pytest.raises(PairingError, match=r"'base' lacks seeds \[5\].*'with_aux' lacks seeds \[2\]"):
-        paired_comparisons(finals, ["aux"])
+        paired_comparisons(finals, ["aux"], VALUE)
     assert issubclass(PairingError, ValueError)
 
 
 def test_intersect_pairs_the_common_seeds():
     finals = two_configs([0.7, 0.8, 0.9], [0.8, 0.9, 0.95], seeds_b=[0, 1, 5])
-    row = paired_comparisons(finals, ["aux"], on_mismatch="intersect").iloc[0]
+    row = paired_comparisons(finals, ["aux"], VALUE, on_mismatch="intersect").iloc[0]
     assert row["n"] == 2
     assert row["mean_difference"] == pytest.approx(0.1)
 
@@ -245,7 +266,7 @@ def test_intersect_pairs_the_common_seeds():
 
 def test_factorial_recovers_planted_effects():
     finals = twin_study(n_seeds=10, aux_gain=0.08, sharing_gain=0.02, interaction=0.0)
-    table = factorial_effects(finals, ["sharing", "aux"], block_factors=["architecture"])
+    table = factorial_effects(finals, ["sharing", "aux"], VALUE, block_factors=["architecture"])
     assert list(table.columns) == FACTORIAL_COLUMNS
     assert list(table["effect"]) == ["sharing", "aux", "sharing x aux"]
     assert set(table["block"]) == {"architecture=twin"}  # the mlp has no sharing level: no block
@@ -253,6 +274,7 @@ def test_factorial_recovers_planted_effects():
     assert effects.loc["aux", "estimate"] == pytest.approx(0.08, abs=0.005)
     assert effects.loc["sharing", "estimate"] == pytest.approx(0.02, abs=0.005)
     assert effects.loc["aux", "t_pvalue"] < 0.001
+    np.testing.assert_allclose(table["holm_t_pvalue"], holm(table["t_pvalue"].to_numpy()))  # one family per table
     assert (effects.loc["aux", "level_low"], effects.loc["aux", "level_high"]) == (False, True)
     interaction = effects.loc["sharing x aux"]
     assert interaction["ci_low"] < 0 < interaction["ci_high"]
@@ -264,7 +286,9 @@ def test_factorial_recovers_planted_effects():
 def test_factorial_bootstrap_is_reproducible():
     finals = twin_study()
     first, again, other = (
-        factorial_effects(finals, ["sharing", "aux"], interval="bootstrap", rng=rng, block_factors=["architecture"])
+        factorial_effects(
+            finals, ["sharing", "aux"], VALUE, interval="bootstrap", rng=rng, block_factors=["architecture"]
+        )
         for rng in (np.random.default_rng(3), np.random.default_rng(3), np.random.default_rng(4))
     )
     pd.testing.assert_frame_equal(first, again)
@@ -275,7 +299,7 @@ def test_factorial_bootstrap_is_reproducible():
 def test_factorial_interaction_definition():
     # one planted interaction of 0.04 on the (high, high) cell, no noise: A x B = 0.04 / 2
     finals = twin_study(n_seeds=4, aux_gain=0.0, sharing_gain=0.0, interaction=0.04, noise=0.0)
-    table = factorial_effects(finals, ["sharing", "aux"], block={"architecture": "twin"}).set_index("effect")
+    table = factorial_effects(finals, ["sharing", "aux"], VALUE, block={"architecture": "twin"}).set_index("effect")
     assert table.loc["sharing x aux", "estimate"] == pytest.approx(0.02)
     assert table.loc["sharing", "estimate"] == pytest.approx(0.02)
     assert table.loc["aux", "estimate"] == pytest.approx(0.02)
@@ -286,7 +310,7 @@ def test_factorial_needs_a_full_block():
     finals = twin_study()
     finals = finals[finals["config"] != "twin_shared_aux"]
     with pytest.raises(NoFullBlockError, match="no full 2x2 block"):
-        factorial_effects(finals, ["sharing", "aux"], block_factors=["architecture"])
+        factorial_effects(finals, ["sharing", "aux"], VALUE, block_factors=["architecture"])
 
 
 def test_factorial_refuses_configs_it_cannot_tell_apart():
@@ -294,7 +318,7 @@ def test_factorial_refuses_configs_it_cannot_tell_apart():
     extra = finals[finals["config"] == "twin"].assign(config="twin_copy")
     finals = pd.concat([finals, extra])
     with pytest.raises(ValueError, match="'twin', 'twin_copy'"):
-        factorial_effects(finals, ["sharing", "aux"], block_factors=["architecture"])
+        factorial_effects(finals, ["sharing", "aux"], VALUE, block_factors=["architecture"])
 
 
 # sentences
@@ -303,7 +327,10 @@ def test_factorial_refuses_configs_it_cannot_tell_apart():
 def test_effect_sentence_for_a_factorial_row():
     row = {"effect": "aux", "estimate": 0.0762, "ci_low": 0.0614, "ci_high": 0.0903, "t_pvalue": 0.00002, "n": 10}
     labels = {"aux": "auxiliary loss", "sharing": "weight sharing"}
-    assert effect_sentence(row, labels) == "auxiliary loss: +7.6 points [6.1, 9.0], p < 0.001 over 10 paired seeds"
+    assert (
+        effect_sentence(row, HEADLINE, labels)
+        == "auxiliary loss: 7.6 points higher accuracy [6.1, 9.0], helped, p < 0.001 over 10 paired seeds"
+    )
     interaction = {
         **row,
         "effect": "sharing x aux",
@@ -312,8 +339,9 @@ def test_effect_sentence_for_a_factorial_row():
         "ci_high": 0.003,
         "t_pvalue": 0.0123,
     }
-    assert effect_sentence(interaction, labels) == (
-        "weight sharing x auxiliary loss: -0.4 points [-1.2, 0.3], p = 0.012 over 10 paired seeds"
+    assert effect_sentence(interaction, HEADLINE, labels) == (
+        "weight sharing x auxiliary loss: 0.4 points lower accuracy [-1.2, 0.3], no clear difference, p = 0.012 "
+        "over 10 paired seeds"
     )
 
 
@@ -329,30 +357,47 @@ def test_effect_sentence_names_the_levels_of_a_factor_that_is_not_on_off():
         "n": 5,
     }
     assert (
-        effect_sentence(row)
-        == "comparator (probability → softmax): -0.5 points [-0.7, -0.1], p = 0.069 over 5 paired seeds"
+        effect_sentence(row, HEADLINE)
+        == "comparator (probability → softmax): 0.5 points lower accuracy [-0.7, -0.1], hurt, p = 0.069 over 5 "
+        "paired seeds"
     )
-    assert effect_sentence({**row, "level_low": False, "level_high": True, "effect": "aux"}).startswith(
-        "aux: -0.5 points"
+    assert effect_sentence({**row, "level_low": False, "level_high": True, "effect": "aux"}, HEADLINE).startswith(
+        "aux: 0.5 points lower"
     )
-    assert effect_sentence({**row, "level_low": "False", "level_high": "True", "effect": "aux"}).startswith(
-        "aux: -0.5 points"
+    assert effect_sentence({**row, "level_low": "False", "level_high": "True", "effect": "aux"}, HEADLINE).startswith(
+        "aux: 0.5 points lower"
     )
-    assert effect_sentence({**row, "level_low": 0.0, "level_high": 1.0, "effect": "shift"}).startswith(
-        "shift (0 → 1): -0.5 points"
+    assert effect_sentence({**row, "level_low": 0.0, "level_high": 1.0, "effect": "shift"}, HEADLINE).startswith(
+        "shift (0 → 1): 0.5 points lower"
     )
 
 
 def test_effect_sentence_for_a_paired_row():
-    table = paired_comparisons(two_configs([0.70, 0.72, 0.75], [0.80, 0.81, 0.86]), ["aux"])
-    sentence = effect_sentence(table.iloc[0], {"aux": "auxiliary loss"})
-    assert sentence.startswith("auxiliary loss (base → with_aux): +10.0 points [")
+    table = paired_comparisons(two_configs([0.70, 0.72, 0.75], [0.80, 0.81, 0.86]), ["aux"], VALUE)
+    sentence = effect_sentence(table.iloc[0], HEADLINE, {"aux": "auxiliary loss"})
+    assert sentence.startswith("auxiliary loss (base → with_aux): 10.0 points higher accuracy [")
     assert sentence.endswith(f"{format_pvalue(table.iloc[0]['holm_t_pvalue'])} over 3 paired seeds")
 
 
 def test_effect_sentence_without_an_interval():
     row = {"effect": "aux", "estimate": 0.1, "ci_low": np.nan, "ci_high": np.nan, "t_pvalue": 0.2, "n": 2}
-    assert effect_sentence(row) == "aux: +10.0 points (too few seeds for an interval), p = 0.200 over 2 paired seeds"
+    assert (
+        effect_sentence(row, HEADLINE)
+        == "aux: 10.0 points higher accuracy (too few seeds for an interval), p = 0.200 over 2 paired seeds"
+    )
+
+
+def test_effect_sentence_follows_a_lower_is_better_number_metric():
+    """A plain number reads as it is (no points, no percent) and a drop in a lower-is-better metric helped."""
+    mse = Metric("mse", "lower", "number", "MSE")
+    row = {"effect": "aux", "estimate": -0.0123, "ci_low": -0.015, "ci_high": -0.009, "t_pvalue": 0.0004, "n": 10}
+    sentence = effect_sentence(row, mse, {"aux": "auxiliary loss"})
+    assert sentence == "auxiliary loss: 0.0123 lower MSE [-0.0150, -0.0090], helped, p < 0.001 over 10 paired seeds"
+    worse = effect_sentence({**row, "estimate": 0.0123, "ci_low": 0.009, "ci_high": 0.015}, mse)
+    assert "higher MSE" in worse and ", hurt," in worse and "%" not in worse and "points" not in worse
+    numbers = {key: value for key, value in row.items() if key != "effect"}
+    baseline = {"kind": "baseline", "config_a": "a", "config_b": "b", **numbers, "holm_t_pvalue": 0.001}
+    assert effect_sentence(baseline, mse).startswith("b vs a: 0.0123 lower MSE [-0.0150, -0.0090], better, ")
 
 
 def test_format_pvalue():

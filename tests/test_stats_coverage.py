@@ -5,6 +5,9 @@ import pandas as pd
 import pytest
 
 from pairstudy.stats import mean_interval, paired_comparisons, summarize_configs
+from tests.helpers import DIGIT_PAIRS
+
+VALUE = DIGIT_PAIRS.headline_run_metric
 
 REPETITIONS = 2000
 TRUE_MEAN = 0.8
@@ -34,7 +37,7 @@ def test_interval_coverage_of_a_config_mean(n):
             "final_test_accuracy": values.ravel(),
         }
     )
-    summary = summarize_configs(finals)
+    summary = summarize_configs(finals, VALUE)
     assert len(summary) == REPETITIONS and (summary["n"] == n).all()
     assert 0.93 <= coverage(summary["ci_low"], summary["ci_high"], TRUE_MEAN) <= 0.97
 
@@ -60,7 +63,7 @@ def test_interval_coverage_of_a_paired_difference(n):
         for repetition in range(END_TO_END)
         for i, value in enumerate(with_aux[repetition])
     ]
-    table = paired_comparisons(pd.DataFrame(rows), ["aux"], on_mismatch="intersect")
+    table = paired_comparisons(pd.DataFrame(rows), ["aux"], VALUE, on_mismatch="intersect")
     assert list(table["config_b"]) == [f"aux_{repetition}" for repetition in range(END_TO_END)]
     assert (table["n"] == n).all()
     np.testing.assert_allclose(table["ci_low"], low[:END_TO_END], rtol=0, atol=1e-12)

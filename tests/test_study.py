@@ -291,8 +291,9 @@ def test_default_baselines_are_the_architectures_that_take_no_other_factor():
     assert baseline_names(expand_configurations("s", only_twins["studies"]["s"]), only_twins["studies"]["s"]) == []
 
 
-def test_the_schema_offers_exactly_the_data_sources_the_data_package_has():
+def test_the_built_in_tasks_offer_exactly_the_data_sources_the_data_package_has():
     from pairstudy.data import SOURCES
-    from pairstudy.study import schema_property
+    from pairstudy.tasks.registry import _data_knobs
 
-    assert sorted(schema_property("data", "source")["enum"]) == sorted(SOURCES)
+    for task in ("digit_pairs", "digits"):
+        assert sorted(_data_knobs[task]["source"].choices) == sorted(SOURCES)

@@ -3,14 +3,16 @@ divergence, and no default supplied for a setting the configuration uses."""
 
 import copy
 import math
+import re
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from pairstudy.metrics import EPOCH_COLUMNS
+from pairstudy.metrics import epoch_columns
+from pairstudy.tasks.digit_pairs import DigitPairs
 from pairstudy.train import train_run
-from pairstudy.train.loop import objective
 from tests.helpers import frame, hyperparameters, quiet
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # one thread, as a job trains by default
@@ -20,7 +22,7 @@ def test_the_same_seed_gives_identical_rows_and_other_seeds_differ():
     hp = hyperparameters("twin", epochs=3, aux=True, lr_step=2, model={"dropout": 0.25})
     first, again, other = (frame(train_run(hp, seed, device="cpu", log=quiet)) for seed in (1, 1, 2))
     pd.testing.assert_frame_equal(first, again)
-    assert not first["test_loss"].equals(other["test_loss"])
+    assert not first["test_comparison_loss"].equals(other["test_comparison_loss"])
 
 
 @pytest.mark.parametrize("aux", [False, True])
@@ -30,13 +32,15 @@ def test_train_metrics_from_an_eval_pass_leave_training_unchanged(aux, dropout):
     from_pass = frame(train_run(hp, 3, device="cpu", log=quiet))
     from_eval = frame(train_run({**hp, "train_metrics": "eval"}, 3, device="cpu", log=quiet))
     # the eval pass draws no random number and updates no batch-norm statistic: training is the same
-    same = ["epoch", "train_loss", "test_loss", "test_accuracy", "test_digit_accuracy", "learning_rate"]
+    same = ["epoch", "train_loss", "test_comparison_loss", "test_accuracy", "test_digit_accuracy", "learning_rate"]
     pd.testing.assert_frame_equal(from_pass[same], from_eval[same])
     assert from_pass["learning_rate"].tolist() == [1e-3, 5e-4, 2.5e-4]
     # ... while the train accuracy and comparison loss are measured another way (eval mode, after the step)
     assert not from_pass["train_comparison_loss"].equals(from_eval["train_comparison_loss"])
-    if not aux:
-        assert from_pass["train_loss"].tolist() == from_pass["train_comparison_loss"].tolist()
+    if not aux:  # the objective's batch means against the mean of per-example losses: equal to float tolerance
+        np.testing.assert_allclose(from_pass["train_loss"], from_pass["train_comparison_loss"], rtol=1e-5)
+    # the digit outputs are measured only where the digit losses train them
+    assert from_pass["test_digit_accuracy"].isna().all() != aux
 
 
 FRACTIONS = ("validation_accuracy", "test_accuracy", "test_digit_accuracy", "train_accuracy")
@@ -47,13 +51,16 @@ def test_rows_hold_every_epoch_column():
     mlp = train_run(hyperparameters("mlp"), 0, device="cpu", log=quiet)
     for result in (twin, mlp):
         assert result.status == "ok" and result.device == "cpu"
-        assert [list(row) for row in result.rows] == [list(EPOCH_COLUMNS)] * 2
+        assert [list(row) for row in result.rows] == [list(epoch_columns(DigitPairs.spec()))] * 2
         assert [row["epoch"] for row in result.rows] == [1, 2]
     row = twin.rows[-1]
     assert all(isinstance(row[name], float) and 0 <= row[name] <= 1 for name in FRACTIONS)
     assert twin.parameter_count == 9_574
     assert row["train_loss"] != row["train_comparison_loss"]  # with aux the objective holds the digit losses
     assert mlp.rows[-1]["test_digit_accuracy"] is None and mlp.rows[-1]["validation_accuracy"] is None
+    # a twin trained without the digit losses has digit outputs, but an untrained head's accuracy means nothing
+    plain = train_run(hyperparameters("twin", epochs=1, n_pairs=60), 0, device="cpu", log=quiet)
+    assert plain.rows[-1]["test_digit_accuracy"] is None and isinstance(plain.rows[-1]["test_accuracy"], float)
 
 
 def test_a_non_finite_loss_ends_the_run_as_diverged():
@@ -93,18 +100,23 @@ def test_settings_a_configuration_does_not_use_are_absent_and_not_needed():
 
 
 def test_the_objective_weighs_target_and_digit_losses():
+    task = DigitPairs(hyperparameters("twin", aux=True, aux_weight=0.2))
+    assert task.aux_weight() == 0.2 and DigitPairs(hyperparameters("twin")).aux_weight() is None
     torch.manual_seed(0)
     logits, digits = torch.randn(6, 2), torch.randn(6, 2, 10)
     target, classes = torch.randint(0, 2, (6,)), torch.randint(0, 10, (6, 2))
+    batch = {"input": torch.randn(6, 2, 14, 14), "target": target, "classes": classes}
     cross_entropy = torch.nn.functional.cross_entropy
     target_loss = cross_entropy(logits, target)
-    plain, plain_target = objective(logits, digits, target, classes, None)
-    weighted, weighted_target = objective(logits, digits, target, classes, 0.2)
+    plain = task.objective((logits, digits), batch, None)
+    weighted = task.objective((logits, digits), batch, task.aux_weight())
     digit_losses = cross_entropy(digits[:, 0], classes[:, 0]) + cross_entropy(digits[:, 1], classes[:, 1])
     expected = 0.2 * target_loss + 0.4 * digit_losses
-    assert torch.equal(plain, target_loss) and torch.equal(plain_target, target_loss)
-    assert torch.isclose(weighted, expected) and torch.equal(weighted_target, target_loss)
-    assert torch.isclose(objective(logits, digits, target, classes, 1.0)[0], target_loss)
+    assert torch.equal(plain, target_loss) and torch.equal(task.objective((logits, None), batch, None), target_loss)
+    assert torch.isclose(weighted, expected)
+    assert torch.isclose(task.objective((logits, digits), batch, 1.0), target_loss)
+    # a vectorised stack passes one weight per member: the same objective, elementwise
+    assert torch.isclose(task.objective((logits, digits), batch, torch.tensor(0.2)), expected)
 
 
 def test_a_cuda_request_without_a_gpu_is_a_clear_error():
@@ -114,14 +126,20 @@ def test_a_cuda_request_without_a_gpu_is_a_clear_error():
         train_run(hyperparameters("mlp", epochs=1, n_pairs=60), 0, device="cuda", log=quiet)
 
 
+MISCLASSIFIED_LABEL = re.compile(r"(\d) vs (\d): target ([01]), predicted ([01]) \(read (\d) vs (\d)\)")
+
+
 def test_a_finished_run_names_its_misclassified_test_pairs():
     result = train_run(hyperparameters("twin", aux=True), 0, device="cpu", log=quiet)
     wrong = round((1 - result.rows[-1]["test_accuracy"]) * 100)
     assert len(result.misclassified) == min(16, wrong) > 0
     first = result.misclassified[0]
-    assert first["predicted"] != first["target"] and len(first["pixels"]) == 2 * 14 * 14
-    assert first["target"] == int(first["classes"][0] <= first["classes"][1]) and len(first["predicted_digits"]) == 2
-    assert 0 <= min(first["pixels"]) and max(first["pixels"]) <= 255 and max(first["pixels"]) > 100
+    assert set(first) == {"images", "shape", "label"} and first["shape"] == [14, 14]
+    first_digit, second_digit, target, predicted, *_ = MISCLASSIFIED_LABEL.fullmatch(first["label"]).groups()
+    assert predicted != target and int(target) == int(int(first_digit) <= int(second_digit))
+    pixels = [pixel for image in first["images"] for pixel in image]
+    assert len(first["images"]) == 2 and all(len(image) == 14 * 14 for image in first["images"])
+    assert 0 <= min(pixels) and max(pixels) <= 255 and max(pixels) > 100
 
 
 def test_training_leaves_the_hyperparameters_alone():

@@ -108,8 +108,8 @@ def test_with_equal_dropout_the_members_mean_matches_lone_runs_within_noise():
     hp = hyperparameters("linear", epochs=3, model={"dropout": 0.3})
     seeds = range(6)
     members = train_vectorised([Member(hp, seed) for seed in seeds], device="cpu", log=quiet)
-    together = np.array([result.rows[-1]["test_loss"] for result in members])
-    apart = np.array([alone(Member(hp, seed)).rows[-1]["test_loss"] for seed in seeds])
+    together = np.array([result.rows[-1]["test_comparison_loss"] for result in members])
+    apart = np.array([alone(Member(hp, seed)).rows[-1]["test_comparison_loss"] for seed in seeds])
     noise = np.sqrt(together.var(ddof=1) / len(seeds) + apart.var(ddof=1) / len(seeds))
     assert abs(together.mean() - apart.mean()) < 3 * noise + 0.01
     assert not np.allclose(together, apart, rtol=1e-3)  # each member draws its own masks, not its lone run's

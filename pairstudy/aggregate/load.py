@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pairstudy.metrics import dotted_keys, read_table
+from pairstudy.metrics import dotted_keys, read_table, spec_of
+from pairstudy.tasks.metrics import MetricSpec
 
 from .tables import tabular
 
@@ -18,7 +19,8 @@ STATISTICS = ("intervals", "comparisons", "effects", "baselines")
 @dataclass
 class StudyTables:
     """One study's tables: one column per factor, and each configuration's resolved hyperparameters as `hp.<key>`
-    columns (nested keys dotted: `hp.model.dropout`) on the per-run and summary tables."""
+    columns (nested keys dotted: `hp.model.dropout`) on the per-run and summary tables; `spec` is the task's
+    metrics (which run metric is the headline, which way is better)."""
 
     epochs: pd.DataFrame
     finals: pd.DataFrame
@@ -29,6 +31,7 @@ class StudyTables:
     factors: list[str]
     study: dict
     provenance: dict
+    spec: MetricSpec
     statistics: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
@@ -65,5 +68,6 @@ def load_study(folder: str | Path) -> StudyTables:
         factors=metadata.get("factors", []),
         study=metadata.get("study", {}),
         provenance=metadata.get("provenance", {}),
+        spec=spec_of(metadata, folder / "epochs.parquet"),
         statistics={name: read_optional_csv(folder / "statistics" / f"{name}.csv") for name in STATISTICS},
     )

@@ -1,7 +1,9 @@
 """Runs -> long epoch table, one row per run, learning curves, one row per configuration, the configurations.
 
-All accuracies stay fractions in [0, 1]; presentation turns them into percent. Everything about a
-configuration (its factor levels, resolved hyperparameters) comes from the runs' stored columns.
+Which columns there are comes from the task's metrics (its MetricSpec, stored in every run file): a final value
+of every epoch column, the headline at the epoch chosen on validation, mean and std of every run metric. Fraction
+metrics stay fractions in [0, 1]; presentation turns them into percent. Everything about a configuration (its
+factor levels, resolved hyperparameters) comes from the runs' stored columns.
 """
 
 from __future__ import annotations
@@ -12,14 +14,36 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from pairstudy.metrics import CURVE_METRICS, RUN_METRICS, RunFileError, RunIdentity, canonical_json, read_runs
+from pairstudy.metrics import RunFileError, RunIdentity, canonical_json, read_run_spec, read_runs
+from pairstudy.tasks.metrics import Metric, MetricSpec
 
 
-def read_epochs(expected: list[dict]) -> pd.DataFrame:
+def study_spec(paths: list) -> MetricSpec:
+    """The task metrics every run file of a study carries; files of two tasks (or of two versions of a task's
+    metrics) in one study are refused, naming one file of each."""
+    first = paths[0]
+    spec = read_run_spec(first)
+    for path in paths[1:]:
+        other = read_run_spec(path)
+        if other.task != spec.task:
+            raise RunFileError(
+                f"run files of different tasks in one study: {first} holds task {spec.task!r}, "
+                f"{path} holds task {other.task!r}"
+            )
+        if other != spec:
+            raise RunFileError(
+                f"run files of task {spec.task!r} with different metrics in one study: {first} and {path} "
+                "(written by different versions of the task); train the older ones again"
+            )
+    return spec
+
+
+def read_epochs(expected: list[dict]) -> tuple[pd.DataFrame, MetricSpec]:
     """Every epoch of every run file in `expected` (path, study, config, seeds, config_hash), each checked
-    against where it belongs; a seed can enter only once."""
+    against where it belongs, and the task metrics they all carry; a seed can enter only once."""
     if not expected:
         raise ValueError("no run files to aggregate")
+    spec = study_spec([entry["path"] for entry in expected])
     frames = []
     for entry in expected:
         identity = RunIdentity(entry["study"], entry["config"], tuple(entry["seeds"]), entry["config_hash"])
@@ -29,7 +53,7 @@ def read_epochs(expected: list[dict]) -> pd.DataFrame:
     if len(runs) != len(epochs):
         duplicated = epochs[epochs.duplicated(["config", "seed", "epoch"])][["config", "seed"]].drop_duplicates()
         raise RunFileError(f"seeds appear in more than one run file: {duplicated.to_dict('records')}")
-    return epochs
+    return epochs, spec
 
 
 def factor_names(epochs: pd.DataFrame, declared=()) -> list[str]:
@@ -66,7 +90,6 @@ def configurations(epochs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     rows = []
     for config, runs in epochs.groupby("config", sort=False):
         first = runs.iloc[0]
-        hyperparameters = json.loads(first["hyperparameters"])
         rows.append(
             {
                 "config": config,
@@ -75,30 +98,56 @@ def configurations(epochs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
                 "hyperparameters": first["hyperparameters"],
                 "config_hash": first["config_hash"],
                 "parameter_count": runs["parameter_count"].max(),
-                "predicts_digits": bool(runs["test_digit_accuracy"].notna().any()),
-                "trains_digits": bool(hyperparameters["aux"]),
             }
         )
     return with_factor_columns(pd.DataFrame(rows), names)
 
 
-def selected_epoch(run: pd.DataFrame) -> pd.Series | None:
-    """The epoch with the best validation accuracy (the earliest of ties), or None without validation pairs."""
-    validation = run["validation_accuracy"].astype(float)
-    if validation.isna().all():
+def best_epoch(run: pd.DataFrame, column: str, metric: Metric) -> pd.Series | None:
+    """The row of `run` (sorted by epoch) with the best `column` by `metric`'s direction, the earliest of ties;
+    None when the column has no value."""
+    values = run[column].astype(float)
+    if values.isna().all():
         return None
-    return run.loc[validation.idxmax()]
+    return run.loc[values.idxmax() if metric.higher_is_better else values.idxmin()]
 
 
-def final_rows(epochs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    """One row per run: last-epoch numbers, the epoch chosen on validation pairs where there are any, and the
-    best test epoch labelled as what it is (chosen on the test set: an upper bound, not an estimate)."""
+def oracle_run_metric(spec: MetricSpec) -> str:
+    """The per-run column of the best test epoch's headline (chosen on the test set itself)."""
+    return f"oracle_best_{spec.headline_column}"
+
+
+def value_of(row: pd.Series | None, column: str):
+    return None if row is None else row[column]
+
+
+def epoch_of(row: pd.Series | None):
+    return None if row is None else int(row["epoch"])
+
+
+def run_metric_values(last: pd.Series, chosen: pd.Series | None, spec: MetricSpec) -> dict:
+    """Each run metric of the task: the last epoch's value of its column, the headline at the chosen epoch."""
+    values = {}
+    for name in spec.run_metrics():
+        if name == spec.selected_run_metric:
+            values[name] = value_of(chosen, spec.headline_column)
+            values["selected_epoch"] = epoch_of(chosen)
+        else:
+            values[name] = last[name.removeprefix("final_")]
+    return values
+
+
+def final_rows(epochs: pd.DataFrame, names: list[str], spec: MetricSpec) -> pd.DataFrame:
+    """One row per run: last-epoch values of every metric column, the headline at the epoch chosen on the
+    validation headline where there is one, and the best test epoch labelled as what it is (chosen on the test
+    set: an upper bound, not an estimate). Best means highest or lowest, as the headline's direction says."""
+    headline = spec.headline_metric
     rows = []
     for (config, seed), run in epochs.groupby(["config", "seed"], sort=False):
         run = run.sort_values("epoch")
         last = run.iloc[-1]
-        chosen = selected_epoch(run)
-        oracle = run.loc[run["test_accuracy"].astype(float).fillna(-1).idxmax()]
+        chosen = None if spec.validation_column is None else best_epoch(run, spec.validation_column, headline)
+        oracle = best_epoch(run, spec.headline_column, headline)
         rows.append(
             {
                 "study": last["study"],
@@ -109,14 +158,9 @@ def final_rows(epochs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
                 "status": last["status"],
                 "parameter_count": last["parameter_count"],
                 "epochs": int(last["epoch"]),
-                "final_test_accuracy": last["test_accuracy"],
-                "selected_test_accuracy": None if chosen is None else chosen["test_accuracy"],
-                "selected_epoch": None if chosen is None else int(chosen["epoch"]),
-                "final_train_accuracy": last["train_accuracy"],
-                "final_test_digit_accuracy": last["test_digit_accuracy"],
-                "final_validation_accuracy": last["validation_accuracy"],
-                "oracle_best_test_accuracy": oracle["test_accuracy"],
-                "oracle_best_epoch": int(oracle["epoch"]),
+                **run_metric_values(last, chosen, spec),
+                oracle_run_metric(spec): value_of(oracle, spec.headline_column),
+                "oracle_best_epoch": epoch_of(oracle),
                 "run_seconds": float(run["epoch_seconds"].astype(float).sum(min_count=1)),
                 "device": last["device"],
                 "config_hash": last["config_hash"],
@@ -126,11 +170,12 @@ def final_rows(epochs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return with_factor_columns(pd.DataFrame(rows), names)
 
 
-def learning_curves(epochs: pd.DataFrame) -> pd.DataFrame:
-    """Per configuration, epoch and metric: mean, sample std, mean -/+ std, n runs, over the finished runs (those the
-    summary averages)."""
+def learning_curves(epochs: pd.DataFrame, spec: MetricSpec) -> pd.DataFrame:
+    """Per configuration, epoch and curve metric (`spec.curve_columns()`): mean, sample std, mean -/+ std, n runs,
+    over the finished runs (those the summary averages)."""
     epochs = epochs[epochs["status"] == "ok"]
-    long = epochs.melt(id_vars=["config", "seed", "epoch"], value_vars=list(CURVE_METRICS), var_name="metric")
+    long = epochs.melt(id_vars=["config", "seed", "epoch"], value_vars=spec.curve_columns(), var_name="metric")
+    long["value"] = long["value"].astype(float)
     grouped = long.groupby(["config", "epoch", "metric"], sort=False)["value"]
     curves = grouped.agg(mean="mean", std=lambda values: values.std(ddof=1), n="count").reset_index()
     curves["low"] = curves["mean"] - curves["std"].fillna(0)
@@ -138,8 +183,9 @@ def learning_curves(epochs: pd.DataFrame) -> pd.DataFrame:
     return curves[["config", "epoch", "metric", "mean", "std", "low", "high", "n"]]
 
 
-def summarize(finals: pd.DataFrame, names: list[str], min_seeds: int) -> pd.DataFrame:
-    """One row per configuration over its finished (status ok) seeds: mean and sample std of each run metric."""
+def summarize(finals: pd.DataFrame, names: list[str], min_seeds: int, spec: MetricSpec) -> pd.DataFrame:
+    """One row per configuration over its finished (status ok) seeds: mean and sample std of each of the task's
+    run metrics (NaN where a configuration has fewer than `min_seeds` finished seeds, or no value)."""
     ok = finals[finals["status"] == "ok"]
     factor_columns = [name for name in names if name != "architecture"]
     rows = []
@@ -150,7 +196,7 @@ def summarize(finals: pd.DataFrame, names: list[str], min_seeds: int) -> pd.Data
         row.update({name: first[name] for name in factor_columns})
         row["n_seeds"] = len(finished)
         row["parameter_count"] = runs["parameter_count"].max()
-        for metric in RUN_METRICS:
+        for metric in spec.run_metrics():
             values = finished[metric].astype(float)
             enough = len(finished) >= min_seeds and values.notna().any()
             row[f"{metric}_mean"] = values.mean() if enough else np.nan

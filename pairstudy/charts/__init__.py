@@ -5,13 +5,13 @@ import altair as alt
 from .accuracy import accuracy_vs_parameters, final_accuracy, final_accuracy_ci
 from .catalog import CHARTS, ChartKind
 from .curves import learning_curves
-from .differences import FACTOR_LABELS, baseline_rows, comparison_rows, effect_rows, forest_plot
+from .differences import FACTOR_LABELS, baseline_rows, comparison_rows, difference_title, effect_rows, forest_plot
+from .examples import examples_chart, examples_frame, misclassified_chart
 from .layout import LAYOUTS, NARROW, WIDE, Layout, wrap_label
 from .notes import note_chart
-from .pairs import misclassified_chart
 from .save import FORMATS, prefix_svg_ids, remote_loads, rendered, save_chart
 
-# studies are bounded (runs x epochs, a few pairs): embed every row, never a 5000-row cut-off
+# studies are bounded (runs x epochs, a few examples): embed every row, never a 5000-row cut-off
 alt.data_transformers.disable_max_rows()
 
 __all__ = [
@@ -26,7 +26,10 @@ __all__ = [
     "accuracy_vs_parameters",
     "baseline_rows",
     "comparison_rows",
+    "difference_title",
     "effect_rows",
+    "examples_chart",
+    "examples_frame",
     "final_accuracy",
     "final_accuracy_ci",
     "forest_plot",

@@ -1,7 +1,8 @@
-"""Final test accuracy per configuration: every seed with the mean and its spread or interval, and against size.
+"""The task's headline (its final test value) per configuration: every seed with the mean and its spread or
+interval, and against size. The chart names (final_accuracy, ...) are the config's; the metric is the task's.
 
-Nothing here aggregates: means, spreads and intervals come in as stored columns. Accuracies arrive as
-fractions and are drawn in percent.
+Nothing here aggregates: means, spreads and intervals come in as stored columns. Fraction metrics arrive as
+fractions and are drawn in percent; plain numbers as they are.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import math
 import altair as alt
 import pandas as pd
 
-from pairstudy.metrics import HEADLINE_METRIC, RUN_METRICS
+from pairstudy.stats.units import direction_text, heading_unit, scale
+from pairstudy.tasks.metrics import MetricSpec
 
 from .layout import (
     LINE_HEIGHT,
@@ -25,7 +27,6 @@ from .layout import (
     wrapped,
 )
 
-ACCURACY_TITLE = RUN_METRICS[HEADLINE_METRIC]
 MIN_ROW_HEIGHT = 44
 
 
@@ -34,12 +35,17 @@ def config_order(frame: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(frame["config"].tolist()))
 
 
-def percent(frame: pd.DataFrame, columns) -> pd.DataFrame:
-    """A copy with the given fraction columns turned into percent (or percentage points)."""
+def scaled(frame: pd.DataFrame, columns, factor: float) -> pd.DataFrame:
+    """A copy with the given columns multiplied by `factor` (100: fractions drawn in percent or points)."""
     frame = frame.copy()
     for column in columns:
-        frame[column] = frame[column].astype(float) * 100
+        frame[column] = frame[column].astype(float) * factor
     return frame
+
+
+def headline_title(spec: MetricSpec) -> str:
+    """The headline run metric's title, e.g. "test accuracy (%) (final)"."""
+    return spec.run_metrics()[spec.headline_run_metric][1]
 
 
 def config_colour(order: list[str], legend: bool = True, symbol: str = "stroke") -> alt.Color:
@@ -55,17 +61,26 @@ def labelled(frame: pd.DataFrame, layout: Layout) -> pd.DataFrame:
     return frame.assign(label=[wrapped(config, layout.label_chars) for config in frame["config"]])
 
 
-def seed_dots(finals: pd.DataFrame, stats: pd.DataFrame, order: list[str], bar: str, layout: Layout, note: str = ""):
-    """Every finished seed's final test accuracy as a dot; `stats` gives per config mean, low, high (fractions,
+def seed_dots(
+    finals: pd.DataFrame,
+    stats: pd.DataFrame,
+    order: list[str],
+    bar: str,
+    layout: Layout,
+    spec: MetricSpec,
+    note: str = "",
+):
+    """Every finished seed's final headline as a dot; `stats` gives per config mean, low, high (stored values,
     NaN low/high: no bar). In each configuration's row the seeds form a strip above the mean and its bar (what
     `bar` says it is; `note` follows in the title)."""
-    runs = finals.loc[finals["status"] == "ok", ["config", "seed", HEADLINE_METRIC]]
-    runs = labelled(percent(runs, [HEADLINE_METRIC]), layout).sort_values(["config", "seed"])
-    # vertical place within the row (0 top, 1 bottom): seeds spread evenly so equal accuracies stay visible
+    column, factor, metric_title = spec.headline_run_metric, scale(spec.headline_metric), headline_title(spec)
+    runs = finals.loc[finals["status"] == "ok", ["config", "seed", column]]
+    runs = labelled(scaled(runs, [column], factor), layout).sort_values(["config", "seed"])
+    # vertical place within the row (0 top, 1 bottom): seeds spread evenly so equal values stay visible
     rank = runs.groupby("config")["seed"].rank(method="first")
     count = runs.groupby("config")["seed"].transform("count")
     runs["row_position"] = 0.12 + 0.38 * (rank - 0.5) / count
-    stats = labelled(percent(stats[["config", "mean", "low", "high"]], ["mean", "low", "high"]), layout)
+    stats = labelled(scaled(stats[["config", "mean", "low", "high"]], ["mean", "low", "high"], factor), layout)
     stats = stats.assign(row_position=0.75)
     labels = [wrapped(config, layout.label_chars) for config in order]
     row_height = max(MIN_ROW_HEIGHT, LINE_HEIGHT * label_lines(labels) + 18)
@@ -82,21 +97,21 @@ def seed_dots(finals: pd.DataFrame, stats: pd.DataFrame, order: list[str], bar: 
         .mark_circle(size=45, opacity=0.75)
         .encode(
             x=alt.X(
-                f"{HEADLINE_METRIC}:Q",
-                title=axis_title(ACCURACY_TITLE, layout),
+                f"{column}:Q",
+                title=axis_title(metric_title, layout),
                 scale=alt.Scale(zero=False, padding=10),
             ),
             y=y,
             yOffset=y_offset,
             color=config_colour(order, legend=False),
-            tooltip=["config", "seed", alt.Tooltip(f"{HEADLINE_METRIC}:Q", title=ACCURACY_TITLE, format=".2f")],
+            tooltip=["config", "seed", alt.Tooltip(f"{column}:Q", title=metric_title, format=number_format(spec))],
         )
     )
     tooltip = [
         "config",
-        alt.Tooltip("mean:Q", format=".2f"),
-        alt.Tooltip("low:Q", format=".2f"),
-        alt.Tooltip("high:Q", format=".2f"),
+        alt.Tooltip("mean:Q", format=number_format(spec)),
+        alt.Tooltip("low:Q", format=number_format(spec)),
+        alt.Tooltip("high:Q", format=number_format(spec)),
     ]
     bars = (
         alt.Chart(stats.dropna(subset=["low", "high"]))
@@ -111,21 +126,36 @@ def seed_dots(finals: pd.DataFrame, stats: pd.DataFrame, order: list[str], bar: 
     chart = (dots + bars + means).properties(
         width=layout.width,
         height=row_height * len(order),
-        title=title(f"{ACCURACY_TITLE}: every seed (dots), the mean (tick) and {bar} (bar){note}", layout),
+        title=title(
+            f"{metric_title}, {direction_text(spec.headline_metric)}: every seed (dots), the mean (tick) and "
+            f"{bar} (bar){note}",
+            layout,
+        ),
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
     )
     return styled(chart, layout)
 
 
-def final_accuracy(finals: pd.DataFrame, summary: pd.DataFrame, layout: Layout):
+def number_format(spec: MetricSpec) -> str:
+    """The tooltip format of a shown headline value: two decimals of a percent, three significant digits else."""
+    return ".2f" if spec.headline_metric.percent else ".3~g"
+
+
+def final_accuracy(finals: pd.DataFrame, summary: pd.DataFrame, layout: Layout, spec: MetricSpec):
     """Every seed as a dot, with the mean and a ± 1 sample std bar per configuration (from the summary)."""
-    mean = summary[f"{HEADLINE_METRIC}_mean"].astype(float)
-    std = summary[f"{HEADLINE_METRIC}_std"].astype(float).fillna(0.0)  # one seed: no spread to draw
+    mean = summary[f"{spec.headline_run_metric}_mean"].astype(float)
+    std = summary[f"{spec.headline_run_metric}_std"].astype(float).fillna(0.0)  # one seed: no spread to draw
     stats = pd.DataFrame({"config": summary["config"], "mean": mean, "low": mean - std, "high": mean + std})
-    return seed_dots(finals, stats, config_order(summary), "± 1 sample std", layout)
+    return seed_dots(finals, stats, config_order(summary), "± 1 sample std", layout, spec)
 
 
-def final_accuracy_ci(finals: pd.DataFrame, intervals: pd.DataFrame, layout: Layout, order: list[str] | None = None):
+def final_accuracy_ci(
+    finals: pd.DataFrame,
+    intervals: pd.DataFrame,
+    layout: Layout,
+    spec: MetricSpec,
+    order: list[str] | None = None,
+):
     """Every seed as a dot, with the mean and its stored interval (intervals: config, mean, ci_low, ci_high,
     ci_method); a configuration with too few seeds for an interval gets no bar, and the title says so."""
     stats = pd.DataFrame(
@@ -138,7 +168,7 @@ def final_accuracy_ci(finals: pd.DataFrame, intervals: pd.DataFrame, layout: Lay
     )
     methods = "; ".join(intervals["ci_method"].dropna().unique().tolist()) or "no interval"
     note = "; no bar: too few seeds for an interval" if stats["low"].isna().any() else ""
-    return seed_dots(finals, stats, order or config_order(intervals), f"its {methods}", layout, note)
+    return seed_dots(finals, stats, order or config_order(intervals), f"its {methods}", layout, spec, note)
 
 
 def log_ticks(low: float, high: float) -> list[float]:
@@ -149,15 +179,15 @@ def log_ticks(low: float, high: float) -> list[float]:
     return ticks
 
 
-def accuracy_vs_parameters(summary: pd.DataFrame, layout: Layout):
-    """Mean final test accuracy (± 1 std bar) against trainable parameters on a log axis, a colour per
+def accuracy_vs_parameters(summary: pd.DataFrame, layout: Layout, spec: MetricSpec):
+    """Mean final headline (± 1 std bar) against trainable parameters on a log axis, a colour per
     configuration named in the legend (labels beside the points would overlap where sizes are equal)."""
-    mean_column, std_column = f"{HEADLINE_METRIC}_mean", f"{HEADLINE_METRIC}_std"
+    mean_column, std_column = f"{spec.headline_run_metric}_mean", f"{spec.headline_run_metric}_std"
     data = summary[["config", "parameter_count", "n_seeds", mean_column, std_column]].copy()
     data = data.dropna(subset=["parameter_count", mean_column])
     mean, std = data[mean_column].astype(float), data[std_column].astype(float).fillna(0.0)
     data["low"], data["high"] = mean - std, mean + std
-    data = percent(data, [mean_column, std_column, "low", "high"])
+    data = scaled(data, [mean_column, std_column, "low", "high"], scale(spec.headline_metric))
     order = config_order(summary)
     smallest, largest = float(data["parameter_count"].min()), float(data["parameter_count"].max())
     domain = [smallest / 1.6, largest * 1.6]
@@ -172,11 +202,11 @@ def accuracy_vs_parameters(summary: pd.DataFrame, layout: Layout):
         "config",
         alt.Tooltip("parameter_count:Q", format=","),
         "n_seeds",
-        alt.Tooltip(f"{mean_column}:Q", title="mean (%)", format=".2f"),
-        alt.Tooltip(f"{std_column}:Q", title="std (%)", format=".2f"),
+        alt.Tooltip(f"{mean_column}:Q", title=f"mean{heading_unit(spec.headline_metric)}", format=number_format(spec)),
+        alt.Tooltip(f"{std_column}:Q", title=f"std{heading_unit(spec.headline_metric)}", format=number_format(spec)),
     ]
     base = alt.Chart(data).encode(x=x, color=config_colour(order, symbol="circle"))
-    y_title = axis_title(ACCURACY_TITLE, layout)
+    y_title = axis_title(headline_title(spec), layout)
     bars = base.mark_rule(strokeWidth=2).encode(y=alt.Y("low:Q", title=y_title, scale=y_scale), y2="high:Q")
     points = base.mark_point(filled=True, size=80, opacity=0.9).encode(
         y=alt.Y(f"{mean_column}:Q", title=y_title, scale=y_scale), tooltip=tooltip
@@ -184,7 +214,10 @@ def accuracy_vs_parameters(summary: pd.DataFrame, layout: Layout):
     chart = (bars + points).properties(
         width=layout.width,
         height=300 if layout.width > 500 else 240,
-        title=title(f"{ACCURACY_TITLE}: mean ± 1 sample std against model size", layout),
+        title=title(
+            f"{headline_title(spec)}, {direction_text(spec.headline_metric)}: mean ± 1 sample std against model size",
+            layout,
+        ),
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
     )
     return styled(chart, layout, legend_columns(order, layout))

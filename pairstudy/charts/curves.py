@@ -5,19 +5,16 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from pairstudy.metrics import CURVE_METRICS
+from pairstudy.stats.units import direction_text, scale
+from pairstudy.tasks.metrics import MetricSpec
 
-from .accuracy import config_colour, config_order, percent
+from .accuracy import config_colour, config_order, scaled
 from .layout import Layout, legend_columns, styled, title
 
 MAX_EPOCH_TICKS = 12
 AXIS_ROOM = 70  # a panel's y axis: labels and title
 PANEL_SPACING = 24
-LOSS_METRIC = "train_comparison_loss"
-CURVES_TITLE = (
-    f"Learning curves: mean over seeds (line) ± 1 sample std (band). The loss is the {CURVE_METRICS[LOSS_METRIC]}, "
-    "the same quantity for every run whatever its training objective"
-)
+CURVES_TITLE = "Learning curves: mean over seeds (line) ± 1 sample std (band)"
 
 
 def panel_width(layout: Layout) -> int:
@@ -33,17 +30,31 @@ def epoch_axis(epochs: pd.Series) -> alt.Axis:
     return alt.Axis(format="d", tickMinStep=1)
 
 
-def learning_curves(curves: pd.DataFrame, layout: Layout, order: list[str] | None = None):
-    """One panel per CURVE_METRICS entry (train comparison loss, train and test accuracy), side by side on a wide
-    layout and stacked on a narrow one. `curves` holds config, epoch, metric, mean, low, high, n (fractions for
-    accuracies)."""
+def curve_panels(spec: MetricSpec, curves: pd.DataFrame) -> dict[str, list[str]]:
+    """Curve column -> panel title (two lines: the column's title, its direction), for each of the task's curve
+    columns the study has values of (a metric some configurations do not measure, only where others do)."""
+    columns = spec.epoch_columns()
+    measured = set(curves.loc[curves["mean"].notna(), "metric"])
+    titles = {}
+    for column in spec.curve_columns():
+        metric, split = columns[column]
+        if column in measured:
+            titles[column] = [metric.column_title(split), direction_text(metric)]
+    return titles
+
+
+def learning_curves(curves: pd.DataFrame, layout: Layout, spec: MetricSpec, order: list[str] | None = None):
+    """One panel per curve column of the task (its metrics on train and test), side by side on a wide layout and
+    stacked on a narrow one. `curves` holds config, epoch, metric, mean, low, high, n (stored values: a fraction
+    metric is drawn in percent, a plain number as it is)."""
     order = order or config_order(curves)
     width = panel_width(layout)
+    columns = spec.epoch_columns()
     panels = []
-    for metric, metric_title in CURVE_METRICS.items():
+    for metric, metric_title in curve_panels(spec, curves).items():
         data = curves.loc[curves["metric"] == metric, ["config", "epoch", "metric", "mean", "low", "high", "n"]]
-        if metric.endswith("accuracy"):
-            data = percent(data, ["mean", "low", "high"])
+        data = data.dropna(subset=["mean"])  # a configuration that does not measure this metric has no line
+        data = scaled(data, ["mean", "low", "high"], scale(columns[metric][0]))
         x = alt.X("epoch:Q", title="epoch", axis=epoch_axis(curves["epoch"]))
         # y2 given and stack off: the band spans exactly the stored low and high
         band = (
@@ -51,7 +62,7 @@ def learning_curves(curves: pd.DataFrame, layout: Layout, order: list[str] | Non
             .mark_area(opacity=0.2)
             .encode(
                 x=x,
-                y=alt.Y("low:Q", title=metric_title, scale=alt.Scale(zero=False), stack=None),
+                y=alt.Y("low:Q", title=metric_title[0], scale=alt.Scale(zero=False), stack=None),
                 y2="high:Q",
                 color=config_colour(order),
             )
@@ -66,9 +77,9 @@ def learning_curves(curves: pd.DataFrame, layout: Layout, order: list[str] | Non
                 tooltip=[
                     "config",
                     "epoch",
-                    alt.Tooltip("mean:Q", format=".3f"),
-                    alt.Tooltip("low:Q", format=".3f"),
-                    alt.Tooltip("high:Q", format=".3f"),
+                    alt.Tooltip("mean:Q", format=".4~g"),
+                    alt.Tooltip("low:Q", format=".4~g"),
+                    alt.Tooltip("high:Q", format=".4~g"),
                     "n",
                 ],
             )

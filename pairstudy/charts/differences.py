@@ -6,16 +6,22 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from pairstudy.metrics import HEADLINE_METRIC, RUN_METRICS
 from pairstudy.stats.sentences import effect_label
+from pairstudy.stats.units import direction_text, heading_unit, scale
+from pairstudy.tasks.metrics import MetricSpec
 
-from .accuracy import percent
+from .accuracy import scaled
 from .layout import LINE_HEIGHT, Layout, axis_title, label_lines, multiline_axis, styled, title, wrapped
 
-# readable names of the shipped task's factors; any other factor is shown under its own name
+# readable names of the built-in factors; any other factor is shown under its own name
 FACTOR_LABELS = {"aux": "auxiliary loss", "sharing": "weight sharing", "architecture": "architecture"}
-DIFFERENCE_TITLE = "difference in " + RUN_METRICS[HEADLINE_METRIC].replace("%", "percentage points")
 ARROW = "→"
+
+
+def difference_title(spec: MetricSpec) -> str:
+    """E.g. "difference in final test accuracy (points), higher is better"."""
+    metric = spec.headline_metric
+    return f"difference in final test {metric.title}{heading_unit(metric, difference=True)}, {direction_text(metric)}"
 
 
 def comparison_rows(comparisons: pd.DataFrame) -> pd.DataFrame:
@@ -40,12 +46,15 @@ def baseline_rows(baselines: pd.DataFrame) -> pd.DataFrame:
     return baselines.assign(label=labels)
 
 
-def forest_plot(rows: pd.DataFrame, layout: Layout, caption: str):
-    """Given differences and their intervals, one row each (label, mean_difference, ci_low, ci_high, n;
-    fractions), drawn in percentage points in the given order with a dashed rule at zero. A row without an
-    interval (too few seeds) shows its mean alone."""
-    data = percent(
-        rows[["label", "mean_difference", "ci_low", "ci_high", "n"]], ["mean_difference", "ci_low", "ci_high"]
+def forest_plot(rows: pd.DataFrame, layout: Layout, caption: str, spec: MetricSpec):
+    """Given differences of the headline and their intervals, one row each (label, mean_difference, ci_low,
+    ci_high, n; stored values), drawn in the given order with a dashed rule at zero: a fraction metric in
+    percentage points, a plain number as it is. A row without an interval (too few seeds) shows its mean alone."""
+    metric = spec.headline_metric
+    data = scaled(
+        rows[["label", "mean_difference", "ci_low", "ci_high", "n"]],
+        ["mean_difference", "ci_low", "ci_high"],
+        scale(metric),
     )
     data["label"] = [wrapped(label, layout.label_chars) for label in data["label"]]
     data["full_label"] = rows["label"].tolist()
@@ -58,12 +67,13 @@ def forest_plot(rows: pd.DataFrame, layout: Layout, caption: str):
         axis=multiline_axis(),
         scale=alt.Scale(domain=labels),
     )
-    x_title = axis_title(DIFFERENCE_TITLE, layout)
+    x_title = axis_title(difference_title(spec), layout)
+    number = "+.2f" if metric.percent else "+.3~g"
     tooltip = [
         alt.Tooltip("full_label:N", title="difference"),
-        alt.Tooltip("mean_difference:Q", title="difference (points)", format="+.2f"),
-        alt.Tooltip("ci_low:Q", title="interval low", format="+.2f"),
-        alt.Tooltip("ci_high:Q", title="interval high", format="+.2f"),
+        alt.Tooltip("mean_difference:Q", title=f"difference{heading_unit(metric, difference=True)}", format=number),
+        alt.Tooltip("ci_low:Q", title="interval low", format=number),
+        alt.Tooltip("ci_high:Q", title="interval high", format=number),
         alt.Tooltip("n:Q", title="paired seeds"),
     ]
     zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(strokeDash=[4, 4], color="grey").encode(x="zero:Q")

@@ -18,7 +18,7 @@ FONT = "DejaVu Sans, Verdana, sans-serif"
 LABEL_SIZE = 11
 TITLE_SIZE = 14
 LINE_HEIGHT = 14
-CHARACTER_WIDTH = 0.62  # of the font size: DejaVu Sans's mean advance, enough for lower-case names and digits
+CHARACTER_WIDTH = 0.62  # of the font size: DejaVu Sans's mean advance, enough for lower-case names and numerals
 
 
 @dataclass(frozen=True)
@@ -30,13 +30,15 @@ class Layout:
     label_chars: int  # a label longer than this wraps onto more lines
     title_chars: int
     panels_per_row: int  # learning-curve panels side by side
-    pairs_per_row: int  # misclassified pairs side by side
+    examples_per_row: int  # wrongly predicted examples side by side
     axis_title_chars: int
 
 
 # titles are bold: about 0.68 of the font size a character, so 84 and 36 characters fit 900 and 400 pixels
-WIDE = Layout("wide", 900, label_chars=40, title_chars=84, panels_per_row=3, pairs_per_row=7, axis_title_chars=60)
-NARROW = Layout("narrow", 400, label_chars=20, title_chars=36, panels_per_row=1, pairs_per_row=3, axis_title_chars=30)
+WIDE = Layout("wide", 900, label_chars=40, title_chars=84, panels_per_row=3, examples_per_row=7, axis_title_chars=60)
+NARROW = Layout(
+    "narrow", 400, label_chars=20, title_chars=36, panels_per_row=1, examples_per_row=3, axis_title_chars=30
+)
 LAYOUTS = (WIDE, NARROW)
 
 # a label breaks after a dash, underscore or slash, after a space, and before an arrow or minus sign (so

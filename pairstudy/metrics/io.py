@@ -1,8 +1,8 @@
 """Write and read run files: validated on both sides, written atomically, checked against where they belong.
 
 A run file holds the runs of one configuration, one per seed (a failed run is one row at epoch 0).
-Its key-value metadata carries each run's wrongly compared test pairs and whatever the writer adds
-(the study spec, provenance).
+Its key-value metadata carries its task's metrics (under "metrics": they fix its columns), each run's
+wrongly predicted test examples, and whatever the writer adds (the study spec, provenance).
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pairstudy.tasks.metrics import MetricSpec, MetricSpecError
+
 from .parquet import metadata_of, write_arrow
-from .schema import ACCURACY_COLUMNS, RUN_COLUMNS, RUN_SCHEMA, STATUSES
+from .schema import RUN_COLUMNS, STATUSES, fraction_columns, run_schema
 
 FILE_COLUMNS = ("study", "config", "architecture", "hyperparameters", "config_hash")  # one value per file
 
@@ -64,12 +66,13 @@ def validate_run(run: pd.DataFrame, source: str) -> None:
         raise RunFileError(f"{source}: epochs must be 1..{len(run)} in order, found {epochs.tolist()}")
 
 
-def validate_runs(table: pd.DataFrame, source: str = "run table") -> None:
-    """Raise RunFileError naming the first way `table` breaks the run schema."""
-    missing = [name for name in RUN_SCHEMA.names if name not in table.columns]
+def validate_runs(table: pd.DataFrame, spec: MetricSpec, source: str = "run table") -> None:
+    """Raise RunFileError naming the first way `table` breaks the run schema of `spec`'s task."""
+    names = run_schema(spec).names
+    missing = [name for name in names if name not in table.columns]
     if missing:
         raise RunFileError(f"{source}: missing columns {missing}")
-    extra = [name for name in table.columns if name not in RUN_SCHEMA.names]
+    extra = [name for name in table.columns if name not in names]
     if extra:
         raise RunFileError(f"{source}: unknown columns {extra}")
     if table.empty:
@@ -79,7 +82,7 @@ def validate_runs(table: pd.DataFrame, source: str = "run table") -> None:
             raise RunFileError(f"{source}: column {name!r} differs between runs (a file holds one configuration)")
     for seed, run in table.groupby("seed", sort=False):
         validate_run(run, f"{source}, seed {seed}")
-    for name in ACCURACY_COLUMNS:
+    for name in fraction_columns(spec):
         values = table[name].dropna().to_numpy(dtype=float)
         if ((values < 0) | (values > 1)).any():
             raise RunFileError(f"{source}: {name} must be a fraction in [0, 1]")
@@ -98,43 +101,68 @@ def check_identity(table: pd.DataFrame, expected: RunIdentity, source: str) -> N
 def write_runs(
     table: pd.DataFrame,
     path: str | Path,
+    spec: MetricSpec,
     *,
     misclassified: dict[int, list] | None = None,
     metadata: dict | None = None,
 ) -> Path:
-    """Validate and write a run file atomically; `misclassified` maps seed -> that run's wrongly compared test pairs."""
+    """Validate and write a run file of `spec`'s task atomically; `misclassified` maps seed -> that run's wrongly
+    predicted test examples."""
     path = Path(path)
-    validate_runs(table, str(path))
-    arrow_table = pa.Table.from_pandas(table[RUN_SCHEMA.names], schema=RUN_SCHEMA, preserve_index=False)
-    extra = dict(metadata or {})
+    validate_runs(table, spec, str(path))
+    schema = run_schema(spec)
+    arrow_table = pa.Table.from_pandas(table[schema.names], schema=schema, preserve_index=False)
+    extra = {**(metadata or {}), "metrics": spec.to_dict()}
     if misclassified:
         extra["misclassified"] = {str(seed): pairs for seed, pairs in misclassified.items()}
     return write_arrow(arrow_table, path, extra)
 
 
-def read_runs(path: str | Path, expected: RunIdentity | None = None) -> pd.DataFrame:
-    """Read a run file, check it against the schema and, given `expected`, against where it belongs."""
+def readable(path: str | Path, read):
+    """`read(path)` of a run file (its table or schema); a missing or unreadable file is a RunFileError."""
     path = Path(path)
     if not path.exists():
         raise RunFileError(f"{path}: the run file is missing")
     try:
-        arrow_table = pq.read_table(path)
+        return read(path)
     except (OSError, pa.ArrowInvalid) as error:
         raise RunFileError(
             f"{path}: not a readable Parquet file ({error}). Delete it and run the workflow again to train its seeds."
         ) from error
-    if not arrow_table.schema.equals(RUN_SCHEMA, check_metadata=False):
+
+
+def read_runs(path: str | Path, expected: RunIdentity | None = None) -> pd.DataFrame:
+    """Read a run file, check it against the schema and, given `expected`, against where it belongs."""
+    arrow_table = readable(path, pq.read_table)
+    spec = spec_of(metadata_of(arrow_table.schema), path)
+    schema = run_schema(spec)
+    if not arrow_table.schema.equals(schema, check_metadata=False):
         try:
-            arrow_table = arrow_table.select(RUN_SCHEMA.names).cast(RUN_SCHEMA)
+            arrow_table = arrow_table.select(schema.names).cast(schema)
         except (KeyError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
             raise RunFileError(f"{path}: columns do not match the run schema ({error})") from error
     table = arrow_table.to_pandas()
-    validate_runs(table, str(path))
+    validate_runs(table, spec, str(path))
     if expected is not None:
         check_identity(table, expected, str(path))
     return table
 
 
+def spec_of(metadata: dict, source: str | Path) -> MetricSpec:
+    """The task metrics a file's metadata carries; a file without them (or with broken ones) is refused."""
+    if "metrics" not in metadata:
+        raise RunFileError(f"{source}: its metadata names no task metrics; it was not written by this version")
+    try:
+        return MetricSpec.from_dict(metadata["metrics"])
+    except (MetricSpecError, KeyError, TypeError) as error:
+        raise RunFileError(f"{source}: its task metrics cannot be read ({error})") from error
+
+
+def read_run_spec(path: str | Path) -> MetricSpec:
+    """The MetricSpec of a run file, without reading its rows."""
+    return spec_of(metadata_of(readable(path, pq.read_schema)), path)
+
+
 def read_run_metadata(path: str | Path) -> dict:
-    """The key-value metadata of a run file: misclassified pairs by seed (as str), study spec, provenance."""
-    return metadata_of(pq.read_schema(path))
+    """The key-value metadata of a run file: misclassified examples by seed (as str), study spec, provenance."""
+    return metadata_of(readable(path, pq.read_schema))

@@ -1,8 +1,10 @@
 """Models: `@register_model` registers a builder as an architecture, `create_model(name, **knobs)` builds it.
 
-Every model maps x (N, 2, 14, 14) to (comparison logits (N, 2), digit logits (N, 2, 10) or None) and carries
-`predicts_digits`. The package's own architectures are in builtin.py; model files and installed packages (entry-point
-group `pairstudy.models`) add more. Torch is imported only when a model is built, counted or checked.
+An architecture serves the tasks it names (`tasks=`; by default the digit-pair task, whose models map x
+(N, 2, 14, 14) to (comparison logits (N, 2), digit logits (N, 2, 10) or None) and carry `predicts_digits`);
+a model of the `digits` task maps (N, 1, 14, 14) to class logits. The package's own architectures are in
+builtin.py; model files and installed packages (entry-point group `pairstudy.models`) add more. Torch is
+imported only when a model is built, counted or checked.
 """
 
 from __future__ import annotations

@@ -157,3 +157,24 @@ def linear(
     from .towers import build_linear
 
     return build_linear(sharing, layers, nodes, dropout, comparator)
+
+
+# Single-image classifiers (task digits): one 1 x 14 x 14 image -> class logits.
+
+
+@register_model("image_mlp", tasks=("digits",))
+def image_mlp(hidden: list[int] = [128], batch_norm: bool = False, dropout: float = 0.0, classes: int = 10):
+    """fully connected on the 196 flattened pixels of one image, to class logits"""
+    from .classifiers import build_image_mlp
+
+    return build_image_mlp(hidden, batch_norm, dropout, classes)
+
+
+@register_model("image_cnn", tasks=("digits",))
+def image_cnn(
+    channels: list[int] = [16, 32], hidden: int = 64, batch_norm: bool = False, dropout: float = 0.0, classes: int = 10
+):
+    """small CNN on one image: 3x3 conv blocks with max-pooling, a hidden layer, class logits"""
+    from .classifiers import build_image_cnn
+
+    return build_image_cnn(channels, hidden, batch_norm, dropout, classes)

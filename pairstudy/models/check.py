@@ -120,6 +120,42 @@ def sharing_problems(name: str, knobs: dict) -> list[str]:
     return problems
 
 
+def task_problems(model, architecture) -> list[str]:
+    """A model of another task, on a random batch of that task's shape: forward in train and eval mode, the task's
+    objective, gradients to every parameter, finite measurements."""
+    import torch
+
+    from pairstudy.tasks import get_task
+    from pairstudy.tasks.registry import data_defaults
+
+    problems = []
+    for name in architecture.tasks:
+        task_class = get_task(name)
+        task = task_class({"data": data_defaults(name)})
+        try:
+            batch = task_class.example_batch(BATCH)
+            model.train()
+            outputs = model(batch["input"])
+            loss = task.objective(outputs, batch)
+            model.zero_grad()
+            loss.backward()
+            trainable = [(key, p) for key, p in model.named_parameters() if p.requires_grad]
+            without = [key for key, p in trainable if p.grad is None]
+            if without:
+                problems.append(f"task {name}: no gradient reaches {without}")
+            model.eval()
+            with torch.no_grad():
+                values = task.measure(model(batch["input"]), batch)
+            broken = [
+                metric for metric, value in values.items() if value is not None and not torch.isfinite(value).all()
+            ]
+            if broken:
+                problems.append(f"task {name}: measurements {broken} are not all finite")
+        except Exception as error:
+            problems.append(failure(f"task {name}: forward, objective or measurement", error, architecture.source))
+    return problems
+
+
 def check_architecture(name: str, knobs: dict | None = None) -> ModelCheck:
     """Build `name` with `knobs` (defaults for the rest) and check it on a random batch of 4 pairs, in train and in
     eval mode. Problems are collected, not raised; the global random state is left as it was."""
@@ -145,6 +181,9 @@ def check_architecture(name: str, knobs: dict | None = None) -> ModelCheck:
                 f"the model says predicts_digits={own_claim}, its registration "
                 f"predicts_digits={architecture.predicts_digits}"
             )
+        if "digit_pairs" not in architecture.tasks:
+            check.problems += task_problems(model, architecture)
+            return check
         x = torch.randn(BATCH, 2, 14, 14)
         for mode in ("train", "eval"):
             model.train(mode == "train")

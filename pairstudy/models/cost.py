@@ -21,10 +21,13 @@ BATCH = 4
 TRAINING_PASS = 3
 
 
-def forward_multiply_adds(architecture: str, knobs: dict) -> int:
-    """Multiply-adds of one pair's forward pass through the convolutions and linear layers of the model."""
+def forward_multiply_adds(architecture: str, knobs: dict, task: str) -> int:
+    """Multiply-adds of one example's forward pass through the convolutions and linear layers of the model, on an
+    example batch of its task (0 for a task that gives none)."""
     import torch
     from torch import nn
+
+    from pairstudy.tasks import get_task
 
     counted = []
 
@@ -37,15 +40,17 @@ def forward_multiply_adds(architecture: str, knobs: dict) -> int:
     hooks = [layer.register_forward_hook(count) for layer in layers]
     try:
         with torch.no_grad():
-            model(torch.zeros(BATCH, 2, 14, 14))
+            model(get_task(task).example_batch(BATCH)["input"])
+    except NotImplementedError:
+        return 0
     finally:
         for hook in hooks:
             hook.remove()
     return sum(counted)
 
 
-def count_path(architecture: str, knobs: dict, code: str) -> Path:
-    key = canonical_json({"architecture": architecture, "knobs": knobs, "code": code, "batch": BATCH})
+def count_path(architecture: str, knobs: dict, task: str, code: str) -> Path:
+    key = canonical_json({"architecture": architecture, "knobs": knobs, "task": task, "code": code, "batch": BATCH})
     return cache_folder() / f"cost-{hashlib.sha256(key.encode()).hexdigest()[:16]}.txt"
 
 
@@ -56,18 +61,21 @@ def stored_count(text: str) -> int:
     return count
 
 
-def cached_forward_multiply_adds(architecture: str, knobs: dict, code: str) -> int:
+def cached_forward_multiply_adds(architecture: str, knobs: dict, task: str, code: str) -> int:
     """`forward_multiply_adds`, counted once per model code (`code`: the provenance's training code of the
-    architecture, which changes with the package or the user's model file) and then read from the cache."""
-    path = count_path(architecture, knobs, code)
-    return cached_text(path, lambda: str(forward_multiply_adds(architecture, knobs)), stored_count)
+    architecture, which changes with the package or the user's model or task file) and then read from the cache."""
+    path = count_path(architecture, knobs, task, code)
+    return cached_text(path, lambda: str(forward_multiply_adds(architecture, knobs, task)), stored_count)
 
 
 def training_multiply_adds(architecture: str, hyperparameters: dict, seeds: int, code: str) -> int:
     """Multiply-adds to train `seeds` runs of one configuration, with its per-epoch evaluations."""
-    data = hyperparameters["data"]
-    pairs = TRAINING_PASS * data["n_pairs"] + data["n_pairs"] + data["validation_pairs"]
+    from pairstudy.tasks import get_task
+
+    sizes = get_task(hyperparameters["task"])(hyperparameters).sizes()
+    examples = TRAINING_PASS * sizes["train"] + sizes["test"] + sizes["validation"]
     if hyperparameters["train_metrics"] == "eval":
-        pairs += data["n_pairs"]
-    per_pair = cached_forward_multiply_adds(architecture, hyperparameters["model"], code)
-    return per_pair * pairs * hyperparameters["epochs"] * seeds
+        examples += sizes["train"]
+    task = hyperparameters["task"]
+    per_example = cached_forward_multiply_adds(architecture, hyperparameters["model"], task, code)
+    return per_example * examples * hyperparameters["epochs"] * seeds

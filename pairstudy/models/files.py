@@ -1,5 +1,5 @@
-"""Architectures from outside the package: Python model files named by the user, and installed packages that register
-through the entry-point group `pairstudy.models`. An error in such code names its file and line.
+"""Architectures (and tasks) from outside the package: Python files named by the user, and installed packages that
+register through the entry-point group `pairstudy.models`. An error in such code names its file and line.
 """
 
 from __future__ import annotations
@@ -41,8 +41,9 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-# resolved path -> names it registered; the content hash of what was executed, per file
+# resolved path -> names it registered, and its module; the content hash of what was executed, per file
 _loaded_files: dict[Path, list[str]] = {}
+_modules: dict[Path, object] = {}
 _file_hashes: dict[str, str] = {}
 
 
@@ -78,7 +79,18 @@ def load_model_file(path: Path) -> list[str]:
     names = sorted(registered_now() - before)
     _file_hashes[str(path)] = content_hash(content)
     _loaded_files[path] = names
+    _modules[path] = module
     return names
+
+
+def load_function(given: str | Path, name: str):
+    """The function `name` of a Python file, the file imported like a model file (once per process)."""
+    path = Path(given).resolve()
+    load_model_files([path])
+    function = getattr(_modules[path], name, None)
+    if not callable(function):
+        raise ModelFileError(f"{path}: defines no function {name!r}")
+    return function
 
 
 def load_model_files(paths: list[str | Path]) -> list[str]:
@@ -146,11 +158,15 @@ def load_entry_point_models() -> list[str]:
     return names
 
 
+def source_hash(source: str) -> str | None:
+    """sha256 (16 hex digits) of a registering file as loaded; None for the package's own code."""
+    if source == BUILT_IN:
+        return None
+    if source not in _file_hashes:
+        _file_hashes[source] = content_hash(Path(source).read_bytes())
+    return _file_hashes[source]
+
+
 def architecture_code_hash(name: str) -> str | None:
     """sha256 (16 hex digits) of the file that registered a user architecture, as loaded; None for built-ins."""
-    architecture = get_architecture(name)
-    if architecture.source == BUILT_IN:
-        return None
-    if architecture.source not in _file_hashes:
-        _file_hashes[architecture.source] = content_hash(Path(architecture.source).read_bytes())
-    return _file_hashes[architecture.source]
+    return source_hash(get_architecture(name).source)

@@ -65,6 +65,7 @@ class Architecture:
     builder: Callable
     knobs: dict[str, Knob]
     predicts_digits: bool  # forward returns digit logits, so an auxiliary loss applies
+    tasks: tuple[str, ...]  # the tasks whose inputs it reads and whose outputs it returns
     description: str
     source: str  # BUILT_IN for the package's own architectures, else the absolute path of the registering file
     line: int
@@ -129,16 +130,18 @@ def where_defined(builder: Callable) -> tuple[str, int]:
     return builder.__code__.co_filename, builder.__code__.co_firstlineno
 
 
-def knobs_of(name: str, builder: Callable) -> dict[str, Knob]:
-    """The builder's parameters as knobs; a parameter that cannot be a knob is a registration error."""
+def knobs_of(name: str, builder: Callable, skip: int = 0, kind: str = "architecture") -> dict[str, Knob]:
+    """The builder's parameters (after the first `skip`) as knobs; one that cannot be a knob is a registration
+    error."""
     file, line = where_defined(builder)
-    place = f"{file}:{line}: builder {builder.__qualname__} of architecture {name!r}"
+    role = "builder" if kind == "architecture" else "function"
+    place = f"{file}:{line}: {role} {builder.__qualname__} of {kind} {name!r}"
     try:
         hints = typing.get_type_hints(builder)
     except Exception as error:
         raise ModelRegistrationError(f"{place}: its annotations cannot be read: {error}") from error
     knobs = {}
-    for parameter in inspect.signature(builder).parameters.values():
+    for parameter in list(inspect.signature(builder).parameters.values())[skip:]:
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD, parameter.POSITIONAL_ONLY):
             raise ModelRegistrationError(f"{place}: parameter {parameter} cannot be a knob; use plain keywords")
         if parameter.default is parameter.empty:
@@ -174,8 +177,14 @@ def source_of(file: str) -> str:
 _registered: dict[str, Architecture] = {}
 
 
-def register_model(name: str, *, predicts_digits: bool, description: str | None = None) -> Callable:
-    """Register the decorated builder as architecture `name`.
+def register_model(
+    name: str,
+    *,
+    predicts_digits: bool = False,
+    tasks: tuple[str, ...] = ("digit_pairs",),
+    description: str | None = None,
+) -> Callable:
+    """Register the decorated builder as architecture `name`, a model for `tasks` (their names).
 
     The builder's keyword parameters are the knobs; each needs a default, whose type (bool, int, float, str or a list
     of these) the knob takes; a `typing.Literal[...]` annotation restricts it to those values. The description
@@ -198,7 +207,11 @@ def register_model(name: str, *, predicts_digits: bool, description: str | None 
         summary = description
         if summary is None:
             summary = (inspect.getdoc(builder) or "").strip().split("\n")[0]
-        _registered[name] = Architecture(name, builder, knobs, predicts_digits, summary, source_of(file), line)
+        if isinstance(tasks, str) or not tasks or not all(isinstance(task, str) for task in tasks):
+            raise ModelRegistrationError(f"register_model({name!r}): tasks must be a non-empty list of task names")
+        _registered[name] = Architecture(
+            name, builder, knobs, predicts_digits, tuple(tasks), summary, source_of(file), line
+        )
         return builder
 
     return register

@@ -25,11 +25,12 @@ class Figure:
 def draw_figure(name: str, tables: Mapping, out_dir: Path, paper_dir: Path, note: str = "") -> Figure:
     """Draw one listed chart and write its files; a chart with nothing to draw writes its note as the PNG."""
     kind = CHARTS[name]
+    caption = kind.caption_for(tables["spec"])
     wide = note or kind.draw(tables, WIDE)
     if isinstance(wide, str):
         (out_dir / f"{name}.png").write_bytes(rendered(note_chart(f"{name}: {wide}"), ("png",))["png"])
-        return Figure(name, kind.caption, note=wide)
-    files = rendered(wide, ("svg", "png", "pdf", "html"), title=f"{name}: {kind.caption}")
+        return Figure(name, caption, note=wide)
+    files = rendered(wide, ("svg", "png", "pdf", "html"), title=f"{name}: {caption}")
     (out_dir / f"{name}.png").write_bytes(files["png"])
     (out_dir / "charts" / f"{name}.html").write_text(files["html"], encoding="utf-8")
     (paper_dir / f"{name}.pdf").write_bytes(files["pdf"])
@@ -37,13 +38,14 @@ def draw_figure(name: str, tables: Mapping, out_dir: Path, paper_dir: Path, note
     svgs = {WIDE.name: files["svg"], NARROW.name: rendered(kind.draw(tables, NARROW), ("svg",))["svg"]}
     return Figure(
         name,
-        kind.caption,
+        caption,
         svgs=tuple((layout.name, prefix_svg_ids(svgs[layout.name], f"{name}-{layout.name}")) for layout in LAYOUTS),
     )
 
 
 def draw_figures(names, tables: Mapping, out_dir: Path, paper_dir: Path, note: str = "") -> list[Figure]:
-    """Exactly the charts `names` lists, in its order; `note`, when given, replaces every chart (no data)."""
+    """Exactly the charts `names` lists, in its order; `note`, when given, replaces every chart (no data).
+    `tables` holds the stored tables, the statistics, "misclassified", "order" and "spec" (the task's metrics)."""
     unknown = [name for name in names if name not in CHARTS]
     if unknown:
         raise ValueError(f"unknown charts {unknown}; the report draws {list(CHARTS)}")

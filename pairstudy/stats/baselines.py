@@ -15,7 +15,7 @@ import pandas as pd
 from .contrasts import comparison_table
 from .intervals import IntervalChoice
 from .paired import DIFFERENCE_COLUMNS, paired_difference
-from .pairing import DEFAULT_VALUE, ordered_configs, paired_matrix, seed_values
+from .pairing import ordered_configs, paired_matrix, seed_values
 from .words import BASELINE, LEADER_VS_BASELINE, LEADER_VS_RUNNER_UP
 
 BASELINE_COLUMNS = ["kind", "config_a", "config_b", *DIFFERENCE_COLUMNS]
@@ -43,7 +43,7 @@ def compare_pairs(
 def baseline_comparisons(
     finals: pd.DataFrame,
     baselines: Sequence[str],
-    value: str = DEFAULT_VALUE,
+    value: str,
     *,
     interval: str = "t",
     confidence: float = 0.95,
@@ -68,27 +68,33 @@ def baseline_comparisons(
     return compare_pairs(by_config, pairs, choice)
 
 
-def ranked_configs(by_config: dict[object, pd.Series], order: Sequence[str] | None) -> list[object]:
-    """Configs by decreasing mean over all their seeds; ties keep `order`."""
+def ranked_configs(
+    by_config: dict[object, pd.Series], order: Sequence[str] | None, higher_is_better: bool
+) -> list[object]:
+    """Configs from the best mean over all their seeds to the worst (the highest first, or the lowest first where
+    lower is better); ties keep `order`."""
     configs = ordered_configs(list(by_config), order)
-    return sorted(configs, key=lambda config: -by_config[config].mean())
+    sign = -1.0 if higher_is_better else 1.0
+    return sorted(configs, key=lambda config: sign * by_config[config].mean())
 
 
 def leader_comparisons(
     finals: pd.DataFrame,
     baselines: Sequence[str],
-    value: str = DEFAULT_VALUE,
+    value: str,
     *,
+    higher_is_better: bool,
     interval: str = "t",
     confidence: float = 0.95,
     rng: np.random.Generator | None = None,
     n_resamples: int = 10_000,
     order: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """The leader (highest mean `value` over its seeds) against each baseline and the runner-up.
+    """The leader (best mean `value` over its seeds: the highest, or with `higher_is_better` False the lowest)
+    against each baseline and the runner-up.
 
     Rows: kind "leader vs baseline" for each baseline in the given order, then kind "leader
-    vs runner-up" against the config with the second-highest mean (a runner-up that is a
+    vs runner-up" against the config with the second-best mean (a runner-up that is a
     baseline appears once, as the runner-up). A leader that is itself a baseline is compared
     with the runner-up only. config_a is the other config, config_b the leader; the other
     columns are those of baseline_comparisons, Holm-adjusted across the rows of this table.
@@ -97,7 +103,7 @@ def leader_comparisons(
     choice = IntervalChoice(interval, confidence, rng, n_resamples)
     by_config = seed_values(finals, value)
     check_baselines(list(by_config), baselines)
-    ranked = ranked_configs(by_config, order)
+    ranked = ranked_configs(by_config, order, higher_is_better)
     leader, runner_up = ranked[0], ranked[1] if len(ranked) > 1 else None
     pairs = []
     if leader not in baselines:

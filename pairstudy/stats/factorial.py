@@ -22,7 +22,7 @@ import pandas as pd
 
 from .contrasts import comparison_table, contrast_statistics
 from .intervals import IntervalChoice
-from .pairing import DEFAULT_VALUE, config_levels, is_missing, level_key, level_order, paired_matrix, seed_values
+from .pairing import config_levels, is_missing, level_key, level_order, paired_matrix, seed_values
 
 FACTORIAL_COLUMNS = [
     "block",
@@ -37,6 +37,7 @@ FACTORIAL_COLUMNS = [
     "note",
     "t_statistic",
     "t_pvalue",
+    "holm_t_pvalue",
     "effect_size",
     "seeds_needed",
     "seeds_verdict",
@@ -119,7 +120,7 @@ def block_label(levels: Mapping[str, object]) -> str:
 def factorial_effects(
     finals: pd.DataFrame,
     factors: Sequence[str],
-    value: str = DEFAULT_VALUE,
+    value: str,
     *,
     interval: str = "t",
     confidence: float = 0.95,
@@ -141,7 +142,8 @@ def factorial_effects(
     (mean per-seed contrast, see the module docstring), ci_low/ci_high (interval "t" or
     "bootstrap", the latter BCa drawn from `rng`; NaN below 3 seeds, with note "too few
     seeds"), ci_method (how the intervals are computed), t_statistic/t_pvalue (one-sample
-    two-sided t of the per-seed contrasts), effect_size (Cohen's d_z of the contrasts),
+    two-sided t of the per-seed contrasts), holm_t_pvalue (t_pvalue Holm-adjusted across
+    all rows of this table), effect_size (Cohen's d_z of the contrasts),
     seeds_needed (nullable integer)/seeds_verdict (see power.seeds_needed, at alpha =
     1 - confidence). The four configs of a block are paired on their seeds;
     on_mismatch="intersect" keeps the seeds all four ran. Raises NoFullBlockError when no

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
 from .contrasts import comparison_table, contrast_statistics
 from .intervals import IntervalChoice
-from .pairing import DEFAULT_VALUE, config_levels, level_key, level_order, paired_matrix, plain, seed_values
+from .pairing import config_levels, paired_matrix, seed_values
+from .partners import one_factor_pairs
 
 # the statistics of one paired difference, shared with the baseline comparisons
 DIFFERENCE_COLUMNS = [
@@ -35,37 +35,6 @@ DIFFERENCE_COLUMNS = [
 COMPARISON_COLUMNS = ["config_a", "config_b", "factor", "level_a", "level_b", *DIFFERENCE_COLUMNS]
 
 
-def one_factor_pairs(
-    levels: dict[object, dict[str, object]], factors: Sequence[str]
-) -> list[tuple[object, object, str]]:
-    """(config_a, config_b, factor) for every two configs whose levels differ in exactly one factor.
-
-    config_a holds the lower level (level_order), so b - a reads as turning the factor on or up; between two
-    named levels (architectures, say) the one that comes first in config order is config_a. Pairs come grouped
-    by factor, in the order of `factors`, then by config order.
-    """
-    appearance = {factor: {} for factor in factors}
-    for found_levels in levels.values():
-        for factor in factors:
-            appearance[factor].setdefault(level_key(found_levels[factor]), len(appearance[factor]))
-
-    def rank(factor, level):
-        if isinstance(plain(level), str):
-            return (1, 2, float(appearance[factor][level_key(level)]), "")
-        return level_order(level)
-
-    found = {factor: [] for factor in factors}
-    for first, second in combinations(levels, 2):
-        differing = [f for f in factors if level_key(levels[first][f]) != level_key(levels[second][f])]
-        if len(differing) != 1:
-            continue
-        factor = differing[0]
-        if rank(factor, levels[second][factor]) < rank(factor, levels[first][factor]):
-            first, second = second, first
-        found[factor].append((first, second, factor))
-    return [pair for factor in factors for pair in found[factor]]
-
-
 def paired_difference(values: np.ndarray, choice: IntervalChoice) -> dict[str, object]:
     """DIFFERENCE_COLUMNS but the Holm ones, for `values` of shape (n_seeds, 2): column 1 minus column 0."""
     n = len(values)
@@ -82,7 +51,7 @@ def paired_difference(values: np.ndarray, choice: IntervalChoice) -> dict[str, o
 def paired_comparisons(
     finals: pd.DataFrame,
     factors: Sequence[str],
-    value: str = DEFAULT_VALUE,
+    value: str,
     *,
     interval: str = "t",
     confidence: float = 0.95,

@@ -1,6 +1,6 @@
 """Pairing runs by seed, and the factor levels of each configuration.
 
-A seed fixes the data pairs, so two configurations are compared seed by seed. Everything
+A seed fixes the data, so two configurations are compared seed by seed. Everything
 here refuses to guess: a config that ran a seed twice, or configs run on different seeds,
 is an error unless the caller asks for the common seeds.
 """
@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 ON_MISMATCH = ("error", "intersect")
-DEFAULT_VALUE = "final_test_accuracy"
 
 
 class PairingError(ValueError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,10 @@ from .baselines import BASELINE_COLUMNS, baseline_comparisons, leader_comparison
 from .factorial import FACTORIAL_COLUMNS, NoFullBlockError, factorial_effects
 from .intervals import INTERVALS
 from .paired import COMPARISON_COLUMNS, paired_comparisons
-from .pairing import DEFAULT_VALUE, ordered_configs
+from .pairing import ordered_configs
+
+if TYPE_CHECKING:
+    from pairstudy.tasks.metrics import MetricSpec
 from .summary import SUMMARY_COLUMNS, summarize_configs
 
 STATISTICS_SEED = 0  # the bootstrap's generator: the same runs give the same numbers
@@ -33,14 +37,15 @@ def study_statistics(
     finals: pd.DataFrame,
     factors: list[str],
     *,
+    spec: MetricSpec,
     baselines: list[str],
     interval: str = "t",
-    value: str = DEFAULT_VALUE,
     order: list[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The statistics of the finished (status "ok") runs of one study, as four tables.
+    """The statistics of the finished (status "ok") runs of one study, as four tables, on the task's headline
+    (`spec.headline_run_metric`, the leader chosen by its direction).
 
-    `finals`: one row per run, columns config, seed, status, `value` and each of `factors`
+    `finals`: one row per run, columns config, seed, status, the headline run metric and each of `factors`
     (the factor columns the study varies, "architecture" included when it varies it).
     Keys and tables:
       intervals   -- summarize_configs, rows in `order` (configs it does not list follow);
@@ -58,6 +63,7 @@ def study_statistics(
         raise ValueError(f"interval must be one of {INTERVALS}, got {interval!r}")
     tables = {name: pd.DataFrame(columns=columns) for name, columns in STUDY_TABLES.items()}
     finished = finals[finals["status"] == "ok"]
+    value = spec.headline_run_metric
     if finished.empty:
         return tables
 
@@ -85,7 +91,14 @@ def study_statistics(
     run_baselines = [baseline for baseline in baselines if baseline in config_order]
     against_baselines = [
         baseline_comparisons(finished, run_baselines, value, **options(), order=order),
-        leader_comparisons(finished, run_baselines, value, **options(), order=order),
+        leader_comparisons(
+            finished,
+            run_baselines,
+            value,
+            higher_is_better=spec.headline_metric.higher_is_better,
+            **options(),
+            order=order,
+        ),
     ]
     found = [table for table in against_baselines if not table.empty]
     if found:

@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 
 from .intervals import IntervalChoice
-from .pairing import DEFAULT_VALUE, seed_values
+from .pairing import seed_values
 
 SUMMARY_COLUMNS = ["config", "n", "mean", "std", "sem", "ci_low", "ci_high", "ci_method", "note"]
 
 
 def summarize_configs(
     finals: pd.DataFrame,
-    value: str = DEFAULT_VALUE,
+    value: str,
     *,
     interval: str = "t",
     confidence: float = 0.95,

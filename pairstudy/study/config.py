@@ -6,17 +6,23 @@ from pathlib import Path
 
 from .grid import expand_configurations
 from .schema import ConfigError, read_yaml, validate_against_schema
+from .trainer import check_trainer_study, load_trainer
+
+CODE_FILE_KEYS = ("model_files", "task_files")
 
 
 def load_model_files_of(config: dict, base_dir: str | Path) -> list[Path]:
-    """Import the config's model files (relative to `base_dir`, the config file's folder) so their architectures
-    register; their paths."""
+    """Import the config's model and task files (relative to `base_dir`, the config file's folder) so their
+    architectures and tasks register; their paths."""
     from pairstudy.models import ModelFileError, load_model_files
 
-    paths = [Path(base_dir) / path for path in config.get("model_files", [])]
-    for index, path in enumerate(paths):
-        if not path.is_file():
-            raise ConfigError(f"config key model_files[{index}]: {path} is not a file")
+    paths = []
+    for key in CODE_FILE_KEYS:
+        for index, path in enumerate(config.get(key, [])):
+            path = Path(base_dir) / path
+            if not path.is_file():
+                raise ConfigError(f"config key {key}[{index}]: {path} is not a file")
+            paths.append(path)
     try:
         load_model_files(paths)
     except ModelFileError as error:
@@ -29,6 +35,14 @@ def validate_config(config: dict, base_dir: str | Path = ".") -> dict:
     resolved = validate_against_schema(config)
     load_model_files_of(resolved, base_dir)
     for name, study in resolved["studies"].items():
+        if "trainer" in study:
+            load_trainer(name, study["trainer"], base_dir)
+            check_trainer_study(name, study, written_keys=set(config["studies"][name]))
+        elif "architecture" not in study["factors"]:
+            raise ConfigError(
+                f"config key studies.{name}.factors: needs architecture (the models to compare), or name a "
+                f"training function of your own with studies.{name}.trainer"
+            )
         names = [configuration.name for configuration in expand_configurations(name, study)]
         for key, listed in (
             ("baselines", study["baselines"]),

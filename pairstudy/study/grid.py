@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .resolve import applies, resolve
 from .rules import check_resolved, check_study
 from .schema import ConfigError
+from .trainer import check_trainer_study, resolve_trainer
 
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._=+-]*"
 
@@ -51,7 +52,7 @@ def format_level(value) -> str:
 
 def configuration_name(architecture: str, factors: dict, varied: list[str]) -> str:
     """'twin-sharing-aux' style names: architecture, then each varied factor in declared order."""
-    parts = [architecture]
+    parts = [architecture] if architecture else []
     for name in varied:
         if name == "architecture" or name not in factors:
             continue
@@ -65,7 +66,11 @@ def configuration_name(architecture: str, factors: dict, varied: list[str]) -> s
 
 def expand_configurations(study_name: str, study: dict) -> list[Configuration]:
     """All configurations of one validated study, in factor-declaration order, duplicates removed."""
-    check_study(study_name, study)
+    trainer = "trainer" in study
+    if trainer:
+        check_trainer_study(study_name, study, written_keys=())
+    else:
+        check_study(study_name, study)
     factor_names = list(study["factors"])
     points = [dict(zip(factor_names, levels)) for levels in itertools.product(*study["factors"].values())]
     points += [dict(entry) for entry in study["include"]]
@@ -78,14 +83,17 @@ def expand_configurations(study_name: str, study: dict) -> list[Configuration]:
     configurations: dict[str, Configuration] = {}
     applying: list[dict] = []  # every point's applying factors, excluded points too: they name the configurations
     for point in points:
-        factors = {name: level for name, level in point.items() if applies(study, point, name)}
+        factors = {name: level for name, level in point.items() if trainer or applies(study, point, name)}
         applying.append(factors)
         if any(all(factors.get(key, object()) == value for key, value in entry.items()) for entry in study["exclude"]):
             continue
-        hyperparameters = resolve(study, point["architecture"], point)
-        check_resolved(f"studies.{study_name}", repr(factors), hyperparameters)
+        if trainer:
+            hyperparameters = resolve_trainer(study, point)
+        else:
+            hyperparameters = resolve(study, point["architecture"], point)
+            check_resolved(f"studies.{study_name}", repr(factors), hyperparameters)
         configurations[repr(sorted(factors.items()))] = Configuration(
-            study_name, "", point["architecture"], factors, hyperparameters
+            study_name, "", hyperparameters["architecture"], factors, hyperparameters
         )
     idle = [name for name in named if len(levels[name]) > 1 and not any(name in factors for factors in applying)]
     if idle:
@@ -98,7 +106,8 @@ def expand_configurations(study_name: str, study: dict) -> list[Configuration]:
     varied = [name for name in named if len({repr(factors[name]) for factors in applying if name in factors}) > 1]
     named_configurations: dict[str, Configuration] = {}
     for configuration in configurations.values():
-        name = configuration_name(configuration.architecture, configuration.factors, varied)
+        prefix = "" if trainer else configuration.architecture
+        name = configuration_name(prefix, configuration.factors, varied) or configuration.architecture
         existing = named_configurations.get(name)
         if existing is not None:
             if existing.hyperparameters == configuration.hyperparameters:

@@ -9,16 +9,36 @@ from .grid import Configuration
 from .schema import ConfigError
 
 
-def check_data(study_name: str, study: dict) -> str | None:
-    """The study's data source opens and its pools hold the pairs it asks for; a note when it cannot be checked yet."""
-    from pairstudy.data import DataSourceError, check_pairs_fit
+def metric_spec(study: dict):
+    """The study's MetricSpec: its training function's, or its task's."""
+    if "trainer" in study:
+        from pairstudy.train.function import declaration_of
 
-    data = study["data"]
+        from .trainer import trainer_function
+
+        return declaration_of(trainer_function(study["trainer"]), study["trainer"]).spec
+    from pairstudy.tasks import get_task
+
+    return get_task(study["task"]).spec()
+
+
+def check_data(study_name: str, study: dict) -> str | None:
+    """The study's task can give the data it asks for (a data source that opens, pools that hold enough examples);
+    a note when it cannot be checked yet (a download that happens when the jobs start)."""
+    from pairstudy.data import DataSourceError
+    from pairstudy.tasks import get_task
+    from pairstudy.tasks.registry import data_defaults
+
+    if "trainer" in study:  # the function loads its own data
+        return None
+    data = {**data_defaults(study["task"]), **study["data"]}
     try:
-        check_pairs_fit(data["source"], data["root"], data["n_pairs"], data["validation_pairs"])
+        get_task(study["task"]).check_data(data)
     except DataSourceError as error:
-        if data["source"] == "torchvision":
+        if data.get("source") == "torchvision":
             return f"studies.{study_name}.data: {error}"
+        raise ConfigError(f"config key studies.{study_name}.data: {error}") from None
+    except ValueError as error:
         raise ConfigError(f"config key studies.{study_name}.data: {error}") from None
     return None
 
@@ -31,7 +51,7 @@ def check_user_models(configurations: list[Configuration]) -> None:
     checked = set()
     for configuration in configurations:
         hyperparameters = configuration.hyperparameters
-        if get_architecture(configuration.architecture).source == "pairstudy":
+        if "trainer" in hyperparameters or get_architecture(configuration.architecture).source == "pairstudy":
             continue
         key = (configuration.architecture, repr(sorted(hyperparameters["model"].items())))
         if key in checked:

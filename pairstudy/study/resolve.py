@@ -1,10 +1,11 @@
 """A configuration's hyperparameters, resolved once, and the one decision of which factors apply to it.
 
 Resolution: schema defaults <- the study's training settings <- the architecture's overrides <-
-the configuration's factor levels; model knobs start from the architecture's registered defaults.
-The result keeps only what changes training: no aux_weight without the auxiliary loss (and no
-auxiliary loss for a model without digit outputs), no momentum for Adam, no lr_gamma without a
-step schedule. A factor applies to a configuration exactly when that dict keeps it.
+the configuration's factor levels; model knobs start from the architecture's registered defaults,
+data settings from the task's. The result keeps only what changes training: no setting of a task
+other than the study's (augmentation, auxiliary terms), no aux_weight without the auxiliary loss
+(and no auxiliary loss for a model without digit outputs), no momentum for Adam, no lr_gamma
+without a step schedule. A factor applies to a configuration exactly when that dict keeps it.
 """
 
 from __future__ import annotations
@@ -12,18 +13,27 @@ from __future__ import annotations
 import copy
 
 from pairstudy.models import get_architecture
+from pairstudy.tasks import TASKS, get_task
+from pairstudy.tasks.registry import data_defaults
 
 from .schema import schema_defaults
 
 TRAINING_KEYS = tuple(key for key in schema_defaults("training") if key != "model")
 
 
+def task_training_keys() -> set[str]:
+    """The training settings some task reads (the auxiliary terms, augmentation); a task that does not drops them."""
+    return {key for task in TASKS.values() for key in task.uses_training_keys}
+
+
 def used(hyperparameters: dict) -> dict:
     """The resolved dict without the settings that cannot change this configuration's training."""
-    if not get_architecture(hyperparameters["architecture"]).predicts_digits:
+    for key in task_training_keys() - set(get_task(hyperparameters["task"]).uses_training_keys):
+        hyperparameters.pop(key, None)
+    if "aux" in hyperparameters and not get_architecture(hyperparameters["architecture"]).predicts_digits:
         hyperparameters["aux"] = False
-    if not hyperparameters["aux"]:
-        del hyperparameters["aux_weight"]
+    if not hyperparameters.get("aux"):
+        hyperparameters.pop("aux_weight", None)
     if hyperparameters["optimizer"] != "sgd":
         del hyperparameters["momentum"]
     if hyperparameters["lr_step"] == 0:
@@ -45,8 +55,8 @@ def resolve(study: dict, architecture: str, levels: dict) -> dict:
             training[factor] = copy.deepcopy(level)
         elif factor != "architecture" and spec.takes(factor):
             model[factor] = copy.deepcopy(level)
-    data = {**schema_defaults("data"), **copy.deepcopy(study["data"])}
-    return used({"architecture": architecture, "model": model, **training, "data": data})
+    data = {**data_defaults(study["task"]), **copy.deepcopy(study["data"])}
+    return used({"task": study["task"], "architecture": architecture, "model": model, **training, "data": data})
 
 
 def applies(study: dict, point: dict, factor: str) -> bool:
@@ -56,7 +66,7 @@ def applies(study: dict, point: dict, factor: str) -> bool:
     if factor == "architecture":
         return True
     if factor == "aux":
-        return get_architecture(architecture).predicts_digits
+        return "aux" in get_task(study["task"]).uses_training_keys and get_architecture(architecture).predicts_digits
     if factor in TRAINING_KEYS:
         return factor in resolve(study, architecture, point)
     return get_architecture(architecture).takes(factor)

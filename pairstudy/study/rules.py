@@ -54,11 +54,44 @@ def check_model_section(where: str, knobs: dict, architectures) -> None:
         check_level(f"{where}.{knob}", knob, value, architectures)
 
 
+def check_task(where: str, study: dict, architectures) -> None:
+    """The study's task is registered, its data keys are the task's, and every architecture serves it."""
+    from pairstudy.tasks import TASKS
+    from pairstudy.tasks.registry import TaskConfigError, check_data_settings
+
+    task = study["task"]
+    if task not in TASKS:
+        raise ConfigError(
+            f"config key {where}.task: {task!r} is not a registered task; allowed values: {sorted(TASKS)}"
+        )
+    try:
+        check_data_settings(task, study["data"], f"{where}.data")
+    except TaskConfigError as error:
+        raise ConfigError(str(error)) from None
+    for index, architecture in enumerate(architectures):
+        served = ARCHITECTURES[architecture].tasks
+        if task not in served:
+            raise ConfigError(
+                f"config key {where}.factors.architecture[{index}]: architecture {architecture!r} serves the tasks "
+                f"{list(served)}, not the study's task {task!r} (studies.{where.split('.')[-1]}.task)"
+            )
+
+
 def check_study(study_name: str, study: dict) -> None:
     """Raise ConfigError naming the key path of the first rule `study` breaks."""
     where = f"studies.{study_name}"
     architectures = list(study["factors"]["architecture"])
     check_architectures(f"{where}.factors.architecture", architectures)
+    check_task(
+        where,
+        study,
+        architectures
+        + [
+            entry["architecture"]
+            for entry in study["include"]
+            if "architecture" in entry and entry["architecture"] in ARCHITECTURES
+        ],
+    )
     allowed = allowed_factors(architectures)
     for factor, levels in study["factors"].items():
         if factor == "model":
@@ -111,10 +144,10 @@ def check_study(study_name: str, study: dict) -> None:
 
 
 def check_resolved(where: str, name: str, hyperparameters: dict) -> None:
-    """Rules on a configuration's resolved settings, e.g. a model that learns only through its digit losses."""
-    if hyperparameters["model"].get("comparator") == "digits" and not hyperparameters["aux"]:
-        raise ConfigError(
-            f"config key {where}: configuration {name!r} reads the comparison off the predicted digits "
-            "(comparator: digits), so it learns only through the digit losses: set aux: true (and aux_weight: 0.0 "
-            "to train on them alone)"
-        )
+    """The task's rules on a configuration's resolved settings (e.g. a model that learns only through its auxiliary
+    terms needs them on)."""
+    from pairstudy.tasks import get_task
+
+    problem = get_task(hyperparameters["task"]).settings_problem(hyperparameters)
+    if problem:
+        raise ConfigError(f"config key {where}: configuration {name!r} {problem}")

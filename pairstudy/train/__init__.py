@@ -10,7 +10,7 @@ from pairstudy.lazy import lazy_exports
 EXPORTS = {
     "BlockJob": "job",
     "run_block_job": "job",
-    "train_block": "job",
+    "train_block": "block",
     "RunResult": "result",
     "train_run": "loop",
     "Member": "vectorised",

@@ -37,6 +37,31 @@ def load_checkpoint(path: str | Path | None, owner: dict, log: Callable[[str], N
     return state
 
 
+class StartOver(Exception):
+    """A checkpoint that does not fit what it is resumed into was set aside: train again from the start."""
+
+
+def resume(checkpoint, every: int, owner: dict, restore: Callable[[dict], object], what: str, log=print):
+    """What `restore` makes of `owner`'s checkpoint, None when there is none to resume from (or `every` is 0).
+
+    A checkpoint that `restore` cannot put back (saved by other code for the same run) is set aside, since resuming
+    it would fail every attempt, and StartOver is raised: the caller builds everything again and starts over.
+    """
+    state = load_checkpoint(checkpoint, owner, log) if every > 0 else None
+    if state is None:
+        return None
+    try:
+        return restore(state)
+    except Exception as error:
+        set_aside(checkpoint, f"does not fit {what} ({type(error).__name__}: {error})", log)
+        raise StartOver from error
+
+
+def checkpoint_due(checkpoint, every: int, epoch: int, epochs: int) -> bool:
+    """Whether a checkpoint is saved after `epoch`: every `every` epochs, never after the last."""
+    return checkpoint is not None and every > 0 and epoch % every == 0 and epoch < epochs
+
+
 def set_aside(path: str | Path, reason: str, log: Callable[[str], None] = print) -> None:
     """Move a checkpoint that cannot be resumed to `<path>.corrupt`, saying why, so training starts over."""
     aside = Path(f"{path}.corrupt")

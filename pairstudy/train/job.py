@@ -2,7 +2,7 @@
 
 The supervisor (`run_block_job`, torch-free) takes the block's lock and runs the child
 (`python -m pairstudy.train.job JOB_JSON`), which trains what the run store does not already
-hold (`train_block`) and writes the run file last. A run that raises is recorded as failed by
+hold (`pairstudy.train.block.train_block`) and writes the run file last. A run that raises is recorded as failed by
 the child; a child killed from outside (the kernel's out-of-memory killer, a native crash)
 cannot record anything, so the supervisor records its unfinished seeds as failed and the
 study's report goes on. An interrupt (SIGTERM, SIGINT, SIGHUP: a cancelled job, a time limit,
@@ -19,7 +19,6 @@ import signal
 import site
 import subprocess
 import sys
-import time
 import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -42,7 +41,9 @@ class BlockJob:
     checkpoint_every: int = 0
     threads: int = 1
     metadata: dict = field(default_factory=dict)  # study spec and provenance, for the run file's metadata
-    model_files: tuple[str, ...] = ()  # files registering a user's architectures, imported before training
+    code_files: tuple[str, ...] = ()  # files registering a user's architectures and tasks, imported before training
+    metrics: dict = field(default_factory=dict)  # the task's MetricSpec, as a dict: the run file's columns
+    trainer_file: str = ""  # the file of a training function of one's own (hyperparameters["trainer"] names it)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -50,7 +51,13 @@ class BlockJob:
     @classmethod
     def from_json(cls, text: str) -> BlockJob:
         values = json.loads(text)
-        return cls(**{**values, "seeds": tuple(values["seeds"]), "model_files": tuple(values["model_files"])})
+        return cls(**{**values, "seeds": tuple(values["seeds"]), "code_files": tuple(values["code_files"])})
+
+    @property
+    def spec(self):
+        from pairstudy.tasks.metrics import MetricSpec
+
+        return MetricSpec.from_dict(self.metrics)
 
 
 def killed_message(signal_number: int) -> str:
@@ -115,109 +122,7 @@ def write_block(job: BlockJob, tables: dict, misclassified: dict) -> None:
         "code": job.code,
     }
     table = pd.concat([tables[seed] for seed in job.seeds], ignore_index=True)
-    write_runs(table, job.output, misclassified=misclassified, metadata={**job.metadata, "block": block})
-
-
-def trains_together(device, seeds: list[int], hyperparameters: dict) -> bool:
-    """Whether a block's seeds train as one vectorised model: on a GPU, several seeds, no augmentation."""
-    from .vectorised import vectorisable
-
-    return len(seeds) > 1 and device.type == "cuda" and vectorisable(hyperparameters)
-
-
-def train_block(job: BlockJob, log: Callable[[str], None] = print) -> None:
-    """Train the seeds the store does not hold, keep them there, and write the block's run file.
-
-    On a GPU the seeds train as one vectorised model, checkpointed as one; elsewhere (and for
-    augmented configurations) seed after seed, each with its own checkpoint.
-    """
-    import torch
-
-    from pairstudy.metrics import hyperparameter_hash
-
-    from .checkpoint import remove_checkpoint
-    from .device import resolve_device
-    from .loop import train_run
-    from .result import failed_result
-    from .store import RunStore
-    from .vectorised import Member, train_vectorised
-
-    if job.model_files:
-        from pairstudy.models import load_model_files
-
-        load_model_files(job.model_files)
-    torch.set_num_threads(job.threads)
-    device = resolve_device(job.device)  # a missing GPU fails the job: nothing about the runs is known yet
-    store = RunStore(job.store, job.hyperparameters, job.code, beside=job.output)
-    config_hash = hyperparameter_hash(job.hyperparameters)
-    tables, misclassified = {}, {}
-    for seed in job.seeds:
-        kept = store.load(seed, config_hash)
-        if kept is not None:
-            tables[seed], misclassified[seed] = as_this_job(job, kept[0]), kept[1]
-            log(f"{job.config} seed {seed}: kept run reused ({store.run_path(seed)})")
-    todo = [seed for seed in job.seeds if seed not in tables]
-    total = len(todo)
-    started = time.perf_counter()
-
-    def finish(seed, result, checkpoint):
-        table = run_table(job, seed, result)
-        tables[seed], misclassified[seed] = table, result.misclassified
-        if result.status != "failed":
-            store.keep(table, seed, result.misclassified)
-            remove_checkpoint(checkpoint)
-        log(f"{job.config} seed {seed}: {result.summary()}")
-
-    if trains_together(device, todo, job.hyperparameters):
-        checkpoint = store.checkpoint_path(todo)
-        epochs = job.hyperparameters["epochs"]
-
-        def progress(epoch, rows):
-            accuracies = [row["test_accuracy"] for row in rows if row is not None]
-            log(
-                f"{job.config} seeds {todo[0]}-{todo[-1]} epoch {epoch}/{epochs} after "
-                f"{time.perf_counter() - started:.1f} s: test accuracy mean {sum(accuracies) / len(accuracies):.4f}, "
-                f"range {min(accuracies):.4f}-{max(accuracies):.4f} over {len(accuracies)} seeds"
-            )
-
-        try:
-            results = train_vectorised(
-                [Member(job.hyperparameters, seed) for seed in todo],
-                device=job.device,
-                checkpoint=checkpoint,
-                checkpoint_every=job.checkpoint_every,
-                on_epoch=progress,
-                log=log,
-            )
-        except Exception as error:
-            results = [failed_result(error) for _ in todo]
-        for seed, result in zip(todo, results):
-            finish(seed, result, checkpoint)
-    else:
-        for number, seed in enumerate(todo, 1):
-            checkpoint = store.checkpoint_path([seed])
-
-            def progress(row, seed=seed, number=number):
-                epoch = f"epoch {row['epoch']}/{job.hyperparameters['epochs']}"
-                log(
-                    f"{job.config} seed {seed} ({number}/{total}) {epoch}: train loss {row['train_loss']:.4f}, "
-                    f"test accuracy {row['test_accuracy']:.4f} ({row['epoch_seconds']:.2f} s)"
-                )
-
-            try:
-                result = train_run(
-                    job.hyperparameters,
-                    seed,
-                    device=job.device,
-                    checkpoint=checkpoint,
-                    checkpoint_every=job.checkpoint_every,
-                    on_epoch=progress,
-                    log=log,
-                )
-            except Exception as error:
-                result = failed_result(error)
-            finish(seed, result, checkpoint)
-    write_block(job, tables, misclassified)
+    write_runs(table, job.output, job.spec, misclassified=misclassified, metadata={**job.metadata, "block": block})
 
 
 def record_killed_runs(job: BlockJob, message: str) -> list[int]:
@@ -227,7 +132,7 @@ def record_killed_runs(job: BlockJob, message: str) -> list[int]:
     from .result import failed_result
     from .store import RunStore
 
-    store = RunStore(job.store, job.hyperparameters, job.code, beside=job.output)
+    store = RunStore(job.store, job.hyperparameters, job.code, beside=job.output, spec=job.spec)
     config_hash = hyperparameter_hash(job.hyperparameters)
     tables, misclassified, failed = {}, {}, []
     for seed in job.seeds:
@@ -235,7 +140,7 @@ def record_killed_runs(job: BlockJob, message: str) -> list[int]:
         if kept is not None:
             tables[seed], misclassified[seed] = as_this_job(job, kept[0]), kept[1]
             continue
-        tables[seed] = run_table(job, seed, failed_result(message))
+        tables[seed] = run_table(job, seed, failed_result(job.spec, message))
         failed.append(seed)
     write_block(job, tables, misclassified)
     return failed
@@ -358,6 +263,8 @@ def main(argument: str, log_path: str | None = None) -> None:
 
     stream = JobLog(log_path, mode="a") if log_path else sys.stdout
     try:
+        from .block import train_block
+
         train_block(BlockJob.from_json(argument), log=lambda line: print(line, file=stream, flush=True))
     except Exception:
         traceback.print_exc(file=stream)

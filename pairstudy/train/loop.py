@@ -2,9 +2,10 @@
 
 `hyperparameters` is a configuration's resolved dict (see `pairstudy.study`); the loop reads
 nothing else and supplies no default: a key the configuration does not use (momentum for Adam,
-aux_weight without the auxiliary loss, lr_gamma without a step schedule) is absent from it.
-Each epoch trains on shuffled batches, then evaluates the test (and validation) pairs in eval
-mode and records one row of `EPOCH_COLUMNS`.
+aux_weight without the auxiliary terms, lr_gamma without a step schedule) is absent from it.
+The run's task gives the data, the objective and the measurements. Each epoch trains on
+shuffled batches, then measures the test (and validation) set in eval mode and records one
+row of the task's epoch columns.
 """
 
 from __future__ import annotations
@@ -15,33 +16,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
-from pairstudy.data import PairSet, generate_pair_sets, load_pools
 from pairstudy.metrics import epoch_row, hyperparameter_hash
 from pairstudy.models import count_parameters, create_model
+from pairstudy.tasks import get_task
 
-from .augment import augment_batch, repaired, uses_augmentation
-from .checkpoint import load_checkpoint, restore_rng_state, rng_state, save_checkpoint, set_aside
+from .checkpoint import StartOver, checkpoint_due, restore_rng_state, resume, rng_state, save_checkpoint
 from .device import device_name, resolve_device
-from .misclassified import misclassified_pairs
 from .optim import SGD, Adam, Optimizer, StepSchedule
 from .result import RunResult
 
-
-def aux_weight(hyperparameters: dict) -> float | None:
-    """alpha of the objective, or None when the configuration trains without the digit losses."""
-    return hyperparameters["aux_weight"] if hyperparameters["aux"] else None
-
-
-def objective(comparison_logits, digit_logits, target, classes, alpha: float | None):
-    """(alpha * target_loss + (1 - alpha) / 2 * (aux1 + aux2), target_loss); the target loss alone without aux."""
-    target_loss = F.cross_entropy(comparison_logits, target)
-    if alpha is None:
-        return target_loss, target_loss
-    aux1 = F.cross_entropy(digit_logits[:, 0], classes[:, 0])
-    aux2 = F.cross_entropy(digit_logits[:, 1], classes[:, 1])
-    return alpha * target_loss + (1 - alpha) / 2 * (aux1 + aux2), target_loss
+RECORDED_EXAMPLES = 16  # wrongly predicted test examples kept with a finished run, for the report
 
 
 def make_optimizer(parameters, hyperparameters: dict) -> Optimizer:
@@ -61,35 +46,30 @@ def make_scheduler(optimizer: Optimizer, hyperparameters: dict) -> StepSchedule 
     return None
 
 
+def create_task(hyperparameters: dict):
+    """The run's task, made from its resolved hyperparameters."""
+    return get_task(hyperparameters["task"])(hyperparameters)
+
+
+def split_columns(columns: dict, split: str) -> dict:
+    """Column -> metric name, for the columns of `split`."""
+    return {column: metric.name for column, (metric, column_split) in columns.items() if column_split == split}
+
+
 @torch.inference_mode()
-def evaluate(model, pairs: PairSet) -> dict:
-    """Comparison loss and accuracy, digit accuracy and the logits on a whole pair set, in eval mode."""
+def evaluate(model, task, tensors: dict, columns: dict) -> tuple[dict, object]:
+    """The given columns (column -> metric: each metric's mean over the whole set, eval mode) and the outputs."""
     was_training = model.training
     model.eval()
-    comparison_logits, digit_logits = model(pairs.input)
+    outputs = model(tensors["input"])
     model.train(was_training)
-    return {
-        "loss": F.cross_entropy(comparison_logits, pairs.target).item(),
-        "accuracy": (comparison_logits.argmax(1) == pairs.target).sum().item() / pairs.target.numel(),
-        "digit_accuracy": None
-        if digit_logits is None
-        else (digit_logits.argmax(2) == pairs.classes).sum().item() / pairs.classes.numel(),
-        "logits": (comparison_logits, digit_logits),
+    values = {
+        metric: value if task.reports(metric) else None for metric, value in task.measure(outputs, tensors).items()
     }
-
-
-def load_pairs(data: dict, seed: int, device: torch.device):
-    """The seed's train, test (and validation) pairs on `device`."""
-    pools = load_pools(data["source"], data["root"])
-    pairs = generate_pair_sets(
-        data["n_pairs"], seed, pools, normalize=data["normalize"], validation=data["validation_pairs"]
-    )
-    for split in (pairs.train, pairs.test, pairs.validation):
-        if split is not None:
-            split.input, split.target, split.classes = (
-                t.to(device) for t in (split.input, split.target, split.classes)
-            )
-    return pairs
+    means = {
+        column: None if values[metric] is None else values[metric].mean().item() for column, metric in columns.items()
+    }
+    return means, outputs
 
 
 def in_training_layout(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
@@ -117,87 +97,92 @@ def train_run(
     """
     torch_device = resolve_device(device)
     torch.manual_seed(seed)
-    pairs = load_pairs(hyperparameters["data"], seed, torch_device)
+    task = create_task(hyperparameters)
+    spec = task.spec()
+    columns = spec.epoch_columns()
+    data = task.load(seed, torch_device)
     model = in_training_layout(create_model(hyperparameters["architecture"], **hyperparameters["model"]), torch_device)
     optimizer = make_optimizer(model.parameters(), hyperparameters)
     scheduler = make_scheduler(optimizer, hyperparameters)
     order_generator = torch.Generator().manual_seed(seed)
-    alpha = aux_weight(hyperparameters)
-    augmented = uses_augmentation(hyperparameters)
+    aux_weight = task.aux_weight()
     eval_train_pass = hyperparameters["train_metrics"] == "eval"
-    n_train, batch_size, epochs = len(pairs.train.target), hyperparameters["batch_size"], hyperparameters["epochs"]
+    n_train, batch_size, epochs = len(data.train["target"]), hyperparameters["batch_size"], hyperparameters["epochs"]
     owner = {"config_hash": hyperparameter_hash(hyperparameters), "seeds": [seed]}
+    train_columns = split_columns(columns, "train")
 
-    rows: list[dict] = []
-    state = load_checkpoint(checkpoint, owner, log) if checkpoint_every > 0 else None
-    if state is not None:
-        try:
-            model.load_state_dict(state["model"])
-            optimizer.load_state_dict(state["optimizer"])
-            if scheduler is not None:
-                scheduler.load_state_dict(state["scheduler"])
-            order_generator.set_state(state["order_generator"])
-            restore_rng_state(state["rng"])
-            rows = state["rows"]
-        except Exception as error:  # saved by other code for the same run: resuming it would fail every attempt
-            set_aside(checkpoint, f"does not fit this run ({type(error).__name__}: {error})", log)
-            return train_run(
-                hyperparameters,
-                seed,
-                device=device,
-                checkpoint=checkpoint,
-                checkpoint_every=checkpoint_every,
-                on_epoch=on_epoch,
-                log=log,
-            )
+    def restore(state: dict) -> list[dict]:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        if scheduler is not None:
+            scheduler.load_state_dict(state["scheduler"])
+        order_generator.set_state(state["order_generator"])
+        restore_rng_state(state["rng"])
+        return state["rows"]
+
+    try:
+        rows: list[dict] = resume(checkpoint, checkpoint_every, owner, restore, "this run", log) or []
+    except StartOver:
+        return train_run(
+            hyperparameters,
+            seed,
+            device=device,
+            checkpoint=checkpoint,
+            checkpoint_every=checkpoint_every,
+            on_epoch=on_epoch,
+            log=log,
+        )
     resumed_from = len(rows)
 
     status = "ok"
-    test_eval = None
+    test_outputs = None
     for epoch in range(resumed_from + 1, epochs + 1):
         started = time.perf_counter()
         learning_rate = optimizer.lr
         model.train()
-        epoch_pairs = repaired(pairs.train, order_generator) if hyperparameters["repair_pairs"] else pairs.train
+        epoch_train = task.epoch_train_set(data.train, order_generator)
         order = torch.randperm(n_train, generator=order_generator).to(torch_device)
         loss_sum = torch.zeros((), device=torch_device)
-        comparison_loss_sum = torch.zeros((), device=torch_device)
-        correct = torch.zeros((), device=torch_device, dtype=torch.long)
+        measured_sums: dict = {}
         n_batches = 0
         for first in range(0, n_train, batch_size):
-            batch = order[first : first + batch_size]
-            x, target, classes = epoch_pairs.input[batch], epoch_pairs.target[batch], epoch_pairs.classes[batch]
-            if augmented:
-                x, target, classes = augment_batch(x, classes, hyperparameters, order_generator)
-            comparison_logits, digit_logits = model(x)
-            loss, comparison_loss = objective(comparison_logits, digit_logits, target, classes, alpha)
+            index = order[first : first + batch_size]
+            batch = task.augment({name: tensor[index] for name, tensor in epoch_train.items()}, order_generator)
+            outputs = model(batch["input"])
+            loss = task.objective(outputs, batch, aux_weight)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             loss_sum += loss.detach()
-            comparison_loss_sum += comparison_loss.detach()
-            correct += (comparison_logits.detach().argmax(1) == target).sum()
+            if not eval_train_pass:
+                with torch.no_grad():
+                    values = task.measure(outputs, batch)
+                for column, metric in train_columns.items():
+                    if values[metric] is not None and task.reports(metric):
+                        measured_sums[column] = measured_sums.get(column, 0) + values[metric].sum()
             n_batches += 1
         if scheduler is not None:
             scheduler.step()
         train_loss = (loss_sum / n_batches).item()
         if eval_train_pass:
-            train_eval = evaluate(model, pairs.train)
-            train_comparison_loss, train_accuracy = train_eval["loss"], train_eval["accuracy"]
+            measured, _ = evaluate(model, task, data.train, train_columns)
+        else:  # over the epoch's training batches, as the model was before each step
+            measured = {column: None for column in train_columns}
+            measured.update({column: (total / n_train).item() for column, total in measured_sums.items()})
+        test_measured, test_outputs = evaluate(model, task, data.test, split_columns(columns, "test"))
+        measured.update(test_measured)
+        validation_columns = split_columns(columns, "validation")
+        if data.validation is not None:
+            measured.update(evaluate(model, task, data.validation, validation_columns)[0])
         else:
-            train_comparison_loss, train_accuracy = (comparison_loss_sum / n_batches).item(), correct.item() / n_train
-        test_eval = evaluate(model, pairs.test)
+            measured.update(dict.fromkeys(validation_columns))
         row = epoch_row(
+            spec,
             epoch=epoch,
             train_loss=train_loss,
-            train_comparison_loss=train_comparison_loss,
-            train_accuracy=train_accuracy,
-            test_loss=test_eval["loss"],
-            test_accuracy=test_eval["accuracy"],
-            test_digit_accuracy=test_eval["digit_accuracy"],
-            validation_accuracy=evaluate(model, pairs.validation)["accuracy"] if pairs.validation is not None else None,
             epoch_seconds=time.perf_counter() - started,
             learning_rate=learning_rate,
+            **measured,
         )
         rows.append(row)
         if on_epoch is not None:
@@ -205,7 +190,7 @@ def train_run(
         if not math.isfinite(train_loss):
             status = "diverged"
             break
-        if checkpoint is not None and checkpoint_every > 0 and epoch % checkpoint_every == 0 and epoch < epochs:
+        if checkpoint_due(checkpoint, checkpoint_every, epoch, epochs):
             state = {
                 "model": model.state_dict(),
                 "optimizer": optimizer.state_dict(),
@@ -218,7 +203,9 @@ def train_run(
 
     misclassified = []
     if status == "ok":
-        misclassified = misclassified_pairs(pairs, *(test_eval or evaluate(model, pairs.test))["logits"])
+        if test_outputs is None:
+            test_outputs = evaluate(model, task, data.test, {})[1]
+        misclassified = task.examples(test_outputs, data.test, data.info, RECORDED_EXAMPLES)
     return RunResult(
         rows, status, device_name(torch_device), count_parameters(model), resumed_from, misclassified=misclassified
     )

@@ -23,11 +23,11 @@ class RunResult:
             return f"failed: {self.message}"
         seconds = sum(row["epoch_seconds"] for row in self.rows)
         resumed = f" (resumed from epoch {self.resumed_from_epoch})" if self.resumed_from_epoch else ""
-        final = self.rows[-1]["test_accuracy"]
-        return f"{self.status} on {self.device}, final test accuracy {final:.4f}, {seconds:.1f} s{resumed}"
+        return f"{self.status} on {self.device}, {seconds:.1f} s{resumed}"
 
 
-def failed_result(error: BaseException | str, device: str = "unknown") -> RunResult:
-    """A run that did not finish: one row at epoch 0 with no metrics, and why (an error or a message) as its message."""
+def failed_result(spec, error: BaseException | str, device: str = "unknown") -> RunResult:
+    """A run of `spec`'s task that did not finish: one row at epoch 0 with no metrics, and why (an error or a
+    message) as its message."""
     message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
-    return RunResult([failed_row()], "failed", device, None, message=message)
+    return RunResult([failed_row(spec)], "failed", device, None, message=message)

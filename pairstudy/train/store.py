@@ -18,7 +18,8 @@ from pairstudy.metrics import RunFileError, read_run_metadata, read_runs, run_ke
 class RunStore:
     """Where one configuration's runs and checkpoints are kept; `folder` None keeps no finished runs."""
 
-    def __init__(self, folder: str | Path | None, hyperparameters: dict, code: str, beside: str | Path):
+    def __init__(self, folder: str | Path | None, hyperparameters: dict, code: str, beside: str | Path, spec):
+        self.spec = spec  # the task's MetricSpec, which the kept run files carry
         self.key = run_key(hyperparameters, code)
         self.folder = Path(folder) / self.key if folder is not None else None
         self.beside = Path(beside)
@@ -47,4 +48,4 @@ class RunStore:
     def keep(self, table: pd.DataFrame, seed: int, misclassified: list) -> None:
         path = self.run_path(seed)
         if path is not None:
-            write_runs(table, path, misclassified={seed: misclassified})
+            write_runs(table, path, self.spec, misclassified={seed: misclassified})

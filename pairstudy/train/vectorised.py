@@ -20,18 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
 from pairstudy.metrics import epoch_row, hyperparameter_hash
 from pairstudy.models import count_parameters, create_model
 
-from .augment import uses_augmentation
-from .checkpoint import load_checkpoint, restore_rng_state, rng_state, save_checkpoint, set_aside
+from .checkpoint import StartOver, checkpoint_due, restore_rng_state, resume, rng_state, save_checkpoint
 from .device import device_name, resolve_device
-from .loop import aux_weight, load_pairs
-from .misclassified import misclassified_pairs
+from .loop import RECORDED_EXAMPLES, create_task, split_columns
 from .result import RunResult
 from .stacked import StackedStepSchedule, stacked_optimizer
 
@@ -52,7 +49,8 @@ def stack_key(hyperparameters: dict) -> dict:
 
 
 def vectorisable(hyperparameters: dict) -> bool:
-    return not uses_augmentation(hyperparameters)
+    """Whether the configuration can train in a stack: its task changes no batch or training set as it goes."""
+    return not create_task(hyperparameters).augments
 
 
 class MemberDropout(nn.Module):
@@ -133,9 +131,10 @@ def stacked_model(models: list[nn.Module]):
     return base, params, buffers
 
 
-def stack_pairs(pair_sets, split: str):
-    sets = [getattr(pairs, split) for pairs in pair_sets]
-    return tuple(torch.stack([getattr(s, name) for s in sets]) for name in ("input", "target", "classes"))
+def stack_split(splits, split: str) -> dict:
+    """One split of every member's data, each tensor stacked over members."""
+    sets = [getattr(member_splits, split) for member_splits in splits]
+    return {name: torch.stack([tensors[name] for tensors in sets]) for name in sets[0]}
 
 
 def restore_stack(state: dict, params: dict, buffers: dict, optimizer, schedule, order_generators) -> None:
@@ -180,128 +179,127 @@ def train_vectorised(
         raise ValueError("augmented configurations train in the plain loop")
     torch_device = resolve_device(device)
     models = build_members(members, torch_device)
-    predicts_digits = models[0].predicts_digits
     parameter_counts = [count_parameters(model) for model in models]
     base, params, buffers = stacked_model(models)
     del models
 
-    pair_sets = [load_pairs(settings[0]["data"], member.seed, torch_device) for member in members]
-    train_input, train_target, train_classes = stack_pairs(pair_sets, "train")
-    test = stack_pairs(pair_sets, "test")
-    validation = stack_pairs(pair_sets, "validation") if pair_sets[0].validation is not None else None
+    tasks = [create_task(hyperparameters) for hyperparameters in settings]
+    task = next((member_task for member_task in tasks if member_task.aux_weight() is not None), tasks[0])
+    spec = task.spec()
+    columns = spec.epoch_columns()
+    reported = [{column for column, (metric, _) in columns.items() if t.reports(metric.name)} for t in tasks]
+    splits = [member_task.load(member.seed, torch_device) for member_task, member in zip(tasks, members)]
+    train, test = stack_split(splits, "train"), stack_split(splits, "test")
+    validation = stack_split(splits, "validation") if splits[0].validation is not None else None
     order_generators = [torch.Generator().manual_seed(member.seed) for member in members]
     optimizer = stacked_optimizer(params.values(), settings, torch_device)
     schedule = StackedStepSchedule(optimizer, settings)
-    alphas = [aux_weight(hyperparameters) for hyperparameters in settings]
-    any_aux = any(alpha is not None for alpha in alphas)
-    alpha = torch.tensor([1.0 if a is None else a for a in alphas], device=torch_device)
-    n_members, n_train = len(members), train_target.shape[1]
+    weights = [member_task.aux_weight() for member_task in tasks]
+    any_aux = any(weight is not None for weight in weights)
+    # a member without the auxiliary terms has weight 1: its objective is exactly the task's own loss
+    aux_weight = torch.tensor([1.0 if weight is None else weight for weight in weights], device=torch_device)
+    n_members, n_train = len(members), train["target"].shape[1]
     batch_size, epochs = shared["batch_size"], shared["epochs"]
+    train_columns = split_columns(columns, "train")
 
-    def forward(member_params, member_buffers, x):
-        comparison_logits, digit_logits = functional_call(base, (member_params, member_buffers), (x,))
-        if digit_logits is None:
-            digit_logits = comparison_logits.new_zeros(x.shape[0], 2, 10)
-        return comparison_logits, digit_logits
+    def measured(values: dict) -> dict:
+        return {metric: value for metric, value in values.items() if value is not None}
 
-    def member_loss(member_params, member_buffers, x, target, classes, member_alpha):
-        comparison_logits, digit_logits = forward(member_params, member_buffers, x)
-        target_loss = F.cross_entropy(comparison_logits, target)
-        loss = target_loss
-        if any_aux:  # a member without aux has alpha 1: exactly its target loss
-            aux1 = F.cross_entropy(digit_logits[:, 0], classes[:, 0])
-            aux2 = F.cross_entropy(digit_logits[:, 1], classes[:, 1])
-            loss = member_alpha * target_loss + (1 - member_alpha) / 2 * (aux1 + aux2)
-        return loss, target_loss.detach(), (comparison_logits.detach().argmax(1) == target).sum()
+    def member_step(member_params, member_buffers, batch, member_aux_weight):
+        outputs = functional_call(base, (member_params, member_buffers), (batch["input"],))
+        loss = task.objective(outputs, batch, member_aux_weight if any_aux else None)
+        with torch.no_grad():
+            sums = {metric: value.sum() for metric, value in measured(task.measure(outputs, batch)).items()}
+        return loss, sums
 
-    batched_loss = vmap(member_loss, randomness="different")
-    batched_forward = vmap(forward, randomness="different")
+    def member_measure(member_params, member_buffers, tensors):
+        outputs = functional_call(base, (member_params, member_buffers), (tensors["input"],))
+        return {metric: value.mean() for metric, value in measured(task.measure(outputs, tensors)).items()}
+
+    batched_step = vmap(member_step, randomness="different")
+    batched_measure = vmap(member_measure, randomness="different")
 
     @torch.inference_mode()
-    def evaluate(inputs, targets, classes):
+    def evaluate(tensors: dict, split_of: dict) -> dict:
+        """Column -> one value per member (None where the member's task does not report it), eval mode."""
         base.eval()
-        comparison_logits, digit_logits = batched_forward(params, buffers, inputs)
+        means = batched_measure(params, buffers, tensors)
         base.train()
-        losses = F.cross_entropy(comparison_logits.transpose(1, 2), targets, reduction="none").mean(1)
-        accuracies = (comparison_logits.argmax(2) == targets).sum(1).double() / targets.shape[1]  # exact fractions
-        digit_accuracies = (digit_logits.argmax(3) == classes).sum((1, 2)).double() / classes[0].numel()
-        return losses, accuracies, digit_accuracies, (comparison_logits, digit_logits)
+        found = {}
+        for column, metric in split_of.items():
+            values = means[metric].tolist() if metric in means else [None] * n_members
+            found[column] = [value if column in reported[m] else None for m, value in enumerate(values)]
+        return found
 
     owner = {"config_hash": [hyperparameter_hash(h) for h in settings], "seeds": [m.seed for m in members]}
-    rows: list[list[dict]] = [[] for _ in members]
-    live = torch.ones(n_members, dtype=torch.bool)
-    state = load_checkpoint(checkpoint, owner, log) if checkpoint_every > 0 else None
-    if state is not None:
-        try:
-            restore_stack(state, params, buffers, optimizer, schedule, order_generators)
-            rows, live = state["rows"], state["live"].clone()
-        except Exception as error:  # saved by other code for the same members: resuming it would fail every attempt
-            set_aside(checkpoint, f"does not fit these members ({type(error).__name__}: {error})", log)
-            return train_vectorised(
-                members,
-                device=device,
-                checkpoint=checkpoint,
-                checkpoint_every=checkpoint_every,
-                on_epoch=on_epoch,
-                log=log,
-            )
+
+    def restore(state: dict):
+        restore_stack(state, params, buffers, optimizer, schedule, order_generators)
+        return state["rows"], state["live"].clone()
+
+    try:
+        restored = resume(checkpoint, checkpoint_every, owner, restore, "these members", log)
+    except StartOver:
+        return train_vectorised(
+            members,
+            device=device,
+            checkpoint=checkpoint,
+            checkpoint_every=checkpoint_every,
+            on_epoch=on_epoch,
+            log=log,
+        )
+    rows, live = restored or ([[] for _ in members], torch.ones(n_members, dtype=torch.bool))
     resumed_from = len(rows[0])
 
     member_index = torch.arange(n_members, device=torch_device)[:, None]
-    test_outputs = None
     for epoch in range(resumed_from + 1, epochs + 1):
         started = time.perf_counter()
         learning_rates = optimizer.lr.tolist()
         base.train()
         orders = torch.stack([torch.randperm(n_train, generator=g) for g in order_generators]).to(torch_device)
         loss_sums = torch.zeros(n_members, device=torch_device)
-        comparison_loss_sums = torch.zeros(n_members, device=torch_device)
-        correct = torch.zeros(n_members, device=torch_device, dtype=torch.long)
+        measured_sums: dict = {}
         n_batches = 0
         for first in range(0, n_train, batch_size):
-            batch = orders[:, first : first + batch_size]
-            losses, comparison_losses, batch_correct = batched_loss(
-                params,
-                buffers,
-                train_input[member_index, batch],
-                train_target[member_index, batch],
-                train_classes[member_index, batch],
-                alpha,
+            index = member_index, orders[:, first : first + batch_size]
+            losses, sums = batched_step(
+                params, buffers, {name: tensor[index] for name, tensor in train.items()}, aux_weight
             )
             optimizer.zero_grad()
             losses.sum().backward()  # members share no parameter, so each gets its own gradient
             optimizer.step()
             loss_sums += losses.detach()
-            comparison_loss_sums += comparison_losses
-            correct += batch_correct
+            for metric, total in sums.items():
+                measured_sums[metric] = measured_sums.get(metric, 0) + total
             n_batches += 1
         schedule.step()
         train_losses = (loss_sums / n_batches).tolist()
         if shared["train_metrics"] == "eval":
-            train_comparison_losses, train_accuracies, _, _ = evaluate(train_input, train_target, train_classes)
+            found = evaluate(train, train_columns)
+        else:  # over the epoch's training batches, as each member was before each step
+            found = {}
+            for column, metric in train_columns.items():
+                values = (measured_sums[metric] / n_train).tolist() if metric in measured_sums else [None] * n_members
+                found[column] = [value if column in reported[m] else None for m, value in enumerate(values)]
+        found.update(evaluate(test, split_columns(columns, "test")))
+        validation_columns = split_columns(columns, "validation")
+        if validation is not None:
+            found.update(evaluate(validation, validation_columns))
         else:
-            train_comparison_losses, train_accuracies = comparison_loss_sums / n_batches, correct / n_train
-        test_losses, test_accuracies, digit_accuracies, test_outputs = evaluate(*test)
-        validation_accuracies = evaluate(*validation)[1].tolist() if validation is not None else [None] * n_members
+            found.update({column: [None] * n_members for column in validation_columns})
         seconds = (time.perf_counter() - started) / n_members
-        columns = [t.tolist() for t in (train_comparison_losses, train_accuracies, test_losses, test_accuracies)]
-        digit_accuracies = digit_accuracies.tolist()
         epoch_rows: list[dict | None] = []
         for member in range(n_members):
             if not live[member]:
                 epoch_rows.append(None)
                 continue
             row = epoch_row(
+                spec,
                 epoch=epoch,
                 train_loss=train_losses[member],
-                train_comparison_loss=columns[0][member],
-                train_accuracy=columns[1][member],
-                test_loss=columns[2][member],
-                test_accuracy=columns[3][member],
-                test_digit_accuracy=digit_accuracies[member] if predicts_digits else None,
-                validation_accuracy=validation_accuracies[member],
                 epoch_seconds=seconds,
                 learning_rate=learning_rates[member],
+                **{column: values[member] for column, values in found.items()},
             )
             rows[member].append(row)
             epoch_rows.append(row)
@@ -311,7 +309,7 @@ def train_vectorised(
             on_epoch(epoch, epoch_rows)
         if not live.any():
             break
-        if checkpoint is not None and checkpoint_every > 0 and epoch % checkpoint_every == 0 and epoch < epochs:
+        if checkpoint_due(checkpoint, checkpoint_every, epoch, epochs):
             state = {
                 "params": {name: tensor.detach() for name, tensor in params.items()},
                 "buffers": dict(buffers),
@@ -324,18 +322,18 @@ def train_vectorised(
             }
             save_checkpoint(checkpoint, owner, state)
 
-    if test_outputs is None:
-        test_outputs = evaluate(*test)[3]
-    comparison_logits, digit_logits = test_outputs
     name = device_name(torch_device)
     results = []
+    base.eval()
     for member in range(n_members):
-        misclassified = []
+        examples = []
         if live[member]:
-            member_digits = digit_logits[member] if predicts_digits else None
-            misclassified = misclassified_pairs(pair_sets[member], comparison_logits[member], member_digits)
+            with torch.inference_mode():
+                member_state = ({k: v[member] for k, v in params.items()}, {k: v[member] for k, v in buffers.items()})
+                outputs = functional_call(base, member_state, (splits[member].test["input"],))
+            examples = tasks[member].examples(outputs, splits[member].test, splits[member].info, RECORDED_EXAMPLES)
         status = "ok" if live[member] else "diverged"
         results.append(
-            RunResult(rows[member], status, name, parameter_counts[member], resumed_from, misclassified=misclassified)
+            RunResult(rows[member], status, name, parameter_counts[member], resumed_from, misclassified=examples)
         )
     return results

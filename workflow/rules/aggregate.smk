@@ -32,6 +32,7 @@ rule aggregate_study:
 rule study_statistics:
     input:
         finals="results/{study}/finals.parquet",
+        summary="results/{study}/summary.parquet",
     output:
         intervals="results/{study}/statistics/intervals.csv",
         comparisons=report(
@@ -42,6 +43,7 @@ rule study_statistics:
         ),
         effects="results/{study}/statistics/effects.csv",
         baselines="results/{study}/statistics/baselines.csv",
+        published="results/{study}/statistics/published.csv",
     log:
         "logs/{study}/statistics.log",
     localrule: True
@@ -50,5 +52,6 @@ rule study_statistics:
     params:
         baselines=lambda wildcards: baselines(wildcards.study),
         interval=config["report"]["interval"],
+        published=lambda wildcards: study_spec(wildcards.study).get("published") or {},
     script:
         "../scripts/study_statistics.py"

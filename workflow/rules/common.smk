@@ -7,7 +7,7 @@ sys.path.insert(0, workflow.basedir)  # the workflow's own pairstudy, as in its 
 
 from pairstudy.metrics import canonical_json, hyperparameter_hash
 from pairstudy.paths import RUN_FILE, run_file
-from pairstudy.provenance import training_code
+from pairstudy.provenance import configuration_code
 from pairstudy.study import (
     NAME_PATTERN,
     baseline_names,
@@ -18,18 +18,27 @@ from pairstudy.study import (
     seed_list,
     validate_config,
 )
-from pairstudy.study.preflight import check_data, check_user_models
+from pairstudy.study.preflight import check_data, check_user_models, metric_spec
+from pairstudy.study.trainer import trainer_file
+from pairstudy.tasks.check import check_task_study
 
 # Every job runs pairstudy's code from this folder, in the environment Snakemake runs in or, with `--sdm conda`,
 # in this one (see the file).
 SOFTWARE_ENV = "../envs/pairstudy.yaml"
 
 
-def model_files_folder():
-    """Model files are relative to the config file that names them (the last one, when several do)."""
+def names_code(written: dict) -> bool:
+    studies = written.get("studies") or {}
+    trainers = any("trainer" in study for study in studies.values() if isinstance(study, dict))
+    return bool({"model_files", "task_files"} & set(written)) or trainers
+
+
+def code_files_folder():
+    """Model and task files and training functions are relative to the config file that names them (the last one,
+    when several do)."""
     folder = Path(".")
     for path in workflow.configfiles:
-        if "model_files" in read_yaml(path):
+        if names_code(read_yaml(path)):
             folder = Path(path).parent
     return folder
 
@@ -37,9 +46,11 @@ def model_files_folder():
 try:
     for path in workflow.configfiles:
         read_yaml(path)  # a key written twice is refused, where YAML would keep the last silently
-    folder = model_files_folder()
+    folder = code_files_folder()
     config = validate_config(config, folder)
-    config["model_files"] = [str((folder / path).resolve()) for path in config["model_files"]]  # for the jobs
+    # for the jobs, which import them before they train
+    CODE_FILES = [str((folder / path).resolve()) for path in [*config["model_files"], *config["task_files"]]]
+    CODE_FILES += [trainer_file(spec["trainer"]) for spec in config["studies"].values() if "trainer" in spec]
     CONFIGURATIONS = {
         study: {configuration.name: configuration for configuration in expand_configurations(study, spec)}
         for study, spec in config["studies"].items()
@@ -50,6 +61,8 @@ try:
             if note:
                 print(f"pairstudy: {note}; it is checked when the jobs start", file=sys.stderr)
             check_user_models(list(CONFIGURATIONS[study].values()))
+            if "trainer" not in spec:
+                check_task_study(study, spec, list(CONFIGURATIONS[study].values()))
 except ConfigError as error:
     raise WorkflowError(f"config: {error}") from None
 
@@ -76,7 +89,18 @@ def configuration(wildcards):
 
 
 def block_code(wildcards):
-    return training_code(configuration(wildcards).architecture)
+    return configuration_code(configuration(wildcards).hyperparameters)
+
+
+def block_trainer_file(wildcards):
+    """The file of the study's training function of one's own; empty for a study of a task."""
+    spec = config["studies"][wildcards.study]
+    return trainer_file(spec["trainer"]) if "trainer" in spec else ""
+
+
+def study_metrics(study):
+    """The study's metrics (its task's or its training function's), as the run files store them."""
+    return metric_spec(config["studies"][study]).to_dict()
 
 
 def block_run(wildcards):
@@ -101,8 +125,11 @@ def block_ranks():
     costs = {}
     for study in config["studies"]:
         for name, chosen in CONFIGURATIONS[study].items():
-            code = training_code(chosen.architecture)
-            per_seed = training_multiply_adds(chosen.architecture, chosen.hyperparameters, seeds=1, code=code)
+            if "trainer" in chosen.hyperparameters:  # a function of one's own: its cost is unknown
+                per_seed = 0
+            else:
+                code = configuration_code(chosen.hyperparameters)
+                per_seed = training_multiply_adds(chosen.architecture, chosen.hyperparameters, seeds=1, code=code)
             for block, seeds in BLOCKS[study].items():
                 costs[study, name, block] = per_seed * len(seeds)
     rank = {cost: level for level, cost in enumerate(sorted(set(costs.values())))}

@@ -14,6 +14,7 @@ rule render_report:
         comparisons="results/{study}/statistics/comparisons.csv",
         effects="results/{study}/statistics/effects.csv",
         baselines="results/{study}/statistics/baselines.csv",
+        published="results/{study}/statistics/published.csv",
     output:
         html=report(
             "reports/{study}/index.html",

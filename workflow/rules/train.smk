@@ -17,5 +17,8 @@ rule train_block:
     params:
         run=block_run,
         code=block_code,
+        code_files=CODE_FILES,
+        metrics=lambda wildcards: study_metrics(wildcards.study),
+        trainer_file=block_trainer_file,
     script:
         "../scripts/train_block.py"

@@ -15,7 +15,9 @@ try:
 
     render_study_report(
         tables={name: snakemake.input[name] for name in ("epochs", "finals", "curves", "summary", "configurations")},
-        statistics={name: snakemake.input[name] for name in ("intervals", "comparisons", "effects", "baselines")},
+        statistics={
+            name: snakemake.input[name] for name in ("intervals", "comparisons", "effects", "baselines", "published")
+        },
         run_status=snakemake.input.run_status,
         misclassified=snakemake.input.misclassified,
         out_dir=Path(snakemake.output.html).parent,

@@ -1,4 +1,5 @@
-"""A study's finals -> stored statistics: intervals, paired comparisons, factor effects, baseline comparisons."""
+"""A study's finals -> stored statistics of its task's headline: intervals, paired comparisons, factor effects,
+baseline comparisons; its summary -> the comparison with its published numbers."""
 
 import sys
 from pathlib import Path
@@ -11,13 +12,15 @@ from pairstudy.joblog import JobLog
 
 sys.stdout = sys.stderr = JobLog(snakemake.log[0])
 try:
-    from pairstudy.metrics import read_table
+    from pairstudy.metrics import read_table, spec_of
+    from pairstudy.presets import published_comparison
     from pairstudy.stats import study_statistics
 
     finals, metadata = read_table(snakemake.input.finals)
     tables = study_statistics(
         finals,
         metadata["factors"],
+        spec=spec_of(metadata, snakemake.input.finals),
         baselines=snakemake.params.baselines,
         interval=snakemake.params.interval,
         order=list(dict.fromkeys(finals["config"])),
@@ -25,6 +28,10 @@ try:
     for name, table in tables.items():
         Path(snakemake.output[name]).parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(snakemake.output[name], index=False)
+    # our numbers against the published ones (an empty table for a study without a published block)
+    summary, summary_metadata = read_table(snakemake.input.summary)
+    spec = spec_of(summary_metadata, snakemake.input.summary)
+    published_comparison(snakemake.params.published, summary, spec).to_csv(snakemake.output.published, index=False)
 except Exception as error:
     traceback.print_exc()
     print(f"pairstudy: {error}", file=sys.__stderr__)

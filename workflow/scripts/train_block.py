@@ -24,7 +24,9 @@ job = BlockJob(
     checkpoint_every=snakemake.config["checkpoint_every"],
     threads=snakemake.threads,
     metadata={"study": snakemake.config["studies"][run["study"]], "provenance": provenance()},
-    model_files=tuple(snakemake.config["model_files"]),
+    code_files=tuple(snakemake.params.code_files),
+    metrics=snakemake.params.metrics,
+    trainer_file=snakemake.params.trainer_file,
 )
 status = run_block_job(job, log_path=snakemake.log[0])
 if status != 0:
