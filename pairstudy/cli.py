@@ -176,18 +176,23 @@ def train(architecture, sharing, model_knobs, seed, task, data_settings, config_
 def grid(config_path, study_names):
     """Print the expanded configurations and runs of the config's studies."""
     from pairstudy.study import expand_configurations, seed_list, study_grid_table
+    from pairstudy.study.preflight import preflight
 
     try:
         config = load_config(config_path)
+        chosen = {name: expand_configurations(name, study) for name, study in config["studies"].items()}
+        notes = preflight(config, chosen)  # the workflow's checks before any job: it refuses what this refuses
     except ConfigError as error:
         raise click.ClickException(f"{config_path}: {error}") from None
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
     for name in study_names or tuple(config["studies"]):
         if name not in config["studies"]:
             raise click.BadParameter(
                 f"{name!r} is not a study of {config_path}; studies: {sorted(config['studies'])}", param_hint="--study"
             )
         study = config["studies"][name]
-        configurations = expand_configurations(name, study)
+        configurations = chosen[name]
         seeds = len(seed_list(study["seeds"]))
         click.echo(
             f"study {name}: {len(configurations)} configurations x {seeds} seeds = {len(configurations) * seeds} runs"

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from pairstudy.metrics import RunFileError, canonical_json, dotted_keys, read_run_metadata, read_runs
+from pairstudy.metrics.io import training_code_of
 
 UNUSED = "(not used)"
 
@@ -28,14 +29,14 @@ def block_changes(path: str | Path, seeds: list[int], hyperparameters: dict, cod
         return ["not trained yet"]
     try:
         table = read_runs(path)
-        block = read_run_metadata(path).get("block", {})
+        found_code = training_code_of(read_run_metadata(path))
     except RunFileError as error:
         return [f"unreadable: {error}"]
     found_seeds = sorted(table["seed"].unique().tolist())
     reasons = [] if found_seeds == sorted(seeds) else [f"seeds: {found_seeds} -> {sorted(seeds)}"]
     reasons += changed_keys(json.loads(table["hyperparameters"].iloc[0]), hyperparameters)
-    if block.get("code") != code:
-        reasons.append(f"code: {block.get('code')} -> {code}")
+    if found_code != code:  # the aggregate step refuses such a file (pairstudy.metrics.check_identity)
+        reasons.append(f"code: {found_code} -> {code}")
     return reasons
 
 

@@ -3,21 +3,20 @@ the workflow to its report (a lower-is-better headline, a run that raises, a res
 numbers pinned from before tasks existed."""
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import torch
 
-from pairstudy.metrics import epoch_columns, read_runs
+from pairstudy.metrics import epoch_columns
 from pairstudy.models import load_model_files
 from pairstudy.models.registry import unregister as unregister_models
 from pairstudy.study import ConfigError, expand_configurations, validate_config
 from pairstudy.tasks import Metric, MetricSpec, MetricSpecError, Task, get_task, register_task
 from pairstudy.tasks.registry import TaskRegistrationError, unregister
 from pairstudy.train import Member, train_run, train_vectorised
-from tests.helpers import copy_workflow, output_of, quiet, snakemake
+from tests.helpers import quiet
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 USER_TASK = Path(__file__).with_name("data") / "regression_task.py"
@@ -206,54 +205,6 @@ def test_the_default_study_trains_the_same_numbers_as_before_tasks(config, seed)
     found = [[row["train_loss"], row["test_accuracy"]] for row in rows]
     for (loss, accuracy), (loss_before, accuracy_before) in zip(found, BEFORE_TASKS[config, seed]):
         assert loss == pytest.approx(loss_before, rel=1e-4) and accuracy == pytest.approx(accuracy_before, abs=0.002)
-
-
-FAILING_SEED = 1
-
-
-def test_a_task_of_ones_own_runs_through_the_workflow_to_its_report(tmp_path):
-    workdir = copy_workflow(tmp_path / "work")
-    task_file = workdir / "my_task.py"
-    source = USER_TASK.read_text().replace(
-        "    def load(self, seed, device):\n",
-        f"    def load(self, seed, device):\n        if seed == {FAILING_SEED}:\n"
-        "            raise RuntimeError('no data for this seed')\n",
-    )
-    task_file.write_text(source)
-    config = {
-        "task_files": ["my_task.py"],
-        "report": {"charts": ["learning_curves", "final_accuracy", "paired_differences"]},
-        "studies": {
-            "value": {
-                "task": "digit_value",
-                "seeds": 4,
-                "seeds_per_job": 4,
-                "data": {"n_train": 300, "n_test": 200},
-                "training": {"epochs": 3, "lr": 0.01, "batch_size": 50},
-                "factors": {"architecture": ["value_mlp"], "hidden": [2, 32]},
-            }
-        },
-    }
-    (workdir / "config.yaml").write_text(json.dumps(config))
-    result = snakemake(workdir)
-    # the report is written, then the workflow fails on the run that raised, naming it
-    assert result.returncode != 0 and "seeds 1 failed (RuntimeError: no data for this seed)" in output_of(result)
-    runs = read_runs(workdir / "results/value/runs/value_mlp-hidden32/block0.parquet")
-    assert {"train_mse", "test_mse", "validation_mse"} <= set(runs.columns)
-    failed = runs[runs["seed"] == FAILING_SEED]
-    assert failed["status"].tolist() == ["failed"] and "no data for this seed" in failed["message"].iloc[0]
-    finals = pd.read_parquet(workdir / "results/value/finals.parquet")
-    means = finals[finals["status"] == "ok"].groupby("config")["final_test_mse"].mean()
-    assert means["value_mlp-hidden32"] < means["value_mlp-hidden2"]  # the wider net fits better
-    page = (workdir / "reports/value/index.html").read_text()
-    assert "value_mlp-hidden32" in page and "squared error" in page
-    for word in ("digit pair", "comparison loss", "comparison accuracy", "digit accuracy", "<= the second"):
-        assert word not in page.lower()
-    # editing the task file retrains its jobs: the file's content is part of their identity
-    task_file.write_text(source.replace("F.mse_loss(", "0.5 * F.mse_loss("))
-    dry = snakemake(workdir, "-n")
-    assert dry.returncode == 0 and "train_block" in dry.stdout, output_of(dry)
-    shutil.rmtree(workdir / "results", ignore_errors=True)
 
 
 def test_pairstudy_tasks_lists_metrics_directions_and_data_keys():

@@ -8,11 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pairstudy.metrics import read_runs
 from pairstudy.models.files import load_function
 from pairstudy.study import ConfigError, expand_configurations, load_config
 from pairstudy.train.function import TrainingFunctionError, run_training_function
-from tests.helpers import copy_workflow, output_of, quiet, snakemake
+from tests.helpers import quiet
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -109,26 +108,3 @@ def test_a_resumed_run_gives_the_rows_of_an_uninterrupted_one(tmp_path):
     pd.testing.assert_frame_equal(
         pd.DataFrame(resumed.rows).drop(columns=drop), pd.DataFrame(whole.rows).drop(columns=drop)
     )
-
-
-def test_a_study_of_a_training_function_runs_through_the_workflow_to_its_report(tmp_path):
-    workdir = copy_workflow(tmp_path / "work")
-    write_study(workdir, settings={"epochs": 4}, factors={"width": [1, 8]}, seeds_per_job=4)
-    result = snakemake(workdir)
-    assert result.returncode != 0  # the report is written, then the failed runs fail the workflow, named
-    assert "width8: seeds" in output_of(result) and "RuntimeError: this seed breaks" in output_of(result)
-    runs = read_runs(workdir / "results/fit/runs/width8/block0.parquet")
-    status = runs.groupby("seed")["status"].first().to_dict()
-    messages = runs.groupby("seed")["message"].first().to_dict()
-    assert status == {0: "ok", 1: "failed", 2: "failed", 3: "failed"}
-    assert "RuntimeError: this seed breaks" in messages[1]
-    assert "unknown column(s) ['test_accuracy']" in messages[2]
-    assert "logged no epoch" in messages[3]
-    assert {"train_mse", "test_mse"} <= set(runs.columns) and runs.loc[runs["seed"] == 0, "epoch"].tolist() == [
-        1,
-        2,
-        3,
-        4,
-    ]
-    page = (workdir / "reports/fit/index.html").read_text()
-    assert "width8" in page and "squared error" in page

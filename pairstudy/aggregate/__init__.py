@@ -3,6 +3,7 @@
 from .load import StudyTables, load_study
 from .tables import (
     configurations,
+    expected_run,
     factor_names,
     final_rows,
     learning_curves,
@@ -18,6 +19,7 @@ __all__ = [
     "StudyTables",
     "best_config",
     "configurations",
+    "expected_run",
     "factor_names",
     "final_rows",
     "learning_curves",

@@ -38,15 +38,35 @@ def study_spec(paths: list) -> MetricSpec:
     return spec
 
 
+def expected_run(study: str, config: str, block: int, seeds, hyperparameters: dict) -> dict:
+    """What one block's run file must hold, as `read_epochs` checks it: path, study, config, seeds, config_hash and
+    code, the fingerprint of the code that trains the configuration now (the one its training job is given)."""
+    from pairstudy.metrics import hyperparameter_hash
+    from pairstudy.paths import run_file
+    from pairstudy.provenance import configuration_code
+
+    return {
+        "path": run_file(study, config, block),
+        "study": study,
+        "config": config,
+        "seeds": list(seeds),
+        "config_hash": hyperparameter_hash(hyperparameters),
+        "code": configuration_code(hyperparameters),
+    }
+
+
 def read_epochs(expected: list[dict]) -> tuple[pd.DataFrame, MetricSpec]:
-    """Every epoch of every run file in `expected` (path, study, config, seeds, config_hash), each checked
-    against where it belongs, and the task metrics they all carry; a seed can enter only once."""
+    """Every epoch of every run file in `expected` (path, study, config, seeds, config_hash and, optionally, code:
+    see `expected_run`), each checked against where it belongs and the code that trains it, and the task metrics
+    they all carry; a seed can enter only once."""
     if not expected:
         raise ValueError("no run files to aggregate")
     spec = study_spec([entry["path"] for entry in expected])
     frames = []
     for entry in expected:
-        identity = RunIdentity(entry["study"], entry["config"], tuple(entry["seeds"]), entry["config_hash"])
+        identity = RunIdentity(
+            entry["study"], entry["config"], tuple(entry["seeds"]), entry["config_hash"], entry.get("code")
+        )
         frames.append(read_runs(entry["path"], identity))
     epochs = pd.concat(frames, ignore_index=True)
     runs = epochs.drop_duplicates(["config", "seed", "epoch"])

@@ -29,12 +29,14 @@ class RunFileError(ValueError):
 
 @dataclass(frozen=True)
 class RunIdentity:
-    """What a run file must hold: one study's configuration, exactly these seeds, these hyperparameters."""
+    """What a run file must hold: one study's configuration, exactly these seeds, these hyperparameters and, where
+    `code` is given, runs trained by that code (the fingerprint its metadata carries under "block")."""
 
     study: str
     config: str
     seeds: tuple[int, ...]
     config_hash: str
+    code: str | None = None  # None: the training code is not checked
 
     def describe(self) -> str:
         seeds = list(self.seeds)
@@ -49,6 +51,13 @@ def found_identity(table: pd.DataFrame) -> RunIdentity:
     return RunIdentity(
         single("study"), single("config"), tuple(sorted(table["seed"].unique().tolist())), single("config_hash")
     )
+
+
+def training_code_of(metadata: dict) -> str | None:
+    """The fingerprint of the code that trained a run file's runs (its metadata's "block" -> "code"); None for a
+    file written without one."""
+    block = metadata.get("block")
+    return block.get("code") if isinstance(block, dict) else None
 
 
 def validate_run(run: pd.DataFrame, source: str) -> None:
@@ -88,13 +97,21 @@ def validate_runs(table: pd.DataFrame, spec: MetricSpec, source: str = "run tabl
             raise RunFileError(f"{source}: {name} must be a fraction in [0, 1]")
 
 
-def check_identity(table: pd.DataFrame, expected: RunIdentity, source: str) -> None:
-    """Refuse a file that holds another study, configuration, seed set or hyperparameters than `expected`."""
+def check_identity(table: pd.DataFrame, expected: RunIdentity, source: str, code: str | None = None) -> None:
+    """Refuse a file that holds another study, configuration, seed set or hyperparameters than `expected` or, where
+    `expected` names the training code, runs trained by other code than that (`code`: the file's fingerprint)."""
     found = found_identity(table)
-    if found != expected:
+    if found != RunIdentity(expected.study, expected.config, expected.seeds, expected.config_hash):
         raise RunFileError(
             f"{source} is not the run file it should be: it holds {found.describe()}; expected {expected.describe()}. "
             "It was copied or left here from elsewhere: move it away and run the workflow again to train these seeds."
+        )
+    if expected.code is not None and code != expected.code:
+        held = f"code {code!r}" if code is not None else "no training-code fingerprint (an older version wrote it)"
+        raise RunFileError(
+            f"{source} was trained by other code than this configuration trains with now: it holds runs of {held}; "
+            f"expected code {expected.code!r}. Its numbers are not those the current code gives: move it away "
+            f"(e.g. mv {source} {source}.old) and run the workflow again to train these seeds with the current code."
         )
 
 
@@ -132,9 +149,11 @@ def readable(path: str | Path, read):
 
 
 def read_runs(path: str | Path, expected: RunIdentity | None = None) -> pd.DataFrame:
-    """Read a run file, check it against the schema and, given `expected`, against where it belongs."""
+    """Read a run file, check it against the schema and, given `expected`, against where it belongs (and, where
+    `expected.code` is given, against the code that must have trained it)."""
     arrow_table = readable(path, pq.read_table)
-    spec = spec_of(metadata_of(arrow_table.schema), path)
+    metadata = metadata_of(arrow_table.schema)
+    spec = spec_of(metadata, path)
     schema = run_schema(spec)
     if not arrow_table.schema.equals(schema, check_metadata=False):
         try:
@@ -144,7 +163,7 @@ def read_runs(path: str | Path, expected: RunIdentity | None = None) -> pd.DataF
     table = arrow_table.to_pandas()
     validate_runs(table, spec, str(path))
     if expected is not None:
-        check_identity(table, expected, str(path))
+        check_identity(table, expected, str(path), training_code_of(metadata))
     return table
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .grid import expand_configurations
+from .grid import expand_configurations, seed_count
 from .schema import ConfigError, read_yaml, validate_against_schema
 from .trainer import check_trainer_study, load_trainer
 
@@ -33,6 +33,7 @@ def load_model_files_of(config: dict, base_dir: str | Path) -> list[Path]:
 def validate_config(config: dict, base_dir: str | Path = ".") -> dict:
     """Validate a config dict (schema, model files, then every study's rules); return it with defaults filled."""
     resolved = validate_against_schema(config)
+    check_study_names(resolved["studies"])
     load_model_files_of(resolved, base_dir)
     for name, study in resolved["studies"].items():
         if "trainer" in study:
@@ -54,7 +55,33 @@ def validate_config(config: dict, base_dir: str | Path = ".") -> dict:
                         f"config key studies.{name}.{key}.{configuration}: not a configuration of this study; "
                         f"configurations: {names}"
                     )
+    if "min_seeds" in config:  # the default (2) must not refuse a one-seed try, e.g. `pairstudy train`
+        check_min_seeds(resolved)
     return resolved
+
+
+def check_study_names(studies: dict) -> None:
+    """Two study names that differ only in case share their folders on a case-insensitive file system (macOS,
+    Windows): each would read the other's runs."""
+    seen: dict[str, str] = {}
+    for name in studies:
+        other = seen.setdefault(name.lower(), name)
+        if other != name:
+            raise ConfigError(
+                f"config key studies.{name}: differs from studies.{other} only in case; their folders under results/ "
+                "would be one on a case-insensitive file system: rename one"
+            )
+
+
+def check_min_seeds(config: dict) -> None:
+    """A study with fewer seeds than a written min_seeds would give tables with no configuration in them."""
+    for name, study in config["studies"].items():
+        seeds = seed_count(study["seeds"])
+        if config["min_seeds"] > seeds:
+            raise ConfigError(
+                f"config key min_seeds: {config['min_seeds']} is more than the {seeds} seeds of studies.{name}.seeds, "
+                "so no configuration could enter its tables; lower min_seeds or add seeds"
+            )
 
 
 def load_config(path: str | Path) -> dict:

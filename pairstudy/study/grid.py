@@ -8,7 +8,9 @@ configuration trains are dropped for it (see `resolve`), so no duplicate jobs ar
 from __future__ import annotations
 
 import itertools
+import math
 import re
+import warnings
 from dataclasses import dataclass, field
 
 from .resolve import applies, resolve
@@ -17,6 +19,10 @@ from .schema import ConfigError
 from .trainer import check_trainer_study, resolve_trainer
 
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._=+-]*"
+
+
+class IncludeExcludedWarning(UserWarning):
+    """An include entry that an exclude entry removes."""
 
 
 @dataclass(frozen=True)
@@ -28,8 +34,33 @@ class Configuration:
     hyperparameters: dict = field(repr=False)  # everything a run needs, resolved, nothing it does not use
 
 
+def seed_count(seeds) -> int:
+    """How many seeds `seeds` names (a count or a list), without listing them."""
+    return seeds if isinstance(seeds, int) else len(seeds)
+
+
 def seed_list(seeds) -> list[int]:
     return list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+
+
+def grid_size(study: dict) -> int:
+    """The most configurations a study expands to: the product of its factors' level counts, plus its include
+    entries (before factors that do not apply collapse some), counted without building them."""
+    return math.prod(len(levels) for levels in study["factors"].values()) + len(study["include"])
+
+
+def check_size(study_name: str, study: dict) -> None:
+    """Refuse a study larger than its max_runs before anything is built from it (a typo in seeds or a factor
+    should not exhaust memory)."""
+    points, seeds, limit = grid_size(study), seed_count(study["seeds"]), study["max_runs"]
+    if points * seeds > limit:
+        levels = " x ".join(str(len(levels)) for levels in study["factors"].values())
+        include = f" + {len(study['include'])} include entries" if study["include"] else ""
+        raise ConfigError(
+            f"config key studies.{study_name}.seeds / factors: up to {points} configurations ({levels} levels"
+            f"{include}) x {seeds} seeds = {points * seeds} runs, more than studies.{study_name}.max_runs = {limit}; "
+            f"fewer seeds or levels, or set studies.{study_name}.max_runs for a really large study"
+        )
 
 
 def seed_blocks(seeds, seeds_per_job: int) -> dict[int, tuple[int, ...]]:
@@ -66,6 +97,7 @@ def configuration_name(architecture: str, factors: dict, varied: list[str]) -> s
 
 def expand_configurations(study_name: str, study: dict) -> list[Configuration]:
     """All configurations of one validated study, in factor-declaration order, duplicates removed."""
+    check_size(study_name, study)
     trainer = "trainer" in study
     if trainer:
         check_trainer_study(study_name, study, written_keys=())
@@ -82,10 +114,26 @@ def expand_configurations(study_name: str, study: dict) -> list[Configuration]:
 
     configurations: dict[str, Configuration] = {}
     applying: list[dict] = []  # every point's applying factors, excluded points too: they name the configurations
-    for point in points:
+    first_include = len(points) - len(study["include"])
+    for index, point in enumerate(points):
         factors = {name: level for name, level in point.items() if trainer or applies(study, point, name)}
         applying.append(factors)
-        if any(all(factors.get(key, object()) == value for key, value in entry.items()) for entry in study["exclude"]):
+        excluded_by = [
+            number
+            for number, entry in enumerate(study["exclude"])
+            if all(factors.get(key, object()) == value for key, value in entry.items())
+        ]
+        if excluded_by and index >= first_include:
+            # a warning, not a refusal: exclude also cuts a study down to a few configurations to try (the presets'
+            # tests do), includes among them; but never without a word
+            warnings.warn(
+                f"config key studies.{study_name}.include[{index - first_include}]: "
+                f"studies.{study_name}.exclude[{excluded_by[0]}] removes it, so it is not trained; drop one of the "
+                "two entries to silence this",
+                IncludeExcludedWarning,
+                stacklevel=2,
+            )
+        if excluded_by:
             continue
         if trainer:
             hyperparameters = resolve_trainer(study, point)

@@ -5,6 +5,8 @@ Each problem is a ConfigError naming the key, file or value.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .grid import Configuration
 from .schema import ConfigError
 
@@ -60,3 +62,35 @@ def check_user_models(configurations: list[Configuration]) -> None:
         result = check_architecture(configuration.architecture, hyperparameters["model"])
         if result.problems:
             raise ConfigError(f"studies.{configuration.study}, configuration {configuration.name}: {result.message()}")
+
+
+def preflight(config: dict, configurations: dict[str, list[Configuration]]) -> list[str]:
+    """Every check that reads files, for every study of a validated config (`configurations`: study -> its
+    configurations): its data, the user's models, its task of one's own. The workflow and `pairstudy grid` both run
+    this, so neither passes a config the other refuses. Notes on what can be checked only when the jobs start."""
+    from pairstudy.tasks.check import check_task_study
+
+    notes = []
+    for study_name, study in config["studies"].items():
+        note = check_data(study_name, study)
+        if note:
+            notes.append(f"{note}; it is checked when the jobs start")
+        check_user_models(configurations[study_name])
+        if "trainer" not in study:
+            check_task_study(study_name, study, configurations[study_name])
+    return notes
+
+
+def stale_lock_note(project: str | Path = ".") -> str | None:
+    """What to do about Snakemake's lock in `project`, when one is there: a Snakemake killed with kill -9 (or a lost
+    session) leaves it behind, and every later run refuses to start until `snakemake --unlock` removes it.
+
+    Only a person can tell a stale lock from a live one: a Snakemake on another host of a shared file system holds
+    its lock invisibly to this one, and two of them writing the same results would mix their runs."""
+    locks = Path(project) / ".snakemake" / "locks"
+    if not locks.is_dir() or not any(locks.iterdir()):
+        return None
+    return (
+        f"{locks} holds a lock. If no Snakemake runs in this folder now (one was killed, or its session lost), "
+        "remove the stale lock with `snakemake --unlock`, then run again"
+    )

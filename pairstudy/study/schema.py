@@ -88,8 +88,20 @@ def describe_error(error: jsonschema.ValidationError, path: str) -> str:
         return f"config key {path}: {error.instance!r} is not a whole number; write it without a decimal point"
     if error.validator == "oneOf" and error.schema.get("description"):
         return f"config key {path}: {error.instance!r} is not valid; expected {error.schema['description']}"
-    if error.validator == "propertyNames":
-        return f"config key {path}: name {error.instance!r} is not allowed ({error.message})"
+    if error.validator == "type" and error.schema.get("description"):
+        return f"config key {path}: {error.message}; expected {error.schema['description']}"
+    if error.validator == "required" and error.schema.get("properties"):
+        missing = [name for name in error.validator_value if name not in error.instance]
+        if missing:
+            where = f"{path}.{missing[0]}" if path != "(top level)" else missing[0]
+            about = error.schema["properties"][missing[0]].get("description", "")
+            return f"config key {where}: missing" + (f"; expected {about}" if about else "")
+    if error.validator == "propertyNames" or "propertyNames" in error.absolute_schema_path:
+        name = repr(error.instance)
+        if len(name) > 80:
+            name = f"{name[:40]}... ({len(error.instance)} characters)"
+        rule = (error.schema.get("description") or error.message).strip()
+        return f"config key {path}: name {name} is not allowed: {rule}"
     return f"config key {path}: {error.message}"
 
 
@@ -159,8 +171,43 @@ def schema_property(definition: str, key: str) -> dict:
     return load_schema()["definitions"][definition]["properties"][key]
 
 
+# A config file of many studies holds some thousand values; aliases (*name) that repeat an anchored value beyond
+# this many would make every later check walk millions of copies (a "billion laughs" file hangs them for minutes).
+MAX_YAML_VALUES = 100_000
+
+
 class UniqueKeyLoader(yaml.SafeLoader):
-    """YAML's safe loader, refusing a mapping that names a key twice (plain YAML keeps the last silently)."""
+    """YAML's safe loader, refusing a mapping that names a key twice (plain YAML keeps the last silently), an alias
+    inside the value it names, and aliases that expand to more than MAX_YAML_VALUES values."""
+
+    def compose_document(self):
+        self.expanded_sizes: dict[int, int] = {}  # node -> values it holds once its aliases are expanded
+        return super().compose_document()
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        node = super().compose_node(parent, index)
+        if isinstance(event, yaml.AliasEvent):
+            if id(node) not in self.expanded_sizes:
+                raise ConfigError(
+                    f"line {event.start_mark.line + 1}: the alias *{event.anchor} lies inside the value it names "
+                    "(a value that contains itself); write the value out"
+                )
+            return node
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        else:
+            children = []
+        size = 1 + sum(self.expanded_sizes[id(child)] for child in children)
+        if size > MAX_YAML_VALUES:
+            raise ConfigError(
+                f"line {event.start_mark.line + 1}: this value expands, through its YAML aliases (*name), to {size} "
+                f"values, more than the {MAX_YAML_VALUES} a config file may hold; write the values out, or fewer"
+            )
+        self.expanded_sizes[id(node)] = size
+        return node
 
 
 def _construct_unique_mapping(loader, node, deep=False):
@@ -180,14 +227,22 @@ UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, 
 
 
 def read_yaml(path: str | Path) -> dict:
-    """A config file, refusing duplicated keys."""
+    """A config file: a mapping (its `studies` and settings), refusing duplicated keys and alias bombs."""
     path = Path(path)
     try:
         with path.open() as handle:
-            return yaml.load(handle, Loader=UniqueKeyLoader) or {}
+            written = yaml.load(handle, Loader=UniqueKeyLoader)
     except FileNotFoundError as error:
         raise ConfigError(f"config file {path} does not exist") from error
     except ConfigError as error:
         raise ConfigError(f"config file {path}: {error}") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"config file {path} is not valid YAML: {error}") from error
+    if written is None:
+        raise ConfigError(f"config file {path} is empty: it needs the key studies (name -> study, see the README)")
+    if not isinstance(written, dict):
+        raise ConfigError(
+            f"config file {path}: its top level is a {type(written).__name__}, not a mapping; a config is a mapping "
+            "with the key studies (name -> study, see the README)"
+        )
+    return written

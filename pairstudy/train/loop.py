@@ -110,6 +110,7 @@ def train_run(
     n_train, batch_size, epochs = len(data.train["target"]), hyperparameters["batch_size"], hyperparameters["epochs"]
     owner = {"config_hash": hyperparameter_hash(hyperparameters), "seeds": [seed]}
     train_columns = split_columns(columns, "train")
+    train_pass_columns = {column: metric for column, metric in train_columns.items() if task.reports(metric)}
 
     def restore(state: dict) -> list[dict]:
         model.load_state_dict(state["model"])
@@ -157,8 +158,8 @@ def train_run(
             if not eval_train_pass:
                 with torch.no_grad():
                     values = task.measure(outputs, batch)
-                for column, metric in train_columns.items():
-                    if values[metric] is not None and task.reports(metric):
+                for column, metric in train_pass_columns.items():
+                    if values[metric] is not None:
                         measured_sums[column] = measured_sums.get(column, 0) + values[metric].sum()
             n_batches += 1
         if scheduler is not None:

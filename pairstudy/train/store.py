@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from pairstudy.metrics import RunFileError, read_run_metadata, read_runs, run_key, write_runs
+from pairstudy.paths import resolved_path
 
 
 class RunStore:
@@ -21,7 +22,9 @@ class RunStore:
     def __init__(self, folder: str | Path | None, hyperparameters: dict, code: str, beside: str | Path, spec):
         self.spec = spec  # the task's MetricSpec, which the kept run files carry
         self.key = run_key(hyperparameters, code)
-        self.folder = Path(folder) / self.key if folder is not None else None
+        # resolved once, so the store read and written is the one checked (pairstudy.paths.run_store), whatever
+        # a link in its path is changed to while the job runs
+        self.folder = resolved_path(folder) / self.key if folder is not None else None
         self.beside = Path(beside)
 
     def run_path(self, seed: int) -> Path | None:

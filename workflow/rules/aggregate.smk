@@ -1,3 +1,6 @@
+from pairstudy.paths import described_by_statistics, described_by_tables
+
+
 rule aggregate_study:
     input:
         runs=lambda wildcards: run_files(wildcards.study),
@@ -24,7 +27,8 @@ rule aggregate_study:
         expected=lambda wildcards: expected_runs(wildcards.study),
         study=lambda wildcards: study_spec(wildcards.study),
         min_seeds=config["min_seeds"],
-        report="reports/{study}/index.html",
+        # the statistics, report and run check describe the old tables: gone when these are rebuilt
+        stale=lambda wildcards: described_by_tables(wildcards.study),
     script:
         "../scripts/aggregate_study.py"
 
@@ -53,5 +57,6 @@ rule study_statistics:
         baselines=lambda wildcards: baselines(wildcards.study),
         interval=config["report"]["interval"],
         published=lambda wildcards: study_spec(wildcards.study).get("published") or {},
+        stale=lambda wildcards: described_by_statistics(wildcards.study),
     script:
         "../scripts/study_statistics.py"

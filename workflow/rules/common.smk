@@ -5,8 +5,10 @@ from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)  # the workflow's own pairstudy, as in its jobs
 
-from pairstudy.metrics import canonical_json, hyperparameter_hash
-from pairstudy.paths import RUN_FILE, run_file
+from pairstudy.aggregate import expected_run
+from pairstudy.aggregate.stale import remove_corrupt_tables
+from pairstudy.metrics import canonical_json
+from pairstudy.paths import RUN_FILE, StoreOutsideProject, run_file, run_store
 from pairstudy.provenance import configuration_code
 from pairstudy.study import (
     NAME_PATTERN,
@@ -18,9 +20,8 @@ from pairstudy.study import (
     seed_list,
     validate_config,
 )
-from pairstudy.study.preflight import check_data, check_user_models, metric_spec
+from pairstudy.study.preflight import metric_spec, preflight, stale_lock_note
 from pairstudy.study.trainer import trainer_file
-from pairstudy.tasks.check import check_task_study
 
 # Every job runs pairstudy's code from this folder, in the environment Snakemake runs in or, with `--sdm conda`,
 # in this one (see the file).
@@ -28,7 +29,8 @@ SOFTWARE_ENV = "../envs/pairstudy.yaml"
 
 
 def names_code(written: dict) -> bool:
-    studies = written.get("studies") or {}
+    studies = written.get("studies")
+    studies = studies if isinstance(studies, dict) else {}  # any other shape is refused, naming studies, below
     trainers = any("trainer" in study for study in studies.values() if isinstance(study, dict))
     return bool({"model_files", "task_files"} & set(written)) or trainers
 
@@ -56,15 +58,25 @@ try:
         for study, spec in config["studies"].items()
     }
     if workflow.is_main_process:  # a job re-parsing the workflow on a cluster node need not check again
-        for study, spec in config["studies"].items():
-            note = check_data(study, spec)
-            if note:
-                print(f"pairstudy: {note}; it is checked when the jobs start", file=sys.stderr)
-            check_user_models(list(CONFIGURATIONS[study].values()))
-            if "trainer" not in spec:
-                check_task_study(study, spec, list(CONFIGURATIONS[study].values()))
+        chosen = {study: list(found.values()) for study, found in CONFIGURATIONS.items()}
+        for note in preflight(config, chosen):  # the same checks as `pairstudy grid`
+            print(f"pairstudy: {note}", file=sys.stderr)
+        # Snakemake's LockException after a kill -9 says only "--unlock": say when that is safe, before it
+        note = stale_lock_note()
+        if note:
+            print(f"pairstudy: {note}", file=sys.stderr)
 except ConfigError as error:
     raise WorkflowError(f"config: {error}") from None
+
+if workflow.is_main_process:
+    for study in config["studies"]:
+        try:  # the jobs keep runs in the store: one a link leads out of the project is refused before any job
+            run_store(study, outside_allowed=config["store_outside_project"])
+        except StoreOutsideProject as error:
+            raise WorkflowError(f"config: {error}") from None
+        # a corrupt table would fail every run of the steps that read it: removed, it is built again in this run
+        for note in remove_corrupt_tables(study):
+            print(f"pairstudy: {note}", file=sys.stderr)
 
 
 wildcard_constraints:
@@ -149,15 +161,10 @@ def run_files(study):
 
 
 def expected_runs(study):
-    """What each run file of the study must hold, for the aggregate step to check."""
+    """What each run file of the study must hold, for the aggregate step to check: its configuration, its seeds and
+    the code its training job trains with (`block_code`), so a file trained by older code is refused."""
     return [
-        {
-            "path": run_file(study, name, block),
-            "study": study,
-            "config": name,
-            "seeds": list(seeds),
-            "config_hash": hyperparameter_hash(chosen.hyperparameters),
-        }
+        expected_run(study, name, block, seeds, chosen.hyperparameters)
         for name, chosen in CONFIGURATIONS[study].items()
         for block, seeds in BLOCKS[study].items()
     ]

@@ -1,3 +1,5 @@
+from pairstudy.paths import described_by_statistics
+
 CHARTS = config["report"]["charts"]
 
 
@@ -43,6 +45,8 @@ rule render_report:
         study=lambda wildcards: study_spec(wildcards.study),
         report=config["report"],
         min_seeds=config["min_seeds"],
+        # the whole folder: no chart, table or page of an older report stays beside (or instead of) this one
+        stale=lambda wildcards: described_by_statistics(wildcards.study),
     script:
         "../scripts/render_report.py"
 

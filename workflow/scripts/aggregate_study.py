@@ -1,5 +1,5 @@
-"""All run files of a study -> its tables (see pairstudy.aggregate). The study's report is removed first: it
-describes the old tables, and must not outlive them if these cannot be built."""
+"""All run files of a study -> its tables (see pairstudy.aggregate). The study's statistics and report are removed
+first: they describe the old tables, and must not outlive them if these cannot be built."""
 
 import sys
 from pathlib import Path
@@ -12,7 +12,9 @@ from pairstudy.joblog import JobLog
 
 sys.stdout = sys.stderr = JobLog(snakemake.log[0])
 try:
-    Path(snakemake.params.report).unlink(missing_ok=True)
+    from pairstudy.aggregate.stale import clear_outputs
+
+    clear_outputs(snakemake.params.stale)
     from pairstudy.aggregate import write_study_tables
     from pairstudy.provenance import provenance
 

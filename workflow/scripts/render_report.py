@@ -1,4 +1,5 @@
-"""A study's tables and statistics -> charts -> reports/<study>/index.html, report.md and paper/."""
+"""A study's tables and statistics -> charts -> reports/<study>/index.html, report.md and paper/. Whatever the
+folder held goes first, so no file of an older report is left beside the new one (or alone, when this fails)."""
 
 import sys
 from pathlib import Path
@@ -11,6 +12,9 @@ from pairstudy.joblog import JobLog
 
 sys.stdout = sys.stderr = JobLog(snakemake.log[0])
 try:
+    from pairstudy.aggregate.stale import clear_outputs
+
+    clear_outputs(snakemake.params.stale)
     from pairstudy.report.study import render_study_report
 
     render_study_report(

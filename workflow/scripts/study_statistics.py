@@ -1,5 +1,6 @@
 """A study's finals -> stored statistics of its task's headline: intervals, paired comparisons, factor effects,
-baseline comparisons; its summary -> the comparison with its published numbers."""
+baseline comparisons; its summary -> the comparison with its published numbers. The study's report is removed
+first: it describes the old statistics."""
 
 import sys
 from pathlib import Path
@@ -12,6 +13,9 @@ from pairstudy.joblog import JobLog
 
 sys.stdout = sys.stderr = JobLog(snakemake.log[0])
 try:
+    from pairstudy.aggregate.stale import clear_outputs
+
+    clear_outputs(snakemake.params.stale)
     from pairstudy.metrics import read_table, spec_of
     from pairstudy.presets import published_comparison
     from pairstudy.stats import study_statistics

@@ -6,7 +6,7 @@ from pathlib import Path
 # the workflow's own pairstudy, whichever environment runs the job
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))
 
-from pairstudy.paths import RUN_STORE
+from pairstudy.paths import run_store
 from pairstudy.provenance import provenance
 from pairstudy.train.job import BlockJob, run_block_job
 
@@ -19,7 +19,8 @@ job = BlockJob(
     hyperparameters=run["hyperparameters"],
     code=snakemake.params.code,
     output=snakemake.output[0],
-    store=RUN_STORE.format(study=run["study"]),
+    # links followed; one leading outside the project is refused (the workflow checks it too, before any job)
+    store=str(run_store(run["study"], outside_allowed=snakemake.config.get("store_outside_project", False))),
     device=snakemake.config["device"],
     checkpoint_every=snakemake.config["checkpoint_every"],
     threads=snakemake.threads,
