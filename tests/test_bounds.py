@@ -173,3 +173,19 @@ def test_a_left_lock_gets_a_note_naming_unlock(tmp_path):
     assert stale_lock_note(tmp_path) is None
     (tmp_path / ".snakemake" / "locks" / "0.output.lock").write_text("results/x\n")
     assert "snakemake --unlock" in stale_lock_note(tmp_path)
+
+
+@pytest.mark.parametrize("task", ["digit_pairs", "digits"])
+def test_an_npz_file_with_nan_pixels_is_refused_before_any_job(tmp_path, task):
+    import numpy as np
+
+    images = np.random.default_rng(0).uniform(0, 1, (400, 14, 14)).astype(np.float32)
+    images[7, 3, 3] = np.nan
+    path = tmp_path / f"nan-{task}.npz"
+    np.savez(path, images=images, labels=np.arange(400) % 10)
+    architecture = {"digit_pairs": "mlp", "digits": "image_mlp"}[task]
+    sizes = {"digit_pairs": {"n_pairs": 50}, "digits": {"n_train": 50, "n_test": 50}}[task]
+    config = one_study(
+        task=task, factors={"architecture": [architecture]}, data={"source": "npz", "root": str(path), **sizes}
+    )
+    refused(config, "config key studies.s.data", "NaN or infinite")

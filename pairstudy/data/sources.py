@@ -66,6 +66,23 @@ def pool_sizes(source: str, root: str | None = None) -> tuple[int, int]:
     raise unknown_source(source)
 
 
+ROOTED_SOURCES = ("idx", "npz", "torchvision")
+
+
+def check_source(source: str, root: str | None) -> None:
+    """Raise DataSourceError when a source's settings cannot be what they say: a root the source does not read
+    (a folder of IDX files without `source: idx` would train on the default digits without a word), or an .npz
+    file whose pixels or labels are not valid (NaN pixels would otherwise pass until a job loads them)."""
+    if root and source not in ROOTED_SOURCES:
+        raise DataSourceError(
+            f"root {root!r} is used only by the sources {', '.join(ROOTED_SOURCES[:-1])} and {ROOTED_SOURCES[-1]}, "
+            f"not by source {source!r}: "
+            "set source to the kind of data root holds, or remove root"
+        )
+    if source == "npz":
+        load_pools(source, root)  # reads and checks every array (cached for the process)
+
+
 def check_pairs_fit(source: str, root: str | None, n_pairs: int, validation_pairs: int = 0) -> None:
     """Raise PoolTooSmallError (a DataSourceError) when the source's pools cannot give the pairs.
 

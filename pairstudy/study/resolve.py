@@ -3,9 +3,9 @@
 Resolution: schema defaults <- the study's training settings <- the architecture's overrides <-
 the configuration's factor levels; model knobs start from the architecture's registered defaults,
 data settings from the task's. The result keeps only what changes training: no setting of a task
-other than the study's (augmentation, auxiliary terms), no aux_weight without the auxiliary loss
-(and no auxiliary loss for a model without digit outputs), no momentum for Adam, no lr_gamma
-without a step schedule. A factor applies to a configuration exactly when that dict keeps it.
+other than the study's (augmentation, auxiliary terms), no aux_weight without the auxiliary terms
+(and no auxiliary terms for a model the task says cannot have them), no momentum for Adam, no
+lr_gamma without a step schedule. A factor applies to a configuration exactly when that dict keeps it.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ def used(hyperparameters: dict) -> dict:
     """The resolved dict without the settings that cannot change this configuration's training."""
     for key in task_training_keys() - set(get_task(hyperparameters["task"]).uses_training_keys):
         hyperparameters.pop(key, None)
-    if "aux" in hyperparameters and not get_architecture(hyperparameters["architecture"]).predicts_digits:
+    task = get_task(hyperparameters["task"])
+    if "aux" in hyperparameters and not task.has_aux_terms(get_architecture(hyperparameters["architecture"])):
         hyperparameters["aux"] = False
     if not hyperparameters.get("aux"):
         hyperparameters.pop("aux_weight", None)
@@ -61,12 +62,13 @@ def resolve(study: dict, architecture: str, levels: dict) -> dict:
 
 def applies(study: dict, point: dict, factor: str) -> bool:
     """Whether `factor` changes what the configuration at `point` trains: a training setting its resolved dict
-    keeps (the auxiliary loss only for a model with digit outputs), or a model knob its architecture takes."""
+    keeps (the auxiliary terms only for a model the task gives them to), or a model knob its architecture takes."""
     architecture = point["architecture"]
     if factor == "architecture":
         return True
     if factor == "aux":
-        return "aux" in get_task(study["task"]).uses_training_keys and get_architecture(architecture).predicts_digits
+        task = get_task(study["task"])
+        return "aux" in task.uses_training_keys and task.has_aux_terms(get_architecture(architecture))
     if factor in TRAINING_KEYS:
         return factor in resolve(study, architecture, point)
     return get_architecture(architecture).takes(factor)

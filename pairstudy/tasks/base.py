@@ -59,6 +59,12 @@ class Task:
         """Override with keyword parameters, each with a default: the task's data keys."""
 
     @classmethod
+    def has_aux_terms(cls, architecture) -> bool:
+        """Whether the auxiliary terms (settings aux, aux_weight) apply to a model of this registered architecture;
+        by default whenever the task reads those settings."""
+        return "aux" in cls.uses_training_keys
+
+    @classmethod
     def settings_problem(cls, settings: dict) -> str | None:
         """Why a configuration's resolved settings cannot train on this task (checked before any job); None."""
         return None

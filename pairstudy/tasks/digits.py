@@ -40,15 +40,11 @@ class Digits(Task):
     @classmethod
     def check_data(cls, data: dict) -> None:
         from pairstudy.data import pool_sizes
+        from pairstudy.data.sources import check_source
 
         if data["n_train"] < 1 or data["n_test"] < 1 or data["validation"] < 0:
             raise ValueError("n_train and n_test must be at least 1 and validation at least 0")
-        if data["root"] and data["source"] not in ("idx", "npz", "torchvision"):
-            # a folder of IDX files without `source: idx` would train on the default digits without a word
-            raise ValueError(
-                f"root {data['root']!r} is used only by the sources idx, npz and torchvision, not by source "
-                f"{data['source']!r}: set source to the kind of data root holds, or remove root"
-            )
+        check_source(data["source"], data["root"] or None)
         train_size, test_size = pool_sizes(data["source"], data["root"] or None)
         if data["n_train"] + data["validation"] > train_size or data["n_test"] > test_size:
             raise ValueError(

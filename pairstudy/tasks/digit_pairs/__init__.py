@@ -46,6 +46,11 @@ class DigitPairs(Task):
         uses, evaluated every epoch (for choosing an epoch)."""
 
     @classmethod
+    def has_aux_terms(cls, architecture) -> bool:
+        """The digit losses need digit outputs."""
+        return architecture.predicts_digits
+
+    @classmethod
     def settings_problem(cls, settings: dict) -> str | None:
         if settings["model"].get("comparator") == "digits" and not settings.get("aux"):
             return (
@@ -57,15 +62,11 @@ class DigitPairs(Task):
     @classmethod
     def check_data(cls, data: dict) -> None:
         from pairstudy.data import check_pairs_fit
+        from pairstudy.data.sources import check_source
 
         if data["n_pairs"] < 1 or data["validation_pairs"] < 0:
             raise ValueError("n_pairs must be at least 1 and validation_pairs at least 0")
-        if data["root"] and data["source"] not in ("idx", "npz", "torchvision"):
-            # a folder of IDX files without `source: idx` would train on the default digits without a word
-            raise ValueError(
-                f"root {data['root']!r} is used only by the sources idx, npz and torchvision, not by source "
-                f"{data['source']!r}: set source to the kind of data root holds, or remove root"
-            )
+        check_source(data["source"], data["root"] or None)
         check_pairs_fit(data["source"], data["root"] or None, data["n_pairs"], data["validation_pairs"])
 
     def sizes(self) -> dict[str, int]:
