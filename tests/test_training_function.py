@@ -108,3 +108,48 @@ def test_a_resumed_run_gives_the_rows_of_an_uninterrupted_one(tmp_path):
     pd.testing.assert_frame_equal(
         pd.DataFrame(resumed.rows).drop(columns=drop), pd.DataFrame(whole.rows).drop(columns=drop)
     )
+
+
+def test_a_training_job_resumes_a_training_function_from_its_checkpoint(tmp_path):
+    """The job's own path: a checkpoint the function saved before an interrupt is resumed by the next job, which
+    writes the run file an uninterrupted job writes."""
+    from pairstudy.metrics import read_runs
+    from pairstudy.provenance import configuration_code
+    from pairstudy.train.block import train_block
+    from pairstudy.train.job import BlockJob
+    from pairstudy.train.store import RunStore
+
+    config = load_config(write_study(tmp_path, factors={"width": [4]}))
+    (configuration,) = expand_configurations("fit", config["studies"]["fit"])
+    fit = load_function(tmp_path / "fit.py", "fit")
+
+    def job(folder: str) -> BlockJob:
+        return BlockJob(
+            study="fit",
+            config=configuration.name,
+            seeds=(0,),
+            factors=configuration.factors,
+            hyperparameters=configuration.hyperparameters,
+            code=configuration_code(configuration.hyperparameters),
+            output=str(tmp_path / folder / "block0.parquet"),
+            store=str(tmp_path / folder / "store"),
+            checkpoint_every=1,
+            metrics=fit.pairstudy_declaration.spec.to_dict(),
+            trainer_file=str(tmp_path / "fit.py"),
+        )
+
+    whole, resumed = job("whole"), job("resumed")
+    train_block(whole, log=quiet)
+    store = RunStore(resumed.store, resumed.hyperparameters, resumed.code, beside=resumed.output, spec=resumed.spec)
+    fit.__globals__["STOP_AT"] = 3
+    with pytest.raises(KeyboardInterrupt):
+        settings = configuration.hyperparameters["settings"]
+        run_training_function(fit, settings, 0, device="cpu", checkpoint=store.checkpoint_path([0]), log=quiet)
+    fit.__globals__["STOP_AT"] = 0
+    lines = []
+    train_block(resumed, log=lines.append)
+    assert any("resumed from epoch 2" in line for line in lines), lines
+    drop = ["epoch_seconds"]
+    pd.testing.assert_frame_equal(
+        read_runs(resumed.output).drop(columns=drop), read_runs(whole.output).drop(columns=drop)
+    )
