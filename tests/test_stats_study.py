@@ -99,3 +99,12 @@ def test_a_lower_is_better_headline_leads_with_the_lowest_mean():
     assert highest[highest["kind"] == "leader vs baseline"].iloc[0]["config_b"] == means.idxmax()
     runner_up = tables["baselines"][tables["baselines"]["kind"] == "leader vs runner-up"].iloc[0]
     assert runner_up["config_a"] == means.drop(means.idxmin()).idxmin() and runner_up["mean_difference"] < 0
+
+
+def test_a_factor_with_one_level_splits_no_effects_block():
+    """A study of one architecture crossing two factors: its 2x2 block is "all", not "architecture=twin"."""
+    twins = study_finals()
+    twins = twins[twins["architecture"] == "twin"]
+    tables = study_statistics(twins, FACTORS, spec=DIGIT_PAIRS, baselines=[])
+    assert set(tables["effects"]["block"]) == {"all"}
+    assert list(tables["effects"]["effect"]) == ["sharing", "aux", "sharing x aux"]

@@ -33,6 +33,11 @@ def crossed_factors(finals: pd.DataFrame, factors: Sequence[str]) -> list[str]:
     return [name for name in factors if name not in NOT_CROSSED and finals[name].dropna().nunique() == 2]
 
 
+def varies(finished: pd.DataFrame, factor: str) -> bool:
+    """Whether the finished runs hold more than one level of `factor` (one level splits no block)."""
+    return finished[factor].map(repr).nunique() > 1
+
+
 def study_statistics(
     finals: pd.DataFrame,
     factors: list[str],
@@ -83,7 +88,7 @@ def study_statistics(
                 crossed[:2],
                 value,
                 **options(),
-                block_factors=[name for name in factors if name not in crossed[:2]],
+                block_factors=[name for name in factors if name not in crossed[:2] and varies(finished, name)],
                 on_mismatch="intersect",
             )
         except NoFullBlockError:
