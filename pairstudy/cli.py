@@ -224,15 +224,13 @@ def why(config_path, study_names, show_all):
 
 def load_code_files(config_path: Path | None) -> None:
     """Import the model and task files a config names (paths relative to it)."""
-    from pairstudy.models import ModelFileError, load_model_files
+    from pairstudy.study.config import load_model_files_of
 
     if config_path is None:
         return
     try:
-        written = read_yaml(config_path)
-        files = [*written.get("model_files", []), *written.get("task_files", [])]
-        load_model_files([config_path.parent / path for path in files])
-    except (ConfigError, ModelFileError) as error:
+        load_model_files_of(read_yaml(config_path), config_path.parent)
+    except ConfigError as error:
         raise click.ClickException(str(error)) from None
 
 

@@ -25,9 +25,10 @@ class PairSets:
     std: float = 1.0
     validation: PairSet | None = None  # from train-pool digits the training pairs do not use
 
-    def pixels(self, normalized: torch.Tensor) -> torch.Tensor:
-        """Undo the normalisation: back to 0-255 grey levels."""
-        return normalized * self.std + self.mean
+
+def grey_levels(normalized: torch.Tensor, mean: float, std: float) -> torch.Tensor:
+    """Normalised inputs back to 0-255 grey levels (uint8, on the CPU)."""
+    return (normalized.cpu() * std + mean).round().clamp(0, 255).to(torch.uint8)
 
 
 def comparison_target(pair_classes: torch.Tensor) -> torch.Tensor:

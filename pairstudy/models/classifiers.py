@@ -4,23 +4,12 @@ from __future__ import annotations
 
 from torch import nn
 
-from .flat import conv_stack
+from .flat import conv_stack, mlp
 
 
 def build_image_mlp(hidden, batch_norm, dropout, classes) -> nn.Module:
-    """Linear -> [BatchNorm] -> ReLU -> [Dropout] per hidden width, then Linear to the classes."""
-    layers: list[nn.Module] = [nn.Flatten()]
-    width = 14 * 14
-    for size in hidden:
-        layers.append(nn.Linear(width, size))
-        if batch_norm:
-            layers.append(nn.BatchNorm1d(size))
-        layers.append(nn.ReLU())
-        if dropout > 0:
-            layers.append(nn.Dropout(dropout))
-        width = size
-    layers.append(nn.Linear(width, classes))
-    return nn.Sequential(*layers)
+    """The MLP (flat.mlp) on the 196 flattened pixels, to the class logits."""
+    return mlp(14 * 14, hidden, batch_norm, dropout, classes)
 
 
 def build_image_cnn(channels, hidden, batch_norm, dropout, classes) -> nn.Module:

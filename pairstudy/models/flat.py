@@ -32,10 +32,9 @@ def initialise(model: nn.Module, init: str) -> nn.Module:
     return model
 
 
-def build_mlp(hidden, batch_norm, dropout, init) -> nn.Module:
-    """Linear -> [BatchNorm] -> ReLU -> [Dropout] per hidden width, then Linear to 2."""
+def mlp(width: int, hidden, batch_norm: bool, dropout: float, outputs: int) -> nn.Sequential:
+    """Flatten, then Linear -> [BatchNorm] -> ReLU -> [Dropout] per hidden width, then Linear to `outputs`."""
     layers: list[nn.Module] = [nn.Flatten()]
-    width = 2 * 14 * 14
     for size in hidden:
         layers.append(nn.Linear(width, size))
         if batch_norm:
@@ -44,8 +43,13 @@ def build_mlp(hidden, batch_norm, dropout, init) -> nn.Module:
         if dropout > 0:
             layers.append(nn.Dropout(dropout))
         width = size
-    layers.append(nn.Linear(width, 2))
-    return initialise(SingleStream(nn.Sequential(*layers)), init)
+    layers.append(nn.Linear(width, outputs))
+    return nn.Sequential(*layers)
+
+
+def build_mlp(hidden, batch_norm, dropout, init) -> nn.Module:
+    """The MLP on the flattened 2 x 14 x 14 pair, to 2 comparison logits."""
+    return initialise(SingleStream(mlp(2 * 14 * 14, hidden, batch_norm, dropout, 2)), init)
 
 
 def conv_stack(in_channels: int, channels, batch_norm: bool, dropout: float) -> tuple[nn.Sequential, int]:

@@ -11,8 +11,6 @@ from .base import Splits, Task
 from .metrics import Metric
 from .registry import register_task
 
-RECORDED_ERRORS = 16
-
 
 @register_task("digits")
 class Digits(Task):
@@ -110,8 +108,10 @@ class Digits(Task):
         return names[index] if index < len(names) else str(index)
 
     def picture(self, tensors: dict, info: dict, index: int, label: str) -> dict:
-        image = (tensors["input"][index, 0].cpu() * info["std"] + info["mean"]).round().clamp(0, 255)
-        return {"images": [image.int().flatten().tolist()], "shape": list(image.shape), "label": label}
+        from pairstudy.data.pairs import grey_levels
+
+        image = grey_levels(tensors["input"][index, 0], info["mean"], info["std"])
+        return {"images": [image.flatten().tolist()], "shape": list(image.shape), "label": label}
 
     def shown(self, tensors: dict, info: dict, count: int) -> list[dict]:
         targets = tensors["target"].cpu().tolist()
@@ -120,7 +120,7 @@ class Digits(Task):
             for index in range(min(count, len(targets)))
         ]
 
-    def examples(self, outputs, test: dict, info: dict, limit: int = RECORDED_ERRORS) -> list[dict]:
+    def examples(self, outputs, test: dict, info: dict, limit: int) -> list[dict]:
         predicted = outputs.argmax(1).cpu()
         target = test["target"].cpu()
         wrong = (predicted != target).nonzero().flatten()[:limit].tolist()

@@ -12,8 +12,6 @@ from ..base import Splits, Task
 from ..metrics import Metric
 from ..registry import register_task
 
-RECORDED_ERRORS = 16
-
 
 @register_task("digit_pairs")
 class DigitPairs(Task):
@@ -165,7 +163,7 @@ class DigitPairs(Task):
             "classes": classes,
         }
 
-    def examples(self, outputs, test: dict, info: dict, limit: int = RECORDED_ERRORS) -> list[dict]:
+    def examples(self, outputs, test: dict, info: dict, limit: int) -> list[dict]:
         from .examples import misclassified_pairs
 
         return misclassified_pairs(test, info, outputs, limit)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import torch
 
+from pairstudy.data.pairs import grey_levels
+
 
 def pixels_of(tensors: dict, info: dict) -> torch.Tensor:
     """The pairs' inputs back on the 0-255 grey scale (the normalisation undone)."""
-    return (tensors["input"].cpu() * info.get("std", 1.0) + info.get("mean", 0.0)).round().clamp(0, 255).to(torch.uint8)
+    return grey_levels(tensors["input"], info.get("mean", 0.0), info.get("std", 1.0))
 
 
 def pair_picture(pixels: torch.Tensor, classes: list[int], label: str) -> dict:
