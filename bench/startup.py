@@ -5,7 +5,7 @@
 3. the Snakefile's parse: `snakemake -n --cores all` of the same two configs in a clean folder (target for
    towers: <= 4 s);
 4. imports (`python -X importtime`, seconds by top-level package): `pairstudy grid`, the dry run, a training
-   job's child (`python -m pairstudy.train.job`, run for real: everything it imports until it exits), Snakemake's
+   job's child (`python -m pairstudy.train.block`, run for real: everything it imports until it exits), Snakemake's
    script preamble and the train_block script (the job's supervisor), and the aggregate, statistics and report
    scripts' imports;
 5. one training job of --job-seeds seeds x --job-epochs epochs, watched through its log: from spawn to its first
@@ -178,7 +178,7 @@ def job_timings(repeats: int, seeds: int, epochs: int) -> dict:
             folder = Path(tempfile.mkdtemp(prefix="pairstudy-bench-job-"))
             job = training_job(folder, seeds, epochs)
             if label == "child alone":  # the child prints its progress to its stdout
-                command, log = [sys.executable, "-m", "pairstudy.train.job", job], folder / "job.out"
+                command, log = [sys.executable, "-m", "pairstudy.train.block", job], folder / "job.out"
             else:  # the supervisor sends the child's output to the job's log
                 command, log = [sys.executable, "-c", SUPERVISOR, job, str(folder / "job.log")], folder / "job.log"
             runs[label].append(watch_job(command, folder, log))
@@ -241,7 +241,7 @@ def main() -> None:
     )
     folder = Path(tempfile.mkdtemp(prefix="pairstudy-bench-imports-"))
     imports["training job child, until it exits"] = import_profile(
-        ["-m", "pairstudy.train.job", training_job(folder, 1, 1)], cwd=folder
+        ["-m", "pairstudy.train.block", training_job(folder, 1, 1)], cwd=folder
     )
     shutil.rmtree(folder)
     imports["snakemake script preamble"] = import_profile(["-c", PREAMBLE_IMPORTS])

@@ -241,7 +241,7 @@ def training_children(workdir: Path) -> list[int]:
             directory = os.readlink(proc / "cwd")
         except OSError:
             continue
-        if b"pairstudy.train.job" in command and directory == str(workdir):
+        if b"pairstudy.train.block" in command and directory == str(workdir):
             found.append(int(proc.name))
     return found
 

@@ -1,7 +1,7 @@
 """A training job: the seeds of one configuration's block, trained in a child process, written as one run file.
 
 The supervisor (`run_block_job`, torch-free) takes the block's lock and runs the child
-(`python -m pairstudy.train.job JOB_JSON`), which trains what the run store does not already
+(`python -m pairstudy.train.block JOB_JSON`), which trains what the run store does not already
 hold (`pairstudy.train.block.train_block`) and writes the run file last. A run that raises is recorded as failed by
 the child; a child killed from outside (the kernel's out-of-memory killer, a native crash)
 cannot record anything, so the supervisor records its unfinished seeds as failed and the
@@ -19,7 +19,6 @@ import signal
 import site
 import subprocess
 import sys
-import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -206,7 +205,7 @@ def run_block_job(
     try:
         before = file_state(job.output)  # a run file left from before is not this job's
         # the child opens the log itself, so a log it cannot write sends its lines to the console
-        command = [sys.executable, "-m", "pairstudy.train.job", job.to_json(), *([str(log_path)] if log_path else [])]
+        command = [sys.executable, "-m", "pairstudy.train.block", job.to_json(), *([str(log_path)] if log_path else [])]
         stream.flush()
         child = subprocess.Popen(
             command,
@@ -256,31 +255,3 @@ def run_block_job(
         return 0
     finally:
         lock.release()
-
-
-def main(argument: str, log_path: str | None = None) -> None:
-    from pairstudy.joblog import JobLog
-
-    stream = JobLog(log_path, mode="a") if log_path else sys.stdout
-    try:
-        from .block import train_block
-
-        train_block(BlockJob.from_json(argument), log=lambda line: print(line, file=stream, flush=True))
-    except Exception:
-        traceback.print_exc(file=stream)
-        stream.flush()
-        sys.exit(1)
-    except KeyboardInterrupt:
-        # end by the signal itself: the supervisor tells an interrupt from an error by how the child ended
-        # (an uncaught KeyboardInterrupt under `python -m` exits with status 1)
-        print("pairstudy: training interrupted (SIGINT)", flush=True)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGINT)
-
-
-if __name__ == "__main__":
-    main(*sys.argv[1:3])
-    # the run file is written and every log line flushed: end without tearing torch down (a third of a second)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
