@@ -3,10 +3,15 @@
 A published number is compared with the one of ours that measures the same thing (its `kind`):
 a final epoch with our final test headline (the task's headline metric, e.g. accuracy), a best
 epoch with our test headline at the epoch chosen on validation data, an error rate as 100 -
-accuracy. Published numbers are in percent, so the task's headline must be a fraction. Our number
-reproduces the published one when the published mean lies inside our 95 % t interval widened on
-each side by the published standard error (published std / sqrt(published n)): both means are
-estimates. The run metric names come from the task's metrics (MetricSpec) stored with the summary.
+accuracy. Published numbers are in percent, so the task's headline must be a fraction. The run
+metric names come from the task's metrics (MetricSpec) stored with the summary.
+
+Each verdict is a test on the difference ours - published (points): it reproduces when an equivalence
+test passes (two one-sided t tests at 5 %: the difference's 90 % interval lies within +- a margin,
+MARGIN points unless the preset's published block states its own `margin`), differs when its 95 %
+interval excludes 0, and is inconclusive otherwise. Both intervals are Welch's t intervals where the
+published std and n (at least 2) give the published mean a standard error, else our t interval over
+our seeds with the published mean taken as exact. RULE_TEXT says it in words.
 
 The statistics step stores a study's verdicts (published_comparison -> results/<study>/statistics/
 published.csv); the report and `pairstudy presets --verdicts` read and format them (pairstudy.report.published):
@@ -26,7 +31,6 @@ import pandas as pd
 import yaml
 
 from pairstudy.metrics import read_table, spec_of
-from pairstudy.stats.intervals import t_interval
 from pairstudy.stats.words import MIN_SEEDS, TOO_FEW_SEEDS
 from pairstudy.tasks.metrics import MetricSpec
 
@@ -59,9 +63,18 @@ EMBEDDED_DATA_NOTE = (
     "the published runs drew their pairs from; compare directions (which configuration wins, which factor matters "
     "more) rather than exact numbers."
 )
+MARGIN = 1.0  # points (percent of the headline): the equivalence margin unless a published block states its own
+EQUIVALENCE_CONFIDENCE = 0.90  # two one-sided tests at 5 % each: the 90 % interval within +- the margin
 RULE_TEXT = (
-    "A configuration reproduces its published number when the published mean lies inside our 95 % t interval "
-    "widened on each side by the published std / sqrt(published n)."
+    "A configuration reproduces its published number when an equivalence test passes: the 90 % t interval of "
+    "ours - published lies within ± the margin (two one-sided tests at 5 %), 1 point unless the preset states its "
+    "own. It differs when the 95 % t interval of ours - published excludes 0, and is inconclusive otherwise "
+    "(neither shown within the margin nor shown different: a published mean inside our interval is not enough). "
+    "Where the source publishes its std and n (n ≥ 2), the published mean's standard error, std / sqrt(n), joins "
+    "ours in Welch's interval; otherwise the published mean is taken as exact. A 1-point margin is 10 of the 1000 "
+    "test pairs the presets score a run on, about what test-pair sampling alone moves one run's accuracy by "
+    "(0.7 to 1.1 points at 95 to 85 %), and one that 10 seeds with a seed-to-seed std of 1 point can show (their "
+    "90 % interval is ± 0.58)."
 )
 NO_VALIDATION_TEXT = (
     "cannot be compared honestly: the published numbers are best epochs, and this study has no validation data to "
@@ -70,6 +83,7 @@ NO_VALIDATION_TEXT = (
 
 REPRODUCES = "reproduces"
 DIFFERS = "differs"
+INCONCLUSIVE = "inconclusive"
 NOT_COMPARABLE = "not comparable"
 NO_RUNS = "no runs"
 
@@ -86,7 +100,7 @@ class Ours:
 @dataclass(frozen=True)
 class Verdict:
     """One published configuration beside ours. Every number is in percent on the published scale (accuracy, or
-    error rate for the error kinds); ours are NaN where there is nothing to compare."""
+    error rate for the error kinds); ours and the intervals are NaN where there is nothing to compare."""
 
     config: str
     kind: str
@@ -96,11 +110,14 @@ class Verdict:
     ours_mean: float
     ours_std: float
     ours_n: int
-    low: float  # our 95 % t interval
-    high: float
-    tolerance: float  # published std / sqrt(published n); 0 without both
+    published_se: float  # the published mean's standard error, std / sqrt(n); 0 (taken as exact) without both, n >= 2
+    margin: float  # the equivalence margin, points
+    equivalence_low: float  # the 90 % t interval of ours - published: within +- margin -> reproduces
+    equivalence_high: float
+    difference_low: float  # the 95 % t interval of ours - published: excluding 0 -> differs
+    difference_high: float
     outcome: str
-    explanation: str  # why there is no comparison, or the preset's explanation of a difference; "" when it reproduces
+    explanation: str  # why there is no comparison, or the preset's explanation of a difference; "" otherwise
 
     @property
     def difference(self) -> float:
@@ -108,17 +125,50 @@ class Verdict:
         return self.ours_mean - self.published_mean
 
 
-def published_tolerance(numbers: dict) -> float:
-    """How far the published mean itself is uncertain: its std / sqrt(n), 0 when either is not published."""
+def published_se(numbers: dict) -> float:
+    """The published mean's standard error: its std / sqrt(n), 0 (the mean taken as exact) unless both are
+    published and n >= 2 (a std over one round says nothing about the mean's spread)."""
     std, n = numbers.get("std"), numbers.get("n")
-    return std / math.sqrt(n) if std is not None and n else 0.0
+    return std / math.sqrt(n) if std is not None and n is not None and n >= 2 else 0.0
+
+
+def difference_half_width(
+    ours_se: float, ours_n: int, theirs_se: float, theirs_n: int | None, confidence: float
+) -> float:
+    """Half the width of the t interval of ours - published: Welch's (Welch-Satterthwaite degrees of freedom) where
+    the published mean has a standard error, else ours alone (n - 1 degrees of freedom); 0 where neither mean has
+    any spread."""
+    se = math.hypot(ours_se, theirs_se)
+    if theirs_se > 0:
+        df = se**4 / (ours_se**4 / (ours_n - 1) + theirs_se**4 / (theirs_n - 1))
+    else:
+        df = ours_n - 1
+    if se == 0:
+        return 0.0
+    import scipy.stats  # a second of import, which reading stored verdicts does without
+
+    return float(scipy.stats.t.ppf(0.5 + confidence / 2, df)) * se
+
+
+def check_margin(margin: float) -> float:
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 < margin < math.inf:
+        raise ValueError(f"an equivalence margin is a positive number of points, got {margin!r}")
+    return float(margin)
 
 
 def verdict(
-    config: str, numbers: dict, kind: str, ours: Ours | None, explanation: str = "", *, validation: bool = True
+    config: str,
+    numbers: dict,
+    kind: str,
+    ours: Ours | None,
+    explanation: str = "",
+    *,
+    validation: bool = True,
+    margin: float = MARGIN,
 ) -> Verdict:
     """Published `numbers` ({mean, std, n}, percent) of `kind` beside `ours` (the kind's metric: see KINDS; None
-    without finished runs). `validation`: whether the study has validation data (best kinds need it)."""
+    without finished runs), judged with an equivalence `margin` in points (see RULE_TEXT). `validation`: whether
+    the study has validation data (best kinds need it)."""
     which, is_error = KINDS[kind]
     nan = float("nan")
     published = {
@@ -127,28 +177,36 @@ def verdict(
         "published_mean": float(numbers["mean"]),
         "published_std": float(numbers.get("std", nan)),
         "published_n": numbers.get("n"),
-        "tolerance": published_tolerance(numbers),
     }
-    missing = {"ours_mean": nan, "ours_std": nan, "ours_n": 0, "low": nan, "high": nan}
+    judged = {"published_se": published_se(numbers), "margin": check_margin(margin)}
+    intervals = dict.fromkeys(("equivalence_low", "equivalence_high", "difference_low", "difference_high"), nan)
+    missing = {"ours_mean": nan, "ours_std": nan, "ours_n": 0, **judged, **intervals}
     if ours is None:
         return Verdict(**published, **missing, outcome=NO_RUNS, explanation="")
     if which == SELECTED and not validation:
         return Verdict(**published, **missing, outcome=NOT_COMPARABLE, explanation=NO_VALIDATION_TEXT)
     if math.isnan(ours.mean):
         return Verdict(**published, **missing, outcome=NO_RUNS, explanation="too few finished seeds")
-    low, high, _ = t_interval(ours.mean, ours.std, ours.n)
-    mean, low, high = ours.mean * 100, low * 100, high * 100
-    if is_error:
-        mean, low, high = 100 - mean, 100 - high, 100 - low
-    measured = {"ours_mean": mean, "ours_std": ours.std * 100, "ours_n": ours.n, "low": low, "high": high}
-    if math.isnan(low):
-        return Verdict(**published, **measured, outcome=TOO_FEW_SEEDS, explanation=f"fewer than {MIN_SEEDS} seeds")
-    inside = low - published["tolerance"] <= published["published_mean"] <= high + published["tolerance"]
+    mean = 100 - ours.mean * 100 if is_error else ours.mean * 100
+    measured = {"ours_mean": mean, "ours_std": ours.std * 100, "ours_n": ours.n, **judged}
+    if ours.n < MIN_SEEDS:
+        return Verdict(
+            **published, **measured, **intervals, outcome=TOO_FEW_SEEDS, explanation=f"fewer than {MIN_SEEDS} seeds"
+        )
+    ours_se = ours.std * 100 / math.sqrt(ours.n) if ours.std > 0 else 0.0  # no spread: the t interval's point
+    difference = mean - published["published_mean"]
+    bounds = {}
+    for name, confidence in (("equivalence", EQUIVALENCE_CONFIDENCE), ("difference", CONFIDENCE)):
+        half = difference_half_width(ours_se, ours.n, judged["published_se"], published["published_n"], confidence)
+        bounds |= {f"{name}_low": difference - half, f"{name}_high": difference + half}
+    if -judged["margin"] <= bounds["equivalence_low"] and bounds["equivalence_high"] <= judged["margin"]:
+        outcome = REPRODUCES
+    elif bounds["difference_low"] > 0 or bounds["difference_high"] < 0:
+        outcome = DIFFERS
+    else:
+        outcome = INCONCLUSIVE
     return Verdict(
-        **published,
-        **measured,
-        outcome=REPRODUCES if inside else DIFFERS,
-        explanation="" if inside else explanation,
+        **published, **measured, **bounds, outcome=outcome, explanation=explanation if outcome == DIFFERS else ""
     )
 
 
@@ -203,6 +261,7 @@ def study_verdicts(
             ours_from_summary(summary, config, metric),
             explanation_of(published, config),
             validation=validation,
+            margin=published.get("margin", MARGIN),
         )
         for config, numbers in published["results"].items()
     ]
@@ -228,11 +287,24 @@ def published_comparison(
     return verdict_table(study_verdicts(published, summary, spec, validation) if published else [])
 
 
+class StaleVerdicts(ValueError):
+    """A stored verdict table whose columns are not VERDICT_COLUMNS: written under another rule (an earlier one
+    called a configuration reproduced whenever the published mean lay inside our widened 95 % interval)."""
+
+
 def read_verdicts(path) -> list[Verdict]:
-    """The verdicts of a stored table (verdict_table written as CSV, a path or a text buffer), exactly as computed."""
+    """The verdicts of a stored table (verdict_table written as CSV, a path or a text buffer), exactly as computed.
+    A table with other columns, written under another rule, raises StaleVerdicts rather than be read as this one."""
     # every cell as written, then Python's own float(): a configuration named "NA" stays a name, an empty explanation
     # stays "", and each number is the float that was written (pandas' parser may differ in the last bit)
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if list(table.columns) != VERDICT_COLUMNS:
+        where = path if isinstance(path, (str, Path)) else "the stored verdict table"
+        raise StaleVerdicts(
+            f"{where} has the columns {', '.join(table.columns)}, not {', '.join(VERDICT_COLUMNS)}: it was written "
+            "under another rule for the preset verdicts and cannot be read as this one's; recompute it with "
+            "`snakemake --cores all --forcerun study_statistics` (or delete it)"
+        )
 
     def number(text: str) -> float:
         return float(text) if text else float("nan")
@@ -260,28 +332,39 @@ def preset_study(path: Path) -> tuple[str, dict]:
     return name, study
 
 
+def stored_verdicts(path: Path, has_summary: bool) -> list[Verdict] | None:
+    """A stored verdict table's verdicts; None where there is none, or where it was written under another rule and
+    a summary can recompute it (without one, its StaleVerdicts stands)."""
+    if not path.exists():
+        return None
+    try:
+        return read_verdicts(path)
+    except StaleVerdicts:
+        if has_summary:
+            return None
+        raise
+
+
 def preset_comparisons(
     studies_dir: str | Path = STUDIES_DIR, results_dir: str | Path = "results"
 ) -> list[tuple[str, dict, list[Verdict]]]:
     """(name, published block or {}, verdicts) of every preset whose results exist (results/<study>/summary.parquet):
-    the statistics step's stored table (results/<study>/statistics/published.csv) where there is one, else computed
-    from the summary with the preset's own word on validation data (data.validation_pairs)."""
+    the statistics step's stored table (results/<study>/statistics/published.csv) where there is one written under
+    this rule, else computed from the summary with the preset's own word on validation data (data.validation_pairs);
+    a stored table of another rule without a summary to recompute it from raises StaleVerdicts."""
     found = []
     for path in preset_paths(studies_dir):
         name, study = preset_study(path)
         folder = Path(results_dir) / name
-        stored = folder / "statistics" / f"{PUBLISHED_TABLE}.csv"
-        if not (folder / "summary.parquet").exists() and not stored.exists():
+        stored, summary_path = folder / "statistics" / f"{PUBLISHED_TABLE}.csv", folder / "summary.parquet"
+        if not summary_path.exists() and not stored.exists():
             continue
         published = study.get("published") or {}
-        if not published.get("results"):
-            verdicts = []
-        elif stored.exists():
-            verdicts = read_verdicts(stored)
-        else:
-            summary, metadata = read_table(folder / "summary.parquet")
+        verdicts = stored_verdicts(stored, summary_path.exists()) if published.get("results") else []
+        if verdicts is None:
+            summary, metadata = read_table(summary_path)
             validation = study.get("data", {}).get("validation_pairs", 0) > 0
-            verdicts = study_verdicts(published, summary, spec_of(metadata, folder / "summary.parquet"), validation)
+            verdicts = study_verdicts(published, summary, spec_of(metadata, summary_path), validation)
         found.append((name, published, verdicts))
     return found
 

@@ -23,7 +23,7 @@ from pairstudy.charts import CHARTS
 from pairstudy.metrics import canonical_json, hyperparameter_hash, read_table, run_schema, spec_of, write_runs
 from pairstudy.presets import PUBLISHED_TABLE, published_comparison
 from pairstudy.report import render_study_report
-from pairstudy.stats import study_statistics
+from pairstudy.stats import smallest_effect_of, study_statistics
 from pairstudy.study import baseline_names, expand_configurations, seed_list, validate_config
 from pairstudy.tasks.digit_pairs import DigitPairs
 
@@ -394,12 +394,14 @@ def aggregate_and_compare(results: Path, expected: list[dict], study: dict, base
     outputs = study_outputs(results)
     write_study_tables(expected, outputs, study=study, provenance={"training code": "synthetic"}, min_seeds=2)
     finals, metadata = read_table(outputs["finals"])
+    spec = spec_of(metadata, outputs["finals"])
     statistics = study_statistics(
         finals,
         metadata["factors"],
-        spec=spec_of(metadata, outputs["finals"]),
+        spec=spec,
         baselines=baselines,
         order=list(dict.fromkeys(finals["config"])),
+        smallest_effect=smallest_effect_of(None, spec.headline_metric),
     )
     (results / "statistics").mkdir(exist_ok=True)
     for table_name, table in statistics.items():

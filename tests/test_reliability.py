@@ -230,6 +230,17 @@ def test_a_key_written_twice_is_refused_with_both_lines(tmp_path):
     assert result.returncode != 0 and "key 'training' appears twice in one mapping (lines" in output_of(result)
 
 
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [("", "config file config.yaml is empty: it needs the key studies"), ("- a\n- b\n", "top level is a list")],
+)
+def test_an_empty_or_list_shaped_config_file_is_refused_naming_it(tmp_path, written, message):
+    workdir = copy_workflow(tmp_path / "shape")
+    (workdir / "config.yaml").write_text(written)
+    result = snakemake(workdir, "-n")
+    assert result.returncode != 0 and message in output_of(result)
+
+
 # 8. one trainer per block
 
 

@@ -120,12 +120,16 @@ def test_comparison_table_reads_direction_levels_and_the_interval_method():
             "mean_difference": [0.0123],
             "ci_low": [0.01],
             "ci_high": [0.015],
-            "ci_method": ["BCa bootstrap, 90%, 10000 resamples"],
+            "ci_method": [
+                "BCa bootstrap, 90% family-wise (Bonferroni over 2 comparisons: 95.00% each), 10000 resamples"
+            ],
             "note": [""],
-            "holm_t_pvalue": [0.0004],
-            "holm_wilcoxon_pvalue": [0.002],
+            "adjusted_t_pvalue": [0.0004],
+            "adjusted_wilcoxon_pvalue": [0.002],
             "effect_size": [2.5],
-            "seeds_verdict": ["resolved with the 10 seeds run"],
+            "smallest_effect": [0.01],
+            "verdict": ["higher"],
+            "seeds_needed": [8],
         }
     )
     row = comparisons_table(comparisons, HEADLINE).iloc[0].to_dict()
@@ -135,16 +139,18 @@ def test_comparison_table_reads_direction_levels_and_the_interval_method():
         "levels": "False → True",
         "seeds": "10",
         "difference (points)": "+1.23",
-        "90% interval": "[1.00, 1.50]",
+        "90% family-wise interval": "[1.00, 1.50]",
         "t-test p": "< 0.001",
         "Wilcoxon p": "0.002",
+        "verdict": "helped",
         "d_z": "2.50",
         "seeds needed": "resolved with the 10 seeds run",
     }
-    # a plain-number metric: its differences as they are, no points, no percent
+    # a plain-number metric: its differences as they are, no points, no percent; lower is better, so higher hurt
     mse = MetricSpec("r", (Metric("mse", "lower", "number", "MSE"),), "mse").headline_metric
     row = comparisons_table(comparisons, mse).iloc[0].to_dict()
-    assert row["difference"] == "+0.0123" and row["90% interval"] == "[0.0100, 0.0150]"
+    assert row["difference"] == "+0.0123" and row["90% family-wise interval"] == "[0.0100, 0.0150]"
+    assert row["verdict"] == "hurt"
 
 
 def test_content_escapes_once_for_html_and_markdown():

@@ -54,7 +54,8 @@ def test_what_helped_comes_first_and_leads_with_the_best_configuration(ablation)
     helped = visible_text(section_of(page, "What helped"))
     # the best configuration and its mean ± std come first, then how far it is ahead of each baseline
     assert helped.lstrip().startswith(f"Best configuration: {ODD_NAME}, final test accuracy 92.")
-    assert "over 10 seeds; interval [" in helped
+    assert re.search(r"over 10 seeds; interval \[[\d.]+, [\d.]+\], corrected for choosing the best of 6\)", helped)
+    assert "It is chosen on these same test runs, so its mean is more likely too high than too low." in helped
     baselines = pd.read_csv(results_of(ablation[0]) / "statistics" / "baselines.csv")
     for baseline in ("mlp", "cnn"):
         row = baselines[(baselines["kind"] == "leader vs baseline") & (baselines["config_a"] == baseline)].iloc[0]
@@ -87,7 +88,7 @@ def test_every_finding_carries_its_seeds_verdict(ablation):
     comparisons = pd.read_csv(results_of(ablation[0]) / "statistics" / "comparisons.csv")
     assert len(items) == len(comparisons) + len(effects) + 3  # the rest, then 2 baselines and the runner-up
     for item in items:
-        assert re.search(r"resolved with the \d+ seeds run|needs about [\d,]+ seeds|too small to resolve", item), item
+        assert re.search(r"resolved with the \d+ seeds run|about [\d,]+ seeds would find a difference of", item), item
     # the 2x2 block's effects in the stored order, with their block, after the one-factor comparisons
     shown = items[len(comparisons) : len(comparisons) + len(effects)]
     assert [item.split(":")[0] for item in shown] == effects["block"].tolist()
@@ -100,7 +101,7 @@ def test_too_few_seeds_say_so_instead_of_an_interval(fewseeds):
     assert "(higher is better; mean ± sample std over 2 seeds; too few seeds for an interval)" in helped
     assert "The study has no baselines." in helped
     assert "too few seeds for an interval" in visible_text(section_of(page, "Statistics in detail"))
-    assert "too few seeds to estimate" in helped
+    assert "too few seeds to plan more" in helped
     assert not re.search(r"\bnan\b", markdown.lower())
 
 

@@ -16,13 +16,16 @@ from pairstudy.stats import (
     effect_sentence,
     factorial_effects,
     format_pvalue,
-    holm,
     mean_interval,
     paired_comparisons,
     summarize_configs,
 )
+from pairstudy.stats.intervals import BOOTSTRAP_MIN_SEEDS
 from pairstudy.stats.pairing import config_levels
 from pairstudy.stats.partners import unpaired_levels
+from pairstudy.stats.power import planned_seeds
+from pairstudy.stats.sentences import seeds_text
+from pairstudy.stats.words import FACTOR_EFFECTS, ONE_FACTOR
 from pairstudy.tasks.metrics import Metric
 from tests.helpers import DIGIT_PAIRS, FACTORS, twin_study
 
@@ -38,6 +41,20 @@ def two_configs(a_values, b_values, seeds_a=None, seeds_b=None):
         {"config": "with_aux", "seed": s, "aux": True, "final_test_accuracy": v} for s, v in zip(seeds_b, b_values)
     ]
     return pd.DataFrame(rows)
+
+
+def family_method(size: int) -> str:
+    """The ci_method of a t interval tested in a family of `size` comparisons at 95% family-wise."""
+    if size == 1:
+        return "t interval, 95%, n-1 degrees of freedom"
+    return (
+        f"t interval, 95% family-wise (Bonferroni over {size} comparisons: {1 - 0.05 / size:.2%} each), "
+        "n-1 degrees of freedom"
+    )
+
+
+def values_of(finals, config):
+    return finals[finals["config"] == config].set_index("seed")[VALUE].sort_index()
 
 
 # summaries and intervals
@@ -79,9 +96,10 @@ def test_t_interval_matches_scipy_at_another_confidence():
 
 
 def test_two_seeds_give_no_interval():
-    for interval, rng in (("t", None), ("bootstrap", np.random.default_rng(0))):
-        low, high, note = mean_interval([0.7, 0.8], interval, rng=rng)
-        assert np.isnan(low) and np.isnan(high) and note == "too few seeds"
+    low, high, note = mean_interval([0.7, 0.8])
+    assert np.isnan(low) and np.isnan(high) and note == "too few seeds"
+    with pytest.raises(ValueError, match="on 2 seeds"):  # a bootstrap is refused long before
+        mean_interval([0.7, 0.8], "bootstrap", rng=np.random.default_rng(0))
     finals = pd.DataFrame({"config": "a", "seed": [0, 1], "final_test_accuracy": [0.7, 0.8]})
     row = summarize_configs(finals, VALUE).iloc[0]
     assert np.isnan(row["ci_low"]) and np.isnan(row["ci_high"]) and row["note"] == "too few seeds"
@@ -95,7 +113,7 @@ def test_values_without_spread_give_the_mean_as_both_bounds():
 
 
 def test_bca_bootstrap_is_scipys_and_reproducible_with_the_same_seed_only():
-    values = np.random.default_rng(5).normal(0.8, 0.05, 12)
+    values = np.random.default_rng(5).normal(0.8, 0.05, BOOTSTRAP_MIN_SEEDS)
     first = mean_interval(values, "bootstrap", rng=np.random.default_rng(42))
     again = mean_interval(values, "bootstrap", rng=np.random.default_rng(42))
     other = mean_interval(values, "bootstrap", rng=np.random.default_rng(43))
@@ -109,7 +127,7 @@ def test_bca_bootstrap_is_scipys_and_reproducible_with_the_same_seed_only():
 
 
 def test_summary_bootstrap_intervals_are_reproducible_and_say_how():
-    finals = twin_study()
+    finals = twin_study(n_seeds=BOOTSTRAP_MIN_SEEDS)
     first = summarize_configs(finals, VALUE, interval="bootstrap", rng=np.random.default_rng(7))
     again = summarize_configs(finals, VALUE, interval="bootstrap", rng=np.random.default_rng(7))
     other = summarize_configs(finals, VALUE, interval="bootstrap", rng=np.random.default_rng(8))
@@ -125,8 +143,8 @@ def test_bootstrap_refuses_anything_but_a_generator():
         mean_interval(np.array([0.1, 0.2, 0.3]), "bootstrap", rng=0)
     with pytest.raises(TypeError, match="default_rng"):
         summarize_configs(twin_study(), VALUE, interval="bootstrap", rng=np.random.RandomState(0))
-    with pytest.raises(TypeError, match="default_rng"):
-        paired_comparisons(twin_study(), FACTORS, VALUE, interval="bootstrap")
+    with pytest.raises(TypeError, match="default_rng"):  # a bootstrap without a generator, even with seeds enough
+        mean_interval(np.linspace(0.7, 0.9, BOOTSTRAP_MIN_SEEDS), "bootstrap")
     with pytest.raises(TypeError, match="Generator"):
         summarize_configs(twin_study(), VALUE, rng=0)  # a seed where a generator belongs is a mistake even for t
     with pytest.raises(ValueError, match="interval"):
@@ -134,15 +152,6 @@ def test_bootstrap_refuses_anything_but_a_generator():
 
 
 # tests and adjustment against scipy and by hand
-
-
-def test_holm_by_hand():
-    # sorted 0.01, 0.03, 0.04 times 3, 2, 1 -> 0.03, 0.06, 0.04 -> running max 0.03, 0.06, 0.06
-    np.testing.assert_allclose(holm([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06])
-    np.testing.assert_allclose(holm([0.5, 0.6]), [1.0, 1.0])
-    adjusted = holm([0.02, np.nan, 0.01])
-    assert np.isnan(adjusted[1])
-    np.testing.assert_allclose(adjusted[[0, 2]], [0.02, 0.02])
 
 
 def test_paired_tests_match_scipy():
@@ -162,7 +171,11 @@ def test_paired_tests_match_scipy():
     interval = t_reference.confidence_interval(confidence_level=0.95)
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((interval.low, interval.high))
     assert row["ci_method"] == "t interval, 95%, n-1 degrees of freedom"
-    assert row["holm_t_pvalue"] == pytest.approx(row["t_pvalue"])  # a family of one
+    # a table of one row is a family of one: nothing to adjust
+    assert (row["family"], row["family_size"]) == (ONE_FACTOR, 1)
+    assert row["adjusted_t_pvalue"] == pytest.approx(row["t_pvalue"])
+    assert row["adjusted_wilcoxon_pvalue"] == pytest.approx(row["wilcoxon_pvalue"])
+    assert interval.low > 0 and row["verdict"] == "higher"  # p = 0.031: significant in a family of one
 
 
 def test_identical_configs_give_p_one_and_no_effect_size():
@@ -172,17 +185,27 @@ def test_identical_configs_give_p_one_and_no_effect_size():
     assert row["wilcoxon_pvalue"] == 1.0 and row["t_pvalue"] == 1.0
     assert np.isnan(row["effect_size"])
     assert row["ci_low"] == row["ci_high"] == 0 and row["note"] == "no spread across seeds"
-    assert pd.isna(row["seeds_needed"])
-    assert row["seeds_verdict"].startswith("too small to resolve")
+    # no smallest difference worth finding declared: nothing to plan for, and no equivalence claimed
+    assert pd.isna(row["seeds_needed"]) and np.isnan(row["smallest_effect"])
+    assert row["verdict"] == "inconclusive"
+    assert seeds_text(row, HEADLINE) == "declare report.smallest_effect to plan the seeds that would resolve it"
+    # declared: the interval [0, 0] lies within +/- 1 point, and differences without spread need 2 seeds
+    declared = paired_comparisons(two_configs(values, values), ["aux"], VALUE, smallest_effect=0.01).iloc[0]
+    assert declared["verdict"] == "equivalent" and declared["smallest_effect"] == 0.01
+    assert declared["seeds_needed"] == 2
+    assert seeds_text(declared, HEADLINE) == "resolved with the 4 seeds run"
 
 
 def test_two_paired_seeds_give_no_interval_but_a_t_test():
-    row = paired_comparisons(two_configs([0.70, 0.72], [0.80, 0.83]), ["aux"], VALUE).iloc[0]
+    finals = two_configs([0.70, 0.72], [0.80, 0.83])
+    row = paired_comparisons(finals, ["aux"], VALUE, smallest_effect=0.01).iloc[0]
     assert row["n"] == 2
     assert np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])
     assert row["note"] == "too few seeds"
     assert row["t_pvalue"] == pytest.approx(scipy.stats.ttest_rel([0.80, 0.83], [0.70, 0.72]).pvalue)
-    assert pd.isna(row["seeds_needed"]) and row["seeds_verdict"] == "too few seeds to estimate"
+    # two seeds plan nothing, even with a smallest difference declared
+    assert pd.isna(row["seeds_needed"]) and row["verdict"] == "too few seeds"
+    assert seeds_text(row, HEADLINE) == "too few seeds to plan more"
     assert "too few seeds for an interval" in effect_sentence(row, HEADLINE)
 
 
@@ -210,7 +233,19 @@ def test_pairs_differing_in_one_factor_only():
     aux = table[table["factor"] == "aux"]
     assert (aux["level_a"] == False).all() and (aux["level_b"] == True).all()  # noqa: E712
     assert (aux["mean_difference"] > 0.07).all()
-    np.testing.assert_allclose(table["holm_t_pvalue"], holm(table["t_pvalue"].to_numpy()))
+    # the table is its own family of 6: Bonferroni p-values, and each interval scipy's t interval at 1 - 0.05 / 6
+    assert (table["family"] == ONE_FACTOR).all() and (table["family_size"] == 6).all()
+    np.testing.assert_allclose(table["adjusted_t_pvalue"], np.minimum(1, 6 * table["t_pvalue"]))
+    np.testing.assert_allclose(table["adjusted_wilcoxon_pvalue"], np.minimum(1, 6 * table["wilcoxon_pvalue"]))
+    assert (table["ci_method"] == family_method(6)).all()
+    finals = twin_study()
+    for row in table.itertuples():
+        reference = scipy.stats.ttest_rel(values_of(finals, row.config_b), values_of(finals, row.config_a))
+        assert row.t_pvalue == pytest.approx(reference.pvalue)
+        interval = reference.confidence_interval(confidence_level=1 - 0.05 / 6)
+        assert (row.ci_low, row.ci_high) == pytest.approx((interval.low, interval.high))
+        # the interval excludes zero exactly where the adjusted p is below 0.05
+        assert (row.ci_low > 0 or row.ci_high < 0) == (row.adjusted_t_pvalue < 0.05)
 
 
 def test_levels_no_pair_compares_are_named_with_the_factors_that_also_differ():
@@ -266,7 +301,7 @@ def test_intersect_pairs_the_common_seeds():
 
 def test_factorial_recovers_planted_effects():
     finals = twin_study(n_seeds=10, aux_gain=0.08, sharing_gain=0.02, interaction=0.0)
-    table = factorial_effects(finals, ["sharing", "aux"], VALUE, block_factors=["architecture"])
+    table = factorial_effects(finals, ["sharing", "aux"], VALUE, block_factors=["architecture"], smallest_effect=0.01)
     assert list(table.columns) == FACTORIAL_COLUMNS
     assert list(table["effect"]) == ["sharing", "aux", "sharing x aux"]
     assert set(table["block"]) == {"architecture=twin"}  # the mlp has no sharing level: no block
@@ -274,26 +309,54 @@ def test_factorial_recovers_planted_effects():
     assert effects.loc["aux", "estimate"] == pytest.approx(0.08, abs=0.005)
     assert effects.loc["sharing", "estimate"] == pytest.approx(0.02, abs=0.005)
     assert effects.loc["aux", "t_pvalue"] < 0.001
-    np.testing.assert_allclose(table["holm_t_pvalue"], holm(table["t_pvalue"].to_numpy()))  # one family per table
+    # the table's 3 rows are one family: Bonferroni p-values, t intervals at 1 - 0.05 / 3
+    assert (table["family"] == FACTOR_EFFECTS).all() and (table["family_size"] == 3).all()
+    np.testing.assert_allclose(table["adjusted_t_pvalue"], np.minimum(1, 3 * table["t_pvalue"]))
+    cell = {config: values_of(finals, config) for config in ("twin", "twin_aux", "twin_shared", "twin_shared_aux")}
+    aux_contrast = ((cell["twin_aux"] + cell["twin_shared_aux"] - cell["twin"] - cell["twin_shared"]) / 2).to_numpy()
+    reference = scipy.stats.ttest_1samp(aux_contrast, 0)
+    assert effects.loc["aux", "t_pvalue"] == pytest.approx(reference.pvalue)
+    interval = reference.confidence_interval(confidence_level=1 - 0.05 / 3)
+    assert (effects.loc["aux", "ci_low"], effects.loc["aux", "ci_high"]) == pytest.approx((interval.low, interval.high))
     assert (effects.loc["aux", "level_low"], effects.loc["aux", "level_high"]) == (False, True)
     interaction = effects.loc["sharing x aux"]
     assert interaction["ci_low"] < 0 < interaction["ci_high"]
     assert (table["n"] == 10).all()
-    assert (table["ci_method"] == "t interval, 95%, n-1 degrees of freedom").all()
-    assert effects.loc["aux", "seeds_verdict"] == "resolved with the 10 seeds run"
+    assert (table["ci_method"] == family_method(3)).all()
+    # both planted effects found; the absent interaction shown to be smaller than the 1 point worth finding
+    assert list(table["verdict"]) == ["higher", "higher", "equivalent"]
+    assert (table["smallest_effect"] == 0.01).all()
+    assert seeds_text(effects.loc["aux"], HEADLINE) == "resolved with the 10 seeds run"
+    # the seeds planned at the family's level, from the spread of the per-seed contrasts
+    assert effects.loc["aux", "seeds_needed"] == planned_seeds(aux_contrast, 0.01, alpha=0.05 / 3)
 
 
-def test_factorial_bootstrap_is_reproducible():
-    finals = twin_study()
-    first, again, other = (
-        factorial_effects(
-            finals, ["sharing", "aux"], VALUE, interval="bootstrap", rng=rng, block_factors=["architecture"]
-        )
-        for rng in (np.random.default_rng(3), np.random.default_rng(3), np.random.default_rng(4))
+@pytest.mark.parametrize(
+    "choice", [{"interval": "bootstrap"}, {"interval": "t"}, {"rng": np.random.default_rng(3)}, {"n_resamples": 500}]
+)
+def test_differences_take_no_interval_choice(choice):
+    """A difference always has its family's t interval: no bootstrap, no generator, no resamples to ask for."""
+    finals = twin_study(n_seeds=BOOTSTRAP_MIN_SEEDS)
+    name = next(iter(choice))
+    with pytest.raises(TypeError, match=f"unexpected keyword argument '{name}'"):
+        paired_comparisons(finals, FACTORS, VALUE, **choice)
+    with pytest.raises(TypeError, match=f"unexpected keyword argument '{name}'"):
+        factorial_effects(finals, ["sharing", "aux"], VALUE, block_factors=["architecture"], **choice)
+
+
+def test_factorial_effects_are_t_intervals_at_any_number_of_seeds():
+    """Seeds enough for a bootstrap still give the family's t interval, the same at every call."""
+    finals = twin_study(n_seeds=BOOTSTRAP_MIN_SEEDS)
+    first, again = (
+        factorial_effects(finals, ["sharing", "aux"], VALUE, block_factors=["architecture"]) for _ in range(2)
     )
     pd.testing.assert_frame_equal(first, again)
-    assert not np.allclose(first["ci_low"], other["ci_low"])
-    assert (first["ci_method"] == "BCa bootstrap, 10,000 resamples, 95%").all()
+    assert (first["ci_method"] == family_method(3)).all()
+    cell = {config: values_of(finals, config) for config in ("twin", "twin_aux", "twin_shared", "twin_shared_aux")}
+    sharing = ((cell["twin_shared"] + cell["twin_shared_aux"] - cell["twin"] - cell["twin_aux"]) / 2).to_numpy()
+    interval = scipy.stats.ttest_1samp(sharing, 0).confidence_interval(confidence_level=1 - 0.05 / 3)
+    row = first.set_index("effect").loc["sharing"]
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((interval.low, interval.high))
 
 
 def test_factorial_interaction_definition():
@@ -324,25 +387,69 @@ def test_factorial_refuses_configs_it_cannot_tell_apart():
 # sentences
 
 
+def factorial_row(**columns) -> dict:
+    """A row of factorial_effects in a family of 3, with what its statistics would store."""
+    row = {
+        "effect": "aux",
+        "estimate": 0.0762,
+        "ci_low": 0.0614,
+        "ci_high": 0.0903,
+        "ci_method": family_method(3),
+        "family": FACTOR_EFFECTS,
+        "family_size": 3,
+        "t_pvalue": 0.00002,
+        "adjusted_t_pvalue": 0.00006,
+        "smallest_effect": float("nan"),
+        "verdict": "higher",
+        "seeds_needed": pd.NA,
+        "n": 10,
+    }
+    return {**row, **columns}
+
+
 def test_effect_sentence_for_a_factorial_row():
-    row = {"effect": "aux", "estimate": 0.0762, "ci_low": 0.0614, "ci_high": 0.0903, "t_pvalue": 0.00002, "n": 10}
+    row = factorial_row()
     labels = {"aux": "auxiliary loss", "sharing": "weight sharing"}
     assert (
         effect_sentence(row, HEADLINE, labels)
         == "auxiliary loss: 7.6 points higher accuracy [6.1, 9.0], helped, p < 0.001 over 10 paired seeds"
     )
-    interaction = {
-        **row,
-        "effect": "sharing x aux",
-        "estimate": -0.004,
-        "ci_low": -0.012,
-        "ci_high": 0.003,
-        "t_pvalue": 0.0123,
-    }
+    assert seeds_text(row, HEADLINE) == "resolved with the 10 seeds run"
+    # the p printed is the one adjusted within the family (0.0823 raw, 0.2469 over 3), and the word is the stored
+    # verdict: the family-wise interval spans zero
+    interaction = factorial_row(
+        effect="sharing x aux",
+        estimate=-0.004,
+        ci_low=-0.012,
+        ci_high=0.003,
+        t_pvalue=0.0823,
+        adjusted_t_pvalue=0.2469,
+        verdict="inconclusive",
+    )
     assert effect_sentence(interaction, HEADLINE, labels) == (
-        "weight sharing x auxiliary loss: 0.4 points lower accuracy [-1.2, 0.3], no clear difference, p = 0.012 "
+        "weight sharing x auxiliary loss: 0.4 points lower accuracy [-1.2, 0.3], inconclusive, p = 0.247 "
         "over 10 paired seeds"
     )
+    assert seeds_text(interaction, HEADLINE) == (
+        "declare report.smallest_effect to plan the seeds that would resolve it"
+    )
+    planned = {**interaction, "smallest_effect": 0.01, "seeds_needed": 40}
+    assert effect_sentence(planned, HEADLINE, labels) == effect_sentence(interaction, HEADLINE, labels)
+    assert (
+        seeds_text(planned, HEADLINE) == "about 40 seeds would find a difference of 1.0 point with 80% power (10 run)"
+    )
+    assert seeds_text({**planned, "seeds_needed": pd.NA}, HEADLINE) == (
+        "no practical number of seeds would find a difference of 1.0 point"
+    )
+    # an interval within +/- the smallest difference worth finding
+    equivalent = factorial_row(
+        estimate=-0.001, ci_low=-0.004, ci_high=0.002, t_pvalue=0.4, adjusted_t_pvalue=1.0, verdict="equivalent"
+    )
+    assert effect_sentence({**equivalent, "smallest_effect": 0.015}, HEADLINE) == (
+        "aux: 0.1 points lower accuracy [-0.4, 0.2], no difference larger than 1.5 points, p = 1.000 over 10 paired "
+        "seeds"
+    )
+    assert seeds_text({**equivalent, "smallest_effect": 0.015}, HEADLINE) == "resolved with the 10 seeds run"
 
 
 def test_effect_sentence_names_the_levels_of_a_factor_that_is_not_on_off():
@@ -353,12 +460,14 @@ def test_effect_sentence_names_the_levels_of_a_factor_that_is_not_on_off():
         "estimate": -0.005,
         "ci_low": -0.007,
         "ci_high": -0.001,
-        "t_pvalue": 0.069,
+        "t_pvalue": 0.0069,
+        "adjusted_t_pvalue": 0.0207,
+        "verdict": "lower",
         "n": 5,
     }
     assert (
         effect_sentence(row, HEADLINE)
-        == "comparator (probability → softmax): 0.5 points lower accuracy [-0.7, -0.1], hurt, p = 0.069 over 5 "
+        == "comparator (probability → softmax): 0.5 points lower accuracy [-0.7, -0.1], hurt, p = 0.021 over 5 "
         "paired seeds"
     )
     assert effect_sentence({**row, "level_low": False, "level_high": True, "effect": "aux"}, HEADLINE).startswith(
@@ -374,9 +483,26 @@ def test_effect_sentence_names_the_levels_of_a_factor_that_is_not_on_off():
 
 def test_effect_sentence_for_a_paired_row():
     table = paired_comparisons(two_configs([0.70, 0.72, 0.75], [0.80, 0.81, 0.86]), ["aux"], VALUE)
-    sentence = effect_sentence(table.iloc[0], HEADLINE, {"aux": "auxiliary loss"})
-    assert sentence.startswith("auxiliary loss (base → with_aux): 10.0 points higher accuracy [")
-    assert sentence.endswith(f"{format_pvalue(table.iloc[0]['holm_t_pvalue'])} over 3 paired seeds")
+    row = table.iloc[0]
+    assert row["verdict"] == "higher" and row["adjusted_t_pvalue"] < 0.05
+    sentence = effect_sentence(row, HEADLINE, {"aux": "auxiliary loss"})
+    assert sentence == (
+        f"auxiliary loss (base → with_aux): 10.0 points higher accuracy [{row['ci_low'] * 100:.1f}, "
+        f"{row['ci_high'] * 100:.1f}], helped, {format_pvalue(row['adjusted_t_pvalue'])} over 3 paired seeds"
+    )
+    # the sentence follows the stored interval, verdict and adjusted p, whatever the row's family
+    wider = {
+        **row.to_dict(),
+        "family_size": 40,
+        "ci_low": -0.01,
+        "ci_high": 0.21,
+        "adjusted_t_pvalue": 0.2,
+        "verdict": "inconclusive",
+    }
+    assert effect_sentence(wider, HEADLINE, {"aux": "auxiliary loss"}) == (
+        "auxiliary loss (base → with_aux): 10.0 points higher accuracy [-1.0, 21.0], inconclusive, p = 0.200 over 3 "
+        "paired seeds"
+    )
 
 
 def test_effect_sentence_without_an_interval():
@@ -390,14 +516,38 @@ def test_effect_sentence_without_an_interval():
 def test_effect_sentence_follows_a_lower_is_better_number_metric():
     """A plain number reads as it is (no points, no percent) and a drop in a lower-is-better metric helped."""
     mse = Metric("mse", "lower", "number", "MSE")
-    row = {"effect": "aux", "estimate": -0.0123, "ci_low": -0.015, "ci_high": -0.009, "t_pvalue": 0.0004, "n": 10}
+    row = {
+        "effect": "aux",
+        "estimate": -0.0123,
+        "ci_low": -0.015,
+        "ci_high": -0.009,
+        "t_pvalue": 0.0001,
+        "adjusted_t_pvalue": 0.0004,
+        "verdict": "lower",
+        "smallest_effect": 0.05,
+        "n": 10,
+    }
     sentence = effect_sentence(row, mse, {"aux": "auxiliary loss"})
     assert sentence == "auxiliary loss: 0.0123 lower MSE [-0.0150, -0.0090], helped, p < 0.001 over 10 paired seeds"
-    worse = effect_sentence({**row, "estimate": 0.0123, "ci_low": 0.009, "ci_high": 0.015}, mse)
+    worse = effect_sentence({**row, "estimate": 0.0123, "ci_low": 0.009, "ci_high": 0.015, "verdict": "higher"}, mse)
     assert "higher MSE" in worse and ", hurt," in worse and "%" not in worse and "points" not in worse
+    same = {
+        **row,
+        "estimate": 0.001,
+        "ci_low": -0.004,
+        "ci_high": 0.006,
+        "adjusted_t_pvalue": 1.0,
+        "verdict": "equivalent",
+    }
+    assert ", no difference larger than 0.0500, p = 1.000 " in effect_sentence(same, mse)
     numbers = {key: value for key, value in row.items() if key != "effect"}
-    baseline = {"kind": "baseline", "config_a": "a", "config_b": "b", **numbers, "holm_t_pvalue": 0.001}
-    assert effect_sentence(baseline, mse).startswith("b vs a: 0.0123 lower MSE [-0.0150, -0.0090], better, ")
+    baseline = {"kind": "baseline", "config_a": "a", "config_b": "b", **numbers, "adjusted_t_pvalue": 0.001}
+    assert effect_sentence(baseline, mse) == (
+        "b vs a: 0.0123 lower MSE [-0.0150, -0.0090], better, p = 0.001 over 10 paired seeds"
+    )
+    assert ", worse, " in effect_sentence(
+        {**baseline, "estimate": 0.0123, "ci_low": 0.009, "ci_high": 0.015, "verdict": "higher"}, mse
+    )
 
 
 def test_format_pvalue():

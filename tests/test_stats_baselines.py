@@ -5,6 +5,9 @@ import scipy.stats
 from statsmodels.stats.multitest import multipletests
 
 from pairstudy.stats import BASELINE_COLUMNS, baseline_comparisons, effect_sentence, leader_comparisons
+from pairstudy.stats.intervals import BOOTSTRAP_MIN_SEEDS
+from pairstudy.stats.sentences import seeds_text
+from pairstudy.stats.words import AGAINST_BASELINES, BEST
 from tests.helpers import DIGIT_PAIRS, twin_study
 
 VALUE = DIGIT_PAIRS.headline_run_metric  # the column twin_study's synthetic finals hold
@@ -15,6 +18,14 @@ ORDER = ["mlp", "mlp_aux", "cnn", "twin", "twin_shared", "twin_aux", "twin_share
 
 def values_of(finals, config):
     return finals[finals["config"] == config].set_index("seed")["final_test_accuracy"].sort_index()
+
+
+def family_method(size: int) -> str:
+    """The ci_method of a t interval tested in a family of `size` comparisons at 95% family-wise."""
+    return (
+        f"t interval, 95% family-wise (Bonferroni over {size} comparisons: {1 - 0.05 / size:.2%} each), "
+        "n-1 degrees of freedom"
+    )
 
 
 def configs_with_means(means, n_seeds=6, seed=0):
@@ -44,21 +55,39 @@ def test_every_config_against_each_baseline_in_study_order():
     assert row["mean_difference"] == pytest.approx((ahead - baseline).mean())
     reference = scipy.stats.ttest_rel(ahead, baseline)
     assert row["t_pvalue"] == pytest.approx(reference.pvalue)
-    interval = reference.confidence_interval()
+    # the table's 10 rows are one family: scipy's t interval at 1 - 0.05 / 10
+    assert (row["family"], row["family_size"]) == (AGAINST_BASELINES, 10)
+    interval = reference.confidence_interval(confidence_level=1 - 0.05 / 10)
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((interval.low, interval.high))
-    assert row["ci_method"] == "t interval, 95%, n-1 degrees of freedom"
-    assert row["seeds_verdict"] == "resolved with the 10 seeds run"
+    assert (table["ci_method"] == family_method(10)).all()
+    assert (
+        row["ci_method"]
+        == "t interval, 95% family-wise (Bonferroni over 10 comparisons: 99.50% each), n-1 degrees of freedom"
+    )
+    assert row["verdict"] == "higher" and row["adjusted_t_pvalue"] < 0.05
+    assert seeds_text(row, HEADLINE) == "resolved with the 10 seeds run"
 
 
-def test_holm_runs_across_the_whole_baseline_family():
-    table = baseline_comparisons(twin_study(), ["mlp", "cnn"], VALUE)
-    expected = multipletests(table["t_pvalue"], method="holm")[1]
-    np.testing.assert_allclose(table["holm_t_pvalue"], expected)
+def test_bonferroni_runs_across_the_whole_baseline_family():
+    finals = twin_study()
+    table = baseline_comparisons(finals, ["mlp", "cnn"], VALUE)
+    assert (table["family"] == AGAINST_BASELINES).all() and (table["family_size"] == 10).all()
+    expected = multipletests(table["t_pvalue"], method="bonferroni")[1]
+    np.testing.assert_allclose(table["adjusted_t_pvalue"], expected)
+    np.testing.assert_allclose(table["adjusted_t_pvalue"], np.minimum(1, 10 * table["t_pvalue"]))
+    np.testing.assert_allclose(table["adjusted_wilcoxon_pvalue"], np.minimum(1, 10 * table["wilcoxon_pvalue"]))
     # not one family per baseline: the 10 rows adjust more than the 5 rows of one baseline would
     mlp_rows = table[table["config_a"] == "mlp"]
-    within_mlp = multipletests(mlp_rows["t_pvalue"], method="holm")[1]
-    assert (mlp_rows["holm_t_pvalue"].to_numpy() >= within_mlp).all()
-    assert (mlp_rows["holm_t_pvalue"].to_numpy() > within_mlp).any()
+    within_mlp = multipletests(mlp_rows["t_pvalue"], method="bonferroni")[1]
+    assert (mlp_rows["adjusted_t_pvalue"].to_numpy() >= within_mlp).all()
+    assert (mlp_rows["adjusted_t_pvalue"].to_numpy() > within_mlp).any()
+    # and the intervals are wider than a family of 5 would give them, each scipy's at 1 - 0.05 / 10
+    for row in mlp_rows.itertuples():
+        reference = scipy.stats.ttest_rel(values_of(finals, row.config_b), values_of(finals, "mlp"))
+        of_ten = reference.confidence_interval(confidence_level=1 - 0.05 / 10)
+        of_five = reference.confidence_interval(confidence_level=1 - 0.05 / 5)
+        assert (row.ci_low, row.ci_high) == pytest.approx((of_ten.low, of_ten.high))
+        assert row.ci_low < of_five.low and of_five.high < row.ci_high
 
 
 def test_configs_missing_from_order_follow_in_their_own_order():
@@ -76,14 +105,30 @@ def test_baselines_pair_on_common_seeds_and_refuse_unknown_configs():
         baseline_comparisons(finals, ["resnet"], VALUE)
 
 
-def test_baseline_bootstrap_is_reproducible():
-    finals = twin_study()
-    first = baseline_comparisons(finals, ["mlp"], VALUE, interval="bootstrap", rng=np.random.default_rng(1))
-    again = baseline_comparisons(finals, ["mlp"], VALUE, interval="bootstrap", rng=np.random.default_rng(1))
+@pytest.mark.parametrize(
+    "choice", [{"interval": "bootstrap"}, {"interval": "t"}, {"rng": np.random.default_rng(1)}, {"n_resamples": 500}]
+)
+def test_baseline_differences_take_no_interval_choice(choice):
+    """A difference always has its family's t interval: no bootstrap, no generator, no resamples to ask for."""
+    finals = twin_study(n_seeds=BOOTSTRAP_MIN_SEEDS)
+    name = next(iter(choice))
+    with pytest.raises(TypeError, match=f"unexpected keyword argument '{name}'"):
+        baseline_comparisons(finals, ["mlp"], VALUE, **choice)
+    with pytest.raises(TypeError, match=f"unexpected keyword argument '{name}'"):
+        leader_comparisons(finals, ["mlp"], VALUE, higher_is_better=True, **choice)
+
+
+def test_baseline_differences_are_t_intervals_at_any_number_of_seeds():
+    """Seeds enough for a bootstrap still give the family's t interval, the same at every call."""
+    finals = twin_study(n_seeds=BOOTSTRAP_MIN_SEEDS)
+    first = baseline_comparisons(finals, ["mlp"], VALUE)
+    again = baseline_comparisons(finals, ["mlp"], VALUE)
     pd.testing.assert_frame_equal(first, again)
-    assert (first["ci_method"] == "BCa bootstrap, 10,000 resamples, 95%").all()
-    with pytest.raises(TypeError, match="default_rng"):
-        baseline_comparisons(finals, ["mlp"], VALUE, interval="bootstrap")
+    assert (first["n"] == BOOTSTRAP_MIN_SEEDS).all() and (first["ci_method"] == family_method(6)).all()
+    row = first.set_index("config_b").loc["cnn"]
+    reference = scipy.stats.ttest_rel(values_of(finals, "cnn"), values_of(finals, "mlp"))
+    interval = reference.confidence_interval(confidence_level=1 - 0.05 / 6)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((interval.low, interval.high))
 
 
 def test_leader_against_baselines_and_runner_up():
@@ -97,7 +142,14 @@ def test_leader_against_baselines_and_runner_up():
     ]
     lead = table.iloc[2]
     assert lead["mean_difference"] == pytest.approx((values_of(finals, "best") - values_of(finals, "good")).mean())
-    np.testing.assert_allclose(table["holm_t_pvalue"], multipletests(table["t_pvalue"], method="holm")[1])
+    # the three rows are one family of their own
+    assert (table["family"] == BEST).all() and (table["family_size"] == 3).all()
+    np.testing.assert_allclose(table["adjusted_t_pvalue"], multipletests(table["t_pvalue"], method="bonferroni")[1])
+    reference = scipy.stats.ttest_rel(values_of(finals, "best"), values_of(finals, "good"))
+    assert lead["t_pvalue"] == pytest.approx(reference.pvalue)
+    interval = reference.confidence_interval(confidence_level=1 - 0.05 / 3)
+    assert (lead["ci_low"], lead["ci_high"]) == pytest.approx((interval.low, interval.high))
+    assert (table["ci_method"] == family_method(3)).all()
     points = f"{lead['mean_difference'] * 100:.1f}"
     assert effect_sentence(lead, HEADLINE).startswith(f"best vs good: {points} points higher accuracy [")
 

@@ -5,7 +5,8 @@ import pytest
 import scipy.stats
 from statsmodels.stats.power import TTestPower
 
-from pairstudy.stats import paired_t_power, seeds_needed
+from pairstudy.stats import paired_t_power, planned_seeds
+from pairstudy.stats.power import SPREAD_BOUND
 
 
 def brute_force_seeds(effect_size, alpha=0.05, power=0.8):
@@ -28,17 +29,26 @@ def differences_with(mean, sd, n=5):
     return mean + sd * spread / spread.std(ddof=1)
 
 
+def planned_for(effect_size, n=5):
+    """The seeds planned for a smallest effect of `effect_size` pilot sds, as planned_seeds plans them: the sd at
+    its upper bound."""
+    pilot = differences_with(0.0, 1.0, n)
+    return planned_seeds(pilot, effect_size * float(np.std(pilot, ddof=1)) * upper_factor(n))
+
+
+def upper_factor(n):
+    return math.sqrt((n - 1) / scipy.stats.chi2.ppf(1 - SPREAD_BOUND, n - 1))
+
+
 @pytest.mark.parametrize("effect_size", [0.15, 0.4, 0.8, 1.3, 2.5, 6.0, 30.0])
-def test_seeds_needed_matches_a_brute_force_power_search(effect_size):
-    seeds, _ = seeds_needed(differences_with(0.01 * effect_size, 0.01))
-    assert seeds == brute_force_seeds(effect_size)
+def test_planned_seeds_match_a_brute_force_power_search(effect_size):
+    assert planned_for(effect_size) == brute_force_seeds(effect_size)
 
 
-def test_seeds_needed_agrees_with_statsmodels_where_its_solver_is_free():
+def test_planned_seeds_agree_with_statsmodels_where_its_solver_is_free():
     for effect_size in (0.3, 0.7, 1.5):
-        seeds, _ = seeds_needed(differences_with(-0.02 * effect_size, 0.02))
         solved = TTestPower().solve_power(effect_size=effect_size, alpha=0.05, power=0.8, alternative="two-sided")
-        assert seeds == math.ceil(solved)
+        assert planned_for(effect_size, n=10) == math.ceil(solved)
 
 
 def test_power_matches_statsmodels():
@@ -52,35 +62,30 @@ def test_a_large_effect_needs_three_seeds_not_two():
     # two seeds leave one degree of freedom: d_z = 10 has only 73% power there
     assert paired_t_power(2, 10.0) == pytest.approx(0.733, abs=0.001)
     assert paired_t_power(3, 10.0) > 0.8
-    assert seeds_needed(differences_with(0.1, 0.01)).seeds == 3
+    assert planned_for(10.0) == 3
 
 
-def test_verdicts():
-    assert seeds_needed([0.01, 0.02]) == (pytest.approx(math.nan, nan_ok=True), "too few seeds to estimate")
-
-    seeds, verdict = seeds_needed(differences_with(0.0005, 0.01, n=10))  # d_z = 0.05
-    solved = TTestPower().solve_power(effect_size=0.05, alpha=0.05, power=0.8, alternative="two-sided")
-    assert seeds == math.ceil(solved) > 1000
-    assert verdict == "too small to resolve with any practical number of seeds (over 1,000)"
-
-    seeds, verdict = seeds_needed(differences_with(0.0, 0.01, n=10))
-    assert math.isnan(seeds) and verdict.startswith("too small to resolve")
-
-    seeds, verdict = seeds_needed(differences_with(0.005, 0.01, n=10))  # d_z = 0.5: 34 seeds
-    assert (seeds, verdict) == (34, "needs about 34 seeds (10 run)")
-
-    seeds, verdict = seeds_needed(differences_with(0.02, 0.01, n=10))  # d_z = 2: 5 seeds
-    assert (seeds, verdict) == (5, "resolved with the 10 seeds run")
-
-    # t = 0.8 * sqrt(10) = 2.53 > 2.26 rejects at 10 seeds, but 80% power needs 15
-    seeds, verdict = seeds_needed(differences_with(0.008, 0.01, n=10))
-    assert seeds == brute_force_seeds(0.8) == 15
-    assert verdict == "resolved with the 10 seeds run, though 80% power needs about 15"
-
-    seeds, verdict = seeds_needed([0.03, 0.03, 0.03, 0.03])
-    assert (seeds, verdict) == (2, "resolved with the 4 seeds run (every seed differs by the same amount)")
+def test_the_plan_depends_on_the_spread_and_the_smallest_effect_never_on_the_difference_seen():
+    spread = differences_with(0.0, 0.01, n=10)
+    for shift in (-0.05, 0.0, 0.003, 0.2):
+        assert planned_seeds(spread + shift, 0.01) == planned_seeds(spread, 0.01)
+    assert planned_seeds(spread, 0.02) < planned_seeds(spread, 0.01) < planned_seeds(spread * 2, 0.01)
+    assert planned_seeds(spread, 0.01, alpha=0.01) > planned_seeds(spread, 0.01)
+    assert math.isnan(planned_seeds([0.01, 0.02], 0.01))  # two seeds say nothing of the spread
+    assert math.isnan(planned_seeds(spread, None))  # nothing declared worth finding: no plan
+    assert planned_seeds([0.03, 0.03, 0.03, 0.03], 0.01) == 2
 
 
-def test_seeds_needed_follows_alpha_and_power():
-    differences = differences_with(0.005, 0.01, n=10)
-    assert seeds_needed(differences, alpha=0.01, power=0.9).seeds == brute_force_seeds(0.5, alpha=0.01, power=0.9)
+@pytest.mark.parametrize("pilot_seeds", [3, 5, 10])
+@pytest.mark.parametrize("smallest", [1.0, 0.5])  # 10 and 34 seeds truly needed at a spread of 1
+def test_a_follow_up_with_the_planned_seeds_resolves_a_difference_of_the_declared_size(pilot_seeds, smallest):
+    """Pilots of normal differences (spread 1); each plans seeds for `smallest`; a follow-up study of that many
+    seeds whose true difference is `smallest` resolves it (paired t at 0.05) at least 75% of the time."""
+    rng = np.random.default_rng(pilot_seeds)
+    resolved = []
+    for _ in range(300):
+        pilot = rng.normal(rng.normal(0, 2), 1.0, pilot_seeds)  # whatever the pilot's own difference
+        seeds = planned_seeds(pilot, smallest)
+        follow_up = rng.normal(smallest, 1.0, seeds)
+        resolved.append(scipy.stats.ttest_1samp(follow_up, 0.0).pvalue < 0.05)
+    assert np.mean(resolved) >= 0.75

@@ -3,14 +3,13 @@ own beside the built-in twin, with or without baselines, and with the best confi
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import pytest
 
 from pairstudy.models import register_model
 from tests import helpers
 from tests.helpers import read_report, render_results, section_of, visible_text, write_study
+from tests.report_claims import check_report
 
 SETTINGS = ["nosharing-noaux", "nosharing-aux", "sharing-noaux", "sharing-aux"]
 # mean final test accuracy per configuration: mine is ahead of twin by 3 points at every setting
@@ -66,6 +65,7 @@ def architecture_items(helped: str, comparisons: pd.DataFrame, word: str) -> lis
 @pytest.mark.usefixtures("registry_snapshot")
 def test_without_baselines_the_architectures_are_compared_at_each_setting(tmp_path, monkeypatch):
     helped, comparisons = my_study(tmp_path, monkeypatch, MINE_AHEAD, baselines=None)
+    assert check_report(helped) == len(comparisons) + 6 + 1  # 3 effects per architecture, the best vs the runner-up
     assert "The study has no baselines." in helped
     assert "In 4 comparisons one factor apart, mine against twin: helped in 4." in helped
     places = architecture_items(helped, comparisons, "higher")
@@ -95,10 +95,8 @@ def test_a_best_that_is_a_baseline_hides_no_architecture_comparison(tmp_path, mo
     assert (comparisons.loc[comparisons["factor"] == "architecture", "mean_difference"] < 0).all()
 
 
-def test_a_verdict_never_contradicts_the_adjusted_p_value_beside_it():
-    """An interval clear of zero whose Holm-adjusted p is not below 0.05 reads "no clear difference once p is
-    Holm-adjusted", and its seeds verdict says it holds for the difference tested alone."""
-    from pairstudy.report.findings import finding
+def test_a_finding_says_its_verdict_its_seeds_and_the_runs_it_leaves_out():
+    from pairstudy.report.findings import Reading, finding
     from tests.helpers import DIGIT_PAIRS
 
     row = pd.Series(
@@ -110,13 +108,22 @@ def test_a_verdict_never_contradicts_the_adjusted_p_value_beside_it():
             "mean_difference": 0.010,
             "ci_low": 0.0004,
             "ci_high": 0.0196,
-            "ci_method": "t interval, 95%, n-1 degrees of freedom",
-            "t_pvalue": 0.044,
-            "holm_t_pvalue": 0.087,
-            "seeds_verdict": "resolved with the 5 seeds run",
+            "ci_method": "t interval, 95% family-wise (Bonferroni over 4 comparisons: 98.75% each)",
+            "t_pvalue": 0.005,
+            "adjusted_t_pvalue": 0.02,
+            "smallest_effect": 0.01,
+            "verdict": "higher",
+            "seeds_needed": 12,
         }
     )
-    text = finding(row, DIGIT_PAIRS.headline_metric)
-    assert re.search(r"\[0\.0, 2\.0\], no clear difference once p is Holm-adjusted, p = 0\.087", text), text
-    assert text.endswith("; by the unadjusted test alone, resolved with the 5 seeds run.")
-    assert ", helped" in finding({**row, "holm_t_pvalue": 0.044}, DIGIT_PAIRS.headline_metric)
+    reading = Reading(DIGIT_PAIRS.headline_metric, {"mine-sharing-noaux": (1, 6)}, "test")
+    assert finding(row, reading) == (
+        "architecture (twin-sharing-noaux → mine-sharing-noaux): 1.0 points higher accuracy [0.0, 2.0], helped, "
+        "p = 0.020 over 5 paired seeds; resolved with the 5 seeds run (mine-sharing-noaux: 1 of 6 runs failed or "
+        "diverged, left out of this difference)."
+    )
+    unsettled = {**row, "ci_low": -0.004, "adjusted_t_pvalue": 0.4, "verdict": "inconclusive"}
+    assert finding(pd.Series(unsettled), reading._replace(failures={})).endswith(
+        "inconclusive, p = 0.400 over 5 paired seeds; about 12 seeds would find a difference of 1.0 point with 80% "
+        "power (5 run)."
+    )

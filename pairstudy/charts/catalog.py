@@ -48,21 +48,24 @@ def draw_ci(tables: Mapping, layout: Layout):
 def draw_comparisons(tables: Mapping, layout: Layout):
     if tables["comparisons"].empty:
         return "nothing to draw: no two configurations differ in exactly one factor"
-    caption = "Paired by seed: configurations one factor apart, second minus first, with intervals"
+    caption = "Paired by seed: configurations one factor apart, second minus first, with family-wise intervals"
     return forest_plot(comparison_rows(tables["comparisons"]), layout, caption, tables["spec"])
 
 
 def draw_effects(tables: Mapping, layout: Layout):
     if tables["effects"].empty:
         return "nothing to draw: the study has no full 2 x 2 block of two-level factors"
-    caption = "Factor effects of each 2 x 2 block, estimated per seed, with intervals"
+    caption = "Factor effects of each 2 x 2 block, estimated per seed, with family-wise intervals"
     return forest_plot(effect_rows(tables["effects"]), layout, caption, tables["spec"])
 
 
 def draw_baselines(tables: Mapping, layout: Layout):
     if tables["baselines"].empty:
         return "nothing to draw: no baselines, and fewer than two configurations with finished seeds"
-    caption = "Paired by seed: each configuration minus each baseline, and the best minus the runner-up, with intervals"
+    caption = (
+        "Paired by seed: each configuration minus each baseline, and the best minus the runner-up, with family-wise "
+        "intervals"
+    )
     return forest_plot(baseline_rows(tables["baselines"]), layout, caption, tables["spec"])
 
 

@@ -7,45 +7,73 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import pandas as pd
 
 from pairstudy.aggregate import best_config
 from pairstudy.charts import FACTOR_LABELS
-from pairstudy.stats.sentences import NOT_CLEAR_ADJUSTED, effect_sentence, level_text, verdict
-from pairstudy.stats.units import direction_text, value_unit
-from pairstudy.stats.words import LEADER_VS_BASELINE, LEADER_VS_RUNNER_UP
+from pairstudy.stats.sentences import effect_sentence, level_text, seeds_text, smallest_text, verdict
+from pairstudy.stats.units import decimals, direction_text, value_unit
+from pairstudy.stats.words import CHOSEN_ON_TEST, FAMILIES, LEADER_VS_BASELINE, LEADER_VS_RUNNER_UP, PLANNED_POWER
 from pairstudy.tasks.metrics import Metric, MetricSpec
 
 from .sections import Content, Section
-from .statistics import TOO_FEW_FOR_AN_INTERVAL, interval_cell, methods
-from .tables import metric_mean_std, missing
+from .statistics import TOO_FEW_FOR_AN_INTERVAL, interval_cell, median_cell, methods
+from .tables import metric_mean_std
 
 TITLE = "What helped"
-UNADJUSTED = "by the unadjusted test alone, "
 
 
-def finding(row: pd.Series, metric: Metric, prefix: str = "") -> str:
-    """One stored row as a sentence (effect_sentence: the difference in the metric's unit and direction, interval
-    or "too few seeds for an interval", p-value, seeds) and its seeds-needed verdict, which says where it holds
-    only for the difference tested alone (no clear difference once p is Holm-adjusted)."""
-    text = prefix + effect_sentence(row, metric, labels=FACTOR_LABELS)
-    seeds = row.get("seeds_verdict")
-    if missing(seeds):
-        return text + "."
-    if verdict(row, metric) == NOT_CLEAR_ADJUSTED and str(seeds).startswith("resolved"):
-        seeds = UNADJUSTED + seeds  # the seeds verdict tests each difference alone
-    return f"{text}; {seeds}."
+Failures = dict[str, tuple[int, int]]  # configuration -> (runs failed or diverged, runs)
 
 
-def best_configuration(baselines: pd.DataFrame, summary: pd.DataFrame, spec: MetricSpec) -> str | None:
-    """The leader the statistics step compared (config_b of its leader rows), else the best summary mean (by the
-    headline's direction)."""
-    if not baselines.empty:
-        leader = baselines.loc[baselines["kind"].isin([LEADER_VS_BASELINE, LEADER_VS_RUNNER_UP]), "config_b"]
-        if len(leader):
-            return str(leader.iloc[0])
-    return best_config(summary, spec)
+class Reading(NamedTuple):
+    """How the stored rows read: the headline metric, the configurations with failed runs, what the best was
+    chosen on."""
+
+    metric: Metric
+    failures: Failures
+    chosen_on: str
+
+
+def failures_of(intervals: pd.DataFrame) -> Failures:
+    """The configurations with failed or diverged runs, from the stored intervals."""
+    if intervals.empty or "failed" not in intervals:
+        return {}
+    failed = intervals[intervals["failed"].fillna(0).astype(int) > 0]
+    return {str(row["config"]): (int(row["failed"]), int(row["runs"])) for _, row in failed.iterrows()}
+
+
+def finding(row: pd.Series, reading: Reading, prefix: str = "") -> str:
+    """One stored row as a sentence (effect_sentence: the difference in the metric's unit and direction, its
+    family's interval or "too few seeds for an interval", verdict and p-value), what its seeds settle (or how
+    many would) and the runs of its configurations that failed, which the difference leaves out."""
+    metric, failures = reading.metric, reading.failures
+    text = f"{prefix}{effect_sentence(row, metric, labels=FACTOR_LABELS)}; {seeds_text(row, metric)}"
+    failed = [
+        f"{config}: {failures[config][0]} of {failures[config][1]} runs failed or diverged"
+        for config in dict.fromkeys(str(row[key]) for key in ("config_a", "config_b") if key in row)
+        if config in failures
+    ]
+    if failed:
+        text += f" ({'; '.join(failed)}, left out of this difference)"
+    return text + "."
+
+
+def chosen_row(intervals: pd.DataFrame) -> pd.Series | None:
+    """The stored intervals' row of the best configuration (the one that says what it was chosen on)."""
+    if intervals.empty or "chosen_on" not in intervals:
+        return None
+    chosen = intervals[intervals["chosen_on"].fillna("").astype(str) != ""]
+    return None if chosen.empty else chosen.iloc[0]
+
+
+def best_configuration(intervals: pd.DataFrame, summary: pd.DataFrame, spec: MetricSpec) -> str | None:
+    """The best the statistics step chose (stats.selection), else the best summary mean (by the headline's
+    direction) while no statistics are stored."""
+    chosen = chosen_row(intervals)
+    return str(chosen["config"]) if chosen is not None else best_config(summary, spec)
 
 
 def lead_sentence(best: str, summary: pd.DataFrame, intervals: pd.DataFrame, spec: MetricSpec) -> str:
@@ -56,36 +84,73 @@ def lead_sentence(best: str, summary: pd.DataFrame, intervals: pd.DataFrame, spe
         f"{metric_mean_std(row[f'{column}_mean'], row[f'{column}_std'], metric)}{value_unit(metric)} "
         f"({direction_text(metric)}; mean ± sample std over {int(row['n_seeds'])} seeds"
     )
-    if not intervals.empty and best in set(intervals["config"]):
-        cell = interval_cell(intervals.set_index("config").loc[best], metric)
-        text += f"; interval {cell}" if cell.startswith("[") else f"; {cell}"
-    return text + ")."
+    chosen = chosen_row(intervals)
+    if chosen is None or str(chosen["config"]) != best:
+        return text + ")."
+    corrected = interval_cell(
+        chosen.drop(["ci_low", "ci_high"]).rename({"best_ci_low": "ci_low", "best_ci_high": "ci_high"}), metric
+    )
+    if corrected.startswith("["):
+        text += f"; interval {corrected}, corrected for choosing the best of {int(chosen['candidates'])}"
+    else:
+        text += f"; {corrected}"
+    if chosen["chosen_on"] == CHOSEN_ON_TEST:
+        text += "). It is chosen on these same test runs, so its mean is more likely too high than too low"
+    else:
+        text += f"). It is chosen on its validation {metric.title} and judged on the test data"
+    return text + f"{failure_text(chosen, metric)}."
 
 
-def leader_items(baselines: pd.DataFrame, best: str, metric: Metric) -> list[str]:
+def failure_text(row: pd.Series, metric: Metric) -> str:
+    """ ", though 1 of its 10 runs failed or diverged and the interval assumes none did; ..." with the median that
+    counts them as the worst outcome, where runs failed."""
+    failed, runs = int(row.get("failed", 0) or 0), int(row.get("runs", 0) or 0)
+    if not failed:
+        return ""
+    return (
+        f", though {failed} of its {runs} runs failed or diverged and the interval assumes none did; counting each "
+        f"as the worst outcome, its median is {median_cell(row, metric, decimals(metric, [row['mean']]))}"
+    )
+
+
+def leader_items(baselines: pd.DataFrame, reading: Reading) -> list[str]:
     """The best against each baseline, then against the runner-up."""
     items = []
     for _, row in baselines[baselines["kind"] == LEADER_VS_BASELINE].iterrows():
-        items.append(finding(row, metric, f"against baseline {row['config_a']}: "))
+        items.append(finding(row, reading, f"against baseline {row['config_a']}: "))
     known = set(baselines.loc[baselines["kind"] == "baseline", "config_a"])
     for _, row in baselines[baselines["kind"] == LEADER_VS_RUNNER_UP].iterrows():
         also = " (a baseline)" if row["config_a"] in known else ""
-        items.append(
-            finding(row, metric, f"against the runner-up {row['config_a']}{also}: ")
-            + " The best is picked on these same runs, so its lead over the runner-up is biased upward."
-        )
+        text = finding(row, reading, f"against the runner-up {row['config_a']}{also}: ")
+        if reading.chosen_on == CHOSEN_ON_TEST:
+            text += " The best is picked on these same runs, so its lead over the runner-up is biased upward."
+        items.append(text)
     return items
 
 
 def differences_note(metric: Metric, tables: list[pd.DataFrame]) -> str:
-    """How the differences below read: paired by seed, in the headline's unit, which way is better."""
+    """The rule every difference below follows: paired by seed, which sign, one family per comparison with its
+    Bonferroni-adjusted p and interval, the verdict words, and the smallest difference worth finding."""
     unit = f"percentage points of final test {metric.title}" if metric.percent else f"final test {metric.title}"
+    rows = pd.concat([table for table in tables if not table.empty], ignore_index=True)
+    sizes = dict(zip(rows.get("family", []), rows.get("family_size", [])))
+    listed = "; ".join(f"{family} ({int(sizes[family])})" for family in FAMILIES if family in sizes)
+    smallest = rows["smallest_effect"].dropna() if "smallest_effect" in rows else pd.Series(dtype=float)
+    planned = (
+        f'"no difference larger than {smallest_text(rows.loc[smallest.index[0]], metric)}" where the interval '
+        "lies within that smallest difference worth finding (report.smallest_effect), inconclusive otherwise, "
+        f"with the seeds that would find such a difference with {PLANNED_POWER:.0%} power, planned from the "
+        "spread of the seeds run (its 80% upper confidence bound), never from the difference seen"
+        if len(smallest)
+        else "inconclusive otherwise (declare report.smallest_effect to test for no difference and plan seeds)"
+    )
     return (
-        "Each difference below is paired by seed (a seed fixes the data): the configuration after the arrow (or "
-        f'before "vs") minus the other, in {unit} ({direction_text(metric)}), with its interval (or too few seeds '
-        "for one), the paired t test's p-value (Holm-adjusted within its table) and how many seeds resolve it; "
-        "helped or better where the interval lies on the good side of zero and the adjusted p-value agrees. "
-        f"Intervals: {methods(pd.concat(tables))}."
+        "Each difference below is paired by seed (a seed fixes the data): in a → b, b minus a; in b vs a, b minus "
+        f"a; in {unit} ({direction_text(metric)}). Each comparison is tested once, in one family: {listed}. Its "
+        "p-value is the paired t test's times the size of its family (Bonferroni) and its interval is that "
+        "family's, so every interval of a family covers its true difference together at 95%; helped (or better) "
+        "and hurt (or worse) where the interval lies on one side of zero, which is exactly where the adjusted p is "
+        f"below 0.05; {planned}. Intervals: {methods(rows)}."
     )
 
 
@@ -121,7 +186,7 @@ def unpaired_sentence(entry: dict) -> str:
 
 
 def factor_findings(
-    content: Content, comparisons: pd.DataFrame, unpaired: list[dict], factor: str, metric: Metric
+    content: Content, comparisons: pd.DataFrame, unpaired: list[dict], factor: str, reading: Reading
 ) -> None:
     """One factor's levels compared: a summary per pair of levels, then each comparison, then the levels that no
     pair compares."""
@@ -135,20 +200,20 @@ def factor_findings(
         pairs = rows.groupby(
             [rows["level_a"].map(level_text), rows["level_b"].map(level_text)], sort=False, dropna=False
         )
-        content.paragraph(" ".join(level_pair_summary(group, metric) for _, group in pairs))
-        content.items([finding(row, metric) for _, row in rows.iterrows()])
+        content.paragraph(" ".join(level_pair_summary(group, reading.metric) for _, group in pairs))
+        content.items([finding(row, reading) for _, row in rows.iterrows()])
     if missing_pairs:
         content.paragraph(" ".join(unpaired_sentence(entry) for entry in missing_pairs))
 
 
-def baseline_findings(content: Content, baselines: pd.DataFrame, best: str, metric: Metric) -> None:
+def baseline_findings(content: Content, baselines: pd.DataFrame, best: str, reading: Reading) -> None:
     """Whether the study has baselines, then the best against them and the runner-up."""
     baseline_names = list(dict.fromkeys(baselines.loc[baselines["kind"] == "baseline", "config_a"]))
     if baseline_names and best in baseline_names:
         content.paragraph(f"The best configuration, {best}, is itself a baseline.")
     elif not baseline_names:
         content.paragraph("The study has no baselines.")
-    items = leader_items(baselines, best, metric)
+    items = leader_items(baselines, reading)
     if items:
         against_baselines = LEADER_VS_BASELINE in set(baselines["kind"])
         content.heading(f"{best} against the {'baselines and the ' if against_baselines else ''}runner-up")
@@ -169,7 +234,7 @@ def what_helped(
     content = Content()
     metric = spec.headline_metric
     baselines, effects, comparisons = stored["baselines"], stored["effects"], stored["comparisons"]
-    best = best_configuration(baselines, summary, spec)
+    best = best_configuration(stored["intervals"], summary, spec)
     if best is None:
         content.paragraph(f"No configuration has {min_seeds} finished seeds yet: nothing to compare (see Runs).")
         return content.section(TITLE)
@@ -180,11 +245,15 @@ def what_helped(
         content.paragraph(f"Fewer than {min_seeds} finished seeds, so no means in the tables: {listed}; see Runs.")
     if not (baselines.empty and effects.empty and comparisons.empty):
         content.paragraph(differences_note(metric, [baselines, effects, comparisons]))
+    chosen = chosen_row(stored["intervals"])
+    reading = Reading(
+        metric, failures_of(stored["intervals"]), CHOSEN_ON_TEST if chosen is None else str(chosen["chosen_on"])
+    )
     compared = list(factors) + [f for f in dict.fromkeys(comparisons.get("factor", [])) if f not in factors]
     for factor in compared:
-        factor_findings(content, comparisons, unpaired or [], factor, metric)
+        factor_findings(content, comparisons, unpaired or [], factor, reading)
     if not effects.empty:
         content.heading("Factor effects (2 x 2)")
-        content.items([finding(row, metric, f"{row['block']}: ") for _, row in effects.iterrows()])
-    baseline_findings(content, baselines, best, metric)
+        content.items([finding(row, reading, f"{row['block']}: ") for _, row in effects.iterrows()])
+    baseline_findings(content, baselines, best, reading)
     return content.section(TITLE)

@@ -1,6 +1,6 @@
-"""This study's numbers beside the published ones, like with like, whether ours reproduce them, and whether the
-published findings hold; and the presets' tables that `pairstudy presets` prints (every preset's verdicts, a
-sweep's ranking) as Markdown.
+"""This study's numbers beside the published ones, like with like, whether ours reproduce them, differ from them
+or cannot tell yet (presets.RULE_TEXT), and whether the published findings hold; and the presets' tables that
+`pairstudy presets` prints (every preset's verdicts, a sweep's ranking) as Markdown.
 
 It reads and formats: the verdicts are computed by the statistics step (pairstudy.presets.published_comparison ->
 results/<study>/statistics/published.csv) or, for the command line, by pairstudy.presets; never here.
@@ -17,9 +17,11 @@ import pandas as pd
 from pairstudy.presets import (
     DIFFERS,
     EMBEDDED_DATA_NOTE,
+    INCONCLUSIVE,
     KIND_TEXT,
     KINDS,
     NOT_COMPARABLE,
+    REPRODUCES,
     RULE_TEXT,
     STUDIES_DIR,
     Verdict,
@@ -44,9 +46,27 @@ def format_percent(mean: float, std: float = float("nan"), decimals: int = 2) ->
     return f"{mean:.{decimals}f}" if math.isnan(std) else f"{mean:.{decimals}f} ± {std:.{decimals}f}"
 
 
+def interval_text(low: float, high: float) -> str:
+    return "–" if math.isnan(low) else f"[{low:+.2f}, {high:+.2f}]"
+
+
 def outcome_text(verdict: Verdict) -> str:
+    """The verdict in words (see presets.RULE_TEXT): how far ours is from the published number, or how wide the
+    interval that could not decide is against the margin."""
     if verdict.outcome == DIFFERS:
         return f"differs by {verdict.difference:+.2f} points"
+    if verdict.outcome == REPRODUCES:
+        text = f"reproduces within ±{verdict.margin:.2f} points"
+        if verdict.difference_low > 0 or verdict.difference_high < 0:
+            text += f" (a difference of {verdict.difference:+.2f} points is shown, inside the margin)"
+        return text
+    if verdict.outcome == INCONCLUSIVE:
+        width = verdict.equivalence_high - verdict.equivalence_low
+        return (
+            f"inconclusive: the 90 % interval of ours - published, "
+            f"{interval_text(verdict.equivalence_low, verdict.equivalence_high)}, is {width:.2f} points wide and "
+            f"reaches beyond the ±{verdict.margin:.2f} margin ({2 * verdict.margin:.2f} wide); the 95 % one includes 0"
+        )
     return verdict.outcome
 
 
@@ -54,7 +74,6 @@ def verdict_rows(verdicts: list[Verdict]) -> pd.DataFrame:
     """The verdicts as a display table (text cells), one row per configuration."""
     rows = []
     for found in verdicts:
-        interval = "–" if math.isnan(found.low) else f"[{found.low:.2f}, {found.high:.2f}]"
         rows.append(
             {
                 "configuration": found.config,
@@ -66,8 +85,10 @@ def verdict_rows(verdicts: list[Verdict]) -> pd.DataFrame:
                 + (f" (n={found.published_n})" if found.published_n else ""),
                 "ours (%)": format_percent(found.ours_mean, found.ours_std)
                 + (f" (n={found.ours_n})" if found.ours_n else ""),
-                "our 95 % t interval": interval,
-                "± published s.e.": f"{found.tolerance:.2f}",
+                "± published s.e.": f"{found.published_se:.2f}",
+                "ours - published": "–" if math.isnan(found.ours_mean) else f"{found.difference:+.2f}",
+                "its 90 % t interval": interval_text(found.equivalence_low, found.equivalence_high),
+                "its 95 % t interval": interval_text(found.difference_low, found.difference_high),
                 "verdict": outcome_text(found),
                 "explanation": found.explanation or "–",
             }

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pairstudy.charts import FACTOR_LABELS
-from pairstudy.stats.sentences import confidence_percent, effect_label, format_pvalue, level_text, pvalue_column_of
+from pairstudy.stats.sentences import confidence_percent, effect_label, format_pvalue, level_text, seeds_text, verdict
 from pairstudy.stats.units import decimals, direction_text, heading_unit, scale
 from pairstudy.stats.words import TOO_FEW_SEEDS
 from pairstudy.tasks.metrics import Metric, MetricSpec
@@ -30,7 +30,8 @@ def methods(table: pd.DataFrame) -> str:
 def interval_heading(table: pd.DataFrame) -> str:
     """'95% interval' from a ci_method such as 't interval, 95%, n-1 degrees of freedom'."""
     level = confidence_percent(methods(table))
-    return f"{level}% interval" if level else "interval"
+    wide = " family-wise" if "family-wise" in methods(table) else ""
+    return f"{level}%{wide} interval" if level else "interval"
 
 
 def interval_cell(row: pd.Series, metric: Metric, places: int | None = None) -> str:
@@ -53,10 +54,6 @@ def number_cell(value, template: str) -> str:
     return NONE if missing(value) else template.format(value)
 
 
-def verdict_cell(row: pd.Series) -> str:
-    return NONE if missing(row.get("seeds_verdict")) else str(row["seeds_verdict"])
-
-
 def levels_cell(low, high) -> str:
     low, high = level_text(low), level_text(high)
     return NONE if low is None and high is None else f"{low or NONE} → {high or NONE}"
@@ -72,7 +69,7 @@ def intervals_table(intervals: pd.DataFrame, metric: Metric) -> pd.DataFrame:
     """Per configuration: seeds, mean, std, standard error and interval of the headline (a fraction in %)."""
     places = column_decimals(metric, intervals["mean"])
     template = "{:." + str(places) + "f}"
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "configuration": intervals["config"],
             "seeds": intervals["n"].astype(int).astype(str),
@@ -82,13 +79,47 @@ def intervals_table(intervals: pd.DataFrame, metric: Metric) -> pd.DataFrame:
             interval_heading(intervals): [interval_cell(row, metric, places) for _, row in intervals.iterrows()],
         }
     )
+    if any_failed(intervals):
+        # the interval is over the finished seeds: beside it, how many runs it leaves out and a median counting them
+        table["failed or diverged"] = [
+            f"{int(failed)} of {int(runs)}" for failed, runs in zip(intervals["failed"], intervals["runs"])
+        ]
+        table["median, failures as worst (interval)"] = [
+            median_cell(row, metric, places) for _, row in intervals.iterrows()
+        ]
+    return table
+
+
+def any_failed(intervals: pd.DataFrame) -> bool:
+    return "failed" in intervals and bool(intervals["failed"].fillna(0).astype(int).any())
+
+
+def median_cell(row: pd.Series, metric: Metric, places: int) -> str:
+    """'81.20 [79.90, 82.40]', the median alone where its interval needs more runs, or why there is none."""
+    if missing(row["median"]):
+        return "none: half the runs or more failed"
+
+    def shown(value) -> str:
+        return f"{value * scale(metric):.{places}f}"
+
+    if missing(row["median_ci_high"]):
+        return f"{shown(row['median'])} (too few runs for an interval)"
+    low = "a failed run" if missing(row["median_ci_low"]) else shown(row["median_ci_low"])
+    return f"{shown(row['median'])} [{low}, {shown(row['median_ci_high'])}]"
+
+
+def beats_cell(row: pd.Series) -> str:
+    """'9 of 10 seeds [0.55, 1.00]': the seeds on which the configuration beats the other, ties aside."""
+    if missing(row.get("decided")) or int(row["decided"]) == 0:
+        return NONE
+    return f"{int(row['wins'])} of {int(row['decided'])} seeds [{row['wins_ci_low']:.2f}, {row['wins_ci_high']:.2f}]"
 
 
 def difference_columns(
-    table: pd.DataFrame, metric: Metric, estimate: str, pvalue: str, wilcoxon: str = "", name: str = "difference"
+    table: pd.DataFrame, metric: Metric, estimate: str, wilcoxon: bool = False, name: str = "difference"
 ) -> dict[str, list[str]]:
     """The columns every difference table shares: seeds, the difference (or effect) in the metric's unit, its
-    interval, p (t test, and Wilcoxon where given), d_z, seeds needed."""
+    family's interval, adjusted p (t test, and Wilcoxon where asked), the verdict, d_z, seeds needed."""
     places = column_decimals(metric, table[estimate])
     template = "{:+." + str(places) + "f}"
     columns = {
@@ -97,35 +128,40 @@ def difference_columns(
             number_cell(value * scale(metric), template) for value in table[estimate]
         ],
         interval_heading(table): [interval_cell(row, metric, places) for _, row in table.iterrows()],
-        "t-test p": [pvalue_cell(p) for p in table[pvalue]],
+        "t-test p": [pvalue_cell(p) for p in table["adjusted_t_pvalue"]],
     }
     if wilcoxon:
-        columns["Wilcoxon p"] = [pvalue_cell(p) for p in table[wilcoxon]]
+        columns["Wilcoxon p"] = [
+            pvalue_cell(row["adjusted_wilcoxon_pvalue"])
+            + ("" if row.get("wilcoxon_can_reject", True) else f" (cannot reject at {int(row['n'])} seeds)")
+            for _, row in table.iterrows()
+        ]
+    columns["verdict"] = [verdict(row, metric) or TOO_FEW_FOR_AN_INTERVAL for _, row in table.iterrows()]
     columns["d_z"] = [number_cell(value, "{:.2f}") for value in table["effect_size"]]
-    columns["seeds needed"] = [verdict_cell(row) for _, row in table.iterrows()]
+    columns["seeds needed"] = [seeds_text(row, metric) for _, row in table.iterrows()]
     return columns
 
 
 def comparisons_table(comparisons: pd.DataFrame, metric: Metric) -> pd.DataFrame:
-    """One-factor comparisons: second minus first, paired t p-value Holm-adjusted across the table."""
+    """One-factor comparisons: second minus first, p-values adjusted within their family."""
     return pd.DataFrame(
         {
             "comparison": [f"{a} → {b}" for a, b in zip(comparisons["config_a"], comparisons["config_b"])],
             "factor": [FACTOR_LABELS.get(factor, factor) for factor in comparisons["factor"]],
             "levels": [levels_cell(a, b) for a, b in zip(comparisons["level_a"], comparisons["level_b"])],
-            **difference_columns(comparisons, metric, "mean_difference", "holm_t_pvalue", "holm_wilcoxon_pvalue"),
+            **difference_columns(comparisons, metric, "mean_difference", wilcoxon=True),
         }
     )
 
 
 def effects_table(effects: pd.DataFrame, metric: Metric) -> pd.DataFrame:
-    """2x2 factorial effects per block: estimate, interval, one-sample t p-value Holm-adjusted across the table (a
-    table stored before it had the adjusted column shows the raw one)."""
+    """2x2 factorial effects per block: estimate, the family's interval, the one-sample t p-value adjusted within
+    it."""
     return pd.DataFrame(
         {
             "block": effects["block"].astype(str),
             "effect": [effect_label(row, FACTOR_LABELS) for _, row in effects.iterrows()],
-            **difference_columns(effects, metric, "estimate", pvalue_column_of(effects), name="effect"),
+            **difference_columns(effects, metric, "estimate", name="effect"),
         }
     )
 
@@ -138,7 +174,11 @@ def baselines_table(baselines: pd.DataFrame, metric: Metric) -> pd.DataFrame:
             "kind": baselines["kind"].astype(str),
             "configuration": baselines["config_b"].astype(str),
             "compared with": baselines["config_a"].astype(str),
-            **difference_columns(baselines, metric, "mean_difference", "holm_t_pvalue"),
+            "tested in": [
+                f"{family} ({int(size)})" for family, size in zip(baselines["family"], baselines["family_size"])
+            ],
+            **difference_columns(baselines, metric, "mean_difference"),
+            "beats it on": [beats_cell(row) for _, row in baselines.iterrows()],
         }
     )
 
@@ -158,32 +198,39 @@ def statistics_section(stored: dict[str, pd.DataFrame], spec: MetricSpec) -> Sec
             "intervals",
             f"{headline[:1].upper()}{headline[1:]} per configuration",
             "Mean, sample standard deviation, standard error and interval over the finished seeds"
-            + (", in percent." if metric.percent else "."),
+            + (", in percent" if metric.percent else "")
+            + "; each interval is the configuration's own (not corrected for choosing the best, which What helped "
+            "gives) and assumes that runs which failed or diverged would not have changed the mean. Where any did, "
+            "they are counted beside it, with the median over all runs that counts each as the worst outcome and "
+            "its distribution-free (order-statistic) 95% interval.",
             intervals_table,
         ),
         (
             "baselines",
             "Against the baselines and the runner-up",
             "Configuration minus the configuration it is compared with, paired by seed, "
-            f"{unit} ({direction_text(metric)}); p from the paired t test, Holm-adjusted across the comparisons "
-            "with the baselines and, separately, across those of the best configuration. The best is picked on "
-            "these runs, so its lead over the runner-up is biased upward.",
+            f"{unit} ({direction_text(metric)}); each comparison tested once, in the family it is tested in (a "
+            "comparison one factor apart in that family, with the same numbers as there), its interval that family's "
+            "and its p the paired t test's times the family's size (Bonferroni). Beats it on: the seeds on which "
+            "the configuration beats the other, a failed or diverged run losing to any finished one and ties left "
+            "out, with the exact (Clopper-Pearson) 95% interval of that share.",
             baselines_table,
         ),
         (
             "comparisons",
             "Configurations one factor apart",
-            f"Second minus first, paired by seed, {unit} ({direction_text(metric)}); p from the paired t test and "
-            "the Wilcoxon signed-rank test, each Holm-adjusted across the comparisons shown; d_z = mean / sd of the "
-            "paired differences.",
+            f"Second minus first, paired by seed, {unit} ({direction_text(metric)}); one family: intervals at its "
+            "family-wise level, p from the paired t test and the Wilcoxon signed-rank test, each times the number "
+            "of comparisons shown (Bonferroni); d_z = mean / sd of the paired differences.",
             comparisons_table,
         ),
         (
             "effects",
             "Factor effects of 2 x 2 blocks",
             "Per seed, a main effect is the mean change from switching the factor on over both levels of the other, "
-            f"the interaction half the difference between those changes, {unit} ({direction_text(metric)}); p from "
-            "a one-sample t test over seeds, Holm-adjusted across the effects shown.",
+            f"the interaction half the difference between those changes, {unit} ({direction_text(metric)}); one "
+            "family: intervals at its family-wise level, p from a one-sample t test over seeds times the number of "
+            "effects shown (Bonferroni).",
             effects_table,
         ),
     ]

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from .contrasts import comparison_table, contrast_statistics
-from .intervals import IntervalChoice
+from .families import own_family
 from .pairing import config_levels, is_missing, level_key, level_order, paired_matrix, seed_values
+from .words import FACTOR_EFFECTS
 
 FACTORIAL_COLUMNS = [
     "block",
@@ -35,12 +36,15 @@ FACTORIAL_COLUMNS = [
     "ci_high",
     "ci_method",
     "note",
+    "family",
+    "family_size",
     "t_statistic",
     "t_pvalue",
-    "holm_t_pvalue",
+    "adjusted_t_pvalue",
     "effect_size",
+    "smallest_effect",
+    "verdict",
     "seeds_needed",
-    "seeds_verdict",
 ]
 
 
@@ -122,13 +126,11 @@ def factorial_effects(
     factors: Sequence[str],
     value: str,
     *,
-    interval: str = "t",
     confidence: float = 0.95,
-    rng: np.random.Generator | None = None,
     block_factors: Sequence[str] = (),
     block: Mapping[str, object] | None = None,
-    n_resamples: int = 10_000,
     on_mismatch: str = "error",
+    smallest_effect: float | None = None,
 ) -> pd.DataFrame:
     """Main effects and interaction of the two two-level `factors`, per full 2x2 block.
 
@@ -139,17 +141,16 @@ def factorial_effects(
 
     Columns FACTORIAL_COLUMNS: block (label of the block's levels, "all" with none),
     effect, level_low/level_high (None for the interaction), n (paired seeds), estimate
-    (mean per-seed contrast, see the module docstring), ci_low/ci_high (interval "t" or
-    "bootstrap", the latter BCa drawn from `rng`; NaN below 3 seeds, with note "too few
-    seeds"), ci_method (how the intervals are computed), t_statistic/t_pvalue (one-sample
-    two-sided t of the per-seed contrasts), holm_t_pvalue (t_pvalue Holm-adjusted across
-    all rows of this table), effect_size (Cohen's d_z of the contrasts),
-    seeds_needed (nullable integer)/seeds_verdict (see power.seeds_needed, at alpha =
-    1 - confidence). The four configs of a block are paired on their seeds;
-    on_mismatch="intersect" keeps the seeds all four ran. Raises NoFullBlockError when no
-    block holds all four cells.
+    (mean per-seed contrast, see the module docstring), ci_low/ci_high (the family's t
+    interval; NaN below 3 seeds, with note "too few seeds"), ci_method (how the intervals
+    are computed), family/family_size (every row of the table is one family,
+    FACTOR_EFFECTS: the intervals are at its confidence and adjusted_t_pvalue is the
+    one-sample two-sided t test's p adjusted within it, see families), effect_size
+    (Cohen's d_z of the contrasts), smallest_effect, verdict and seeds_needed (nullable
+    integer; see contrasts.contrast_statistics). The four configs of a block are paired
+    on their seeds; on_mismatch="intersect" keeps the seeds all four ran. Raises
+    NoFullBlockError when no block holds all four cells.
     """
-    choice = IntervalChoice(interval, confidence, rng, n_resamples)
     factors = list(factors)
     if len(factors) != 2 or factors[0] == factors[1]:
         raise ValueError(f"factorial_effects needs exactly two distinct factors, got {factors}")
@@ -162,8 +163,10 @@ def factorial_effects(
     by_config = seed_values(finals, value)
     levels = config_levels(finals, [*factors, *block_factors])
     first, second = factors
+    blocks = find_blocks(levels, factors, block_factors)
+    family = own_family(FACTOR_EFFECTS, 3 * len(blocks))
     rows = []
-    for block_levels, configs in find_blocks(levels, factors, block_factors):
+    for block_levels, configs in blocks:
         _, cells = paired_matrix(by_config, configs, on_mismatch)
         low_low, low_high, high_low, high_high = cells.T
         contrasts = {
@@ -176,7 +179,7 @@ def factorial_effects(
             second: (levels[configs[0]][second], levels[configs[3]][second]),
         }
         for effect, per_seed in contrasts.items():
-            statistics = contrast_statistics(per_seed, choice, wilcoxon=False)
+            statistics = contrast_statistics(per_seed, confidence, family, smallest_effect, wilcoxon=False)
             level_low, level_high = level_pairs.get(effect, (None, None))
             rows.append(
                 {

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from .contrasts import comparison_table, contrast_statistics
-from .intervals import IntervalChoice
+from .families import Families, Family, family_of, own_family
 from .pairing import config_levels, paired_matrix, seed_values
 from .partners import one_factor_pairs
+from .words import ONE_FACTOR
 
 # the statistics of one paired difference, shared with the baseline comparisons
 DIFFERENCE_COLUMNS = [
@@ -22,23 +23,29 @@ DIFFERENCE_COLUMNS = [
     "ci_high",
     "ci_method",
     "note",
+    "family",
+    "family_size",
     "t_statistic",
     "t_pvalue",
+    "adjusted_t_pvalue",
     "wilcoxon_statistic",
     "wilcoxon_pvalue",
-    "holm_t_pvalue",
-    "holm_wilcoxon_pvalue",
+    "adjusted_wilcoxon_pvalue",
+    "wilcoxon_can_reject",
     "effect_size",
+    "smallest_effect",
+    "verdict",
     "seeds_needed",
-    "seeds_verdict",
 ]
 COMPARISON_COLUMNS = ["config_a", "config_b", "factor", "level_a", "level_b", *DIFFERENCE_COLUMNS]
 
 
-def paired_difference(values: np.ndarray, choice: IntervalChoice) -> dict[str, object]:
-    """DIFFERENCE_COLUMNS but the Holm ones, for `values` of shape (n_seeds, 2): column 1 minus column 0."""
+def paired_difference(
+    values: np.ndarray, confidence: float, family: Family, smallest_effect: float | None = None
+) -> dict[str, object]:
+    """DIFFERENCE_COLUMNS for `values` of shape (n_seeds, 2): column 1 minus column 0, tested in `family`."""
     n = len(values)
-    statistics = contrast_statistics(values[:, 1] - values[:, 0], choice)
+    statistics = contrast_statistics(values[:, 1] - values[:, 0], confidence, family, smallest_effect)
     return {
         "n": n,
         "mean_a": float(values[:, 0].mean()) if n else float("nan"),
@@ -53,11 +60,10 @@ def paired_comparisons(
     factors: Sequence[str],
     value: str,
     *,
-    interval: str = "t",
     confidence: float = 0.95,
-    rng: np.random.Generator | None = None,
-    n_resamples: int = 10_000,
     on_mismatch: str = "error",
+    families: Families | None = None,
+    smallest_effect: float | None = None,
 ) -> pd.DataFrame:
     """Compare, paired by seed, every two configs whose levels differ in exactly one of `factors`.
 
@@ -68,24 +74,28 @@ def paired_comparisons(
 
     One row per comparison, columns COMPARISON_COLUMNS: level_a is the lower level (missing
     first, False before True, smaller numbers first), differences are b - a per seed;
-    mean_a/mean_b are means over the paired seeds; ci_low/ci_high the interval of the mean
-    difference (interval "t" or "bootstrap", the latter BCa drawn from `rng`), NaN below 3
-    paired seeds with note "too few seeds"; ci_method says how the intervals are computed;
+    mean_a/mean_b are means over the paired seeds; ci_low/ci_high the family's t interval of
+    the mean difference, NaN below 3 paired seeds with note "too few seeds"; ci_method says
+    how the intervals are computed;
     the paired t and Wilcoxon signed-rank tests are two-sided (p-values from 2 seeds on);
-    holm_* adjust across all rows of this table; effect_size is Cohen's d_z (mean difference
-    / sd of differences, NaN without spread); seeds_needed (nullable integer) and
-    seeds_verdict say how many seeds resolve the difference at alpha = 1 - confidence with
-    80% power (see power.seeds_needed).
+    each comparison is tested in its family of `families` (without them the table is one
+    family), which sets its interval's confidence and its adjusted_* p-values (families);
+    effect_size is Cohen's d_z (mean difference / sd of differences, NaN without spread);
+    verdict says what the interval shows against `smallest_effect` (the smallest difference
+    worth finding, None for none) and seeds_needed (nullable integer) how many seeds would
+    find that difference with 80% power (power.planned_seeds).
 
     on_mismatch="error" raises PairingError when two compared configs ran different seeds;
     "intersect" pairs their common seeds and `n` says how many.
     """
-    choice = IntervalChoice(interval, confidence, rng, n_resamples)
     by_config = seed_values(finals, value)
     levels = config_levels(finals, factors)
+    pairs = one_factor_pairs(levels, factors)
+    table_family = own_family(ONE_FACTOR, len(pairs))
     rows = []
-    for config_a, config_b, factor in one_factor_pairs(levels, factors):
+    for config_a, config_b, factor in pairs:
         _, values = paired_matrix(by_config, [config_a, config_b], on_mismatch)
+        family = family_of(families, config_a, config_b, table_family)
         rows.append(
             {
                 "config_a": config_a,
@@ -93,7 +103,7 @@ def paired_comparisons(
                 "factor": factor,
                 "level_a": levels[config_a][factor],
                 "level_b": levels[config_b][factor],
-                **paired_difference(values, choice),
+                **paired_difference(values, confidence, family, smallest_effect),
             }
         )
     table = comparison_table(rows, COMPARISON_COLUMNS)

@@ -6,16 +6,16 @@ import math
 import re
 from collections.abc import Mapping
 
+import pandas as pd
+
 from pairstudy.tasks.metrics import Metric
 
 from .units import decimals, difference_unit, improves, scale
-from .words import MIN_SEEDS
+from .words import EQUIVALENT, HIGHER, INCONCLUSIVE, LOWER, MIN_SEEDS, PLANNED_POWER
 
 DIFFERENCE_DECIMALS = 1  # of a difference in percentage points
 CONFIDENCE = re.compile(r"(\d+(?:\.\d+)?)%")  # the level a ci_method names: "t interval, 95%, ..."
-NOT_CLEAR = "no clear difference"
-NOT_CLEAR_ADJUSTED = "no clear difference once p is Holm-adjusted"  # the interval alone is not adjusted
-NOT_CLEAR_P = "no clear difference by its p-value"
+INCONCLUSIVE_WORD = "inconclusive"
 
 
 def format_pvalue(p: float, smallest: float = 0.001) -> str:
@@ -73,37 +73,60 @@ def confidence_percent(ci_method) -> str | None:
 
 
 def pvalue_column_of(row: Mapping) -> str:
-    """The p-value a sentence reports: holm_t_pvalue where the row has it (adjusted within its table), else
-    t_pvalue."""
-    return "holm_t_pvalue" if "holm_t_pvalue" in row else "t_pvalue"
+    """The p-value a sentence reports: adjusted_t_pvalue (adjusted within its family) where the row has it."""
+    return "adjusted_t_pvalue" if "adjusted_t_pvalue" in row else "t_pvalue"
 
 
-def verdict(row: Mapping, metric: Metric, pvalue_column: str | None = None) -> str | None:
-    """ "helped"/"hurt" for a factor ("better"/"worse" for one configuration against another) where the interval
-    lies on the metric's good/bad side of zero and the row's p-value (`pvalue_column`, pvalue_column_of by default)
-    is below 1 - the interval's confidence (or n/a); NOT_CLEAR where the interval spans zero; NOT_CLEAR_ADJUSTED (or
-    NOT_CLEAR_P for an unadjusted p) where the interval lies on one side but the p-value is not that small, so the
-    words never contradict the p-value beside them; None without an interval."""
-    low, high = float(row["ci_low"]), float(row["ci_high"])
-    if math.isnan(low) or math.isnan(high):
-        return None
-    good, bad = ("better", "worse") if "kind" in row else ("helped", "hurt")
-    side = good if improves(metric, low) and improves(metric, high) else None
-    if improves(metric, -low) and improves(metric, -high):
-        side = bad
-    if side is None:
-        return NOT_CLEAR
-    column = pvalue_column or pvalue_column_of(row)
-    confidence, p = confidence_percent(row.get("ci_method")), float(row[column])
-    if confidence is not None and not math.isnan(p) and p >= round(1 - float(confidence) / 100, 12):
-        return NOT_CLEAR_ADJUSTED if column.startswith("holm_") else NOT_CLEAR_P
-    return side
+def smallest_text(row: Mapping, metric: Metric) -> str:
+    """The row's smallest difference worth finding as shown: "1.0 point", "1.5 points", "0.05"."""
+    size = float(row["smallest_effect"]) * scale(metric)
+    shown = format_number(size, DIFFERENCE_DECIMALS if metric.percent else decimals(metric, [size]))
+    unit = difference_unit(metric)
+    return f"{shown}{unit[:-1] if unit and float(shown) == 1 else unit}"
 
 
-def verdict_text(row: Mapping, metric: Metric, pvalue_column: str | None = None) -> str:
+def verdict(row: Mapping, metric: Metric) -> str | None:
+    """The stored verdict (stats.families.verdict_of) in words: "helped"/"hurt" for a factor ("better"/"worse" for
+    one configuration against another) where the family-wise interval lies on the metric's good/bad side of zero
+    and the adjusted p agrees; "no difference larger than 1.0 point" where it lies within the smallest difference
+    worth finding; INCONCLUSIVE_WORD otherwise; None without an interval."""
+    stored = row.get("verdict")
+    if stored in (HIGHER, LOWER):
+        good, bad = ("better", "worse") if "kind" in row else ("helped", "hurt")
+        return good if improves(metric, 1.0 if stored == HIGHER else -1.0) else bad
+    if stored == EQUIVALENT:
+        return f"no difference larger than {smallest_text(row, metric)}"
+    if stored == INCONCLUSIVE:
+        return INCONCLUSIVE_WORD
+    return None
+
+
+def verdict_text(row: Mapping, metric: Metric) -> str:
     """The verdict after a comma, or "" without an interval."""
-    found = verdict(row, metric, pvalue_column)
+    found = verdict(row, metric)
     return "" if found is None else f", {found}"
+
+
+def seeds_text(row: Mapping, metric: Metric) -> str:
+    """What the seeds run settle, or how many would settle what they do not: "resolved with the 10 seeds run";
+    "about 40 seeds would find a difference of 1.0 point with 80% power (10 run)"; or why no plan is made."""
+    n, stored, seeds = int(row["n"]), row.get("verdict"), row.get("seeds_needed")
+    if stored in (HIGHER, LOWER, EQUIVALENT):
+        return f"resolved with the {n} seeds run"
+    if stored != INCONCLUSIVE:
+        return "too few seeds to plan more"
+    if is_missing_number(row.get("smallest_effect")):
+        return "declare report.smallest_effect to plan the seeds that would resolve it"
+    if is_missing_number(seeds):
+        return f"no practical number of seeds would find a difference of {smallest_text(row, metric)}"
+    return (
+        f"about {int(seeds):,} seeds would find a difference of {smallest_text(row, metric)} with "
+        f"{PLANNED_POWER:.0%} power ({n} run)"
+    )
+
+
+def is_missing_number(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def difference_text(difference: float, metric: Metric, decimals: int) -> str:
@@ -118,17 +141,15 @@ def effect_sentence(
     row: Mapping,
     metric: Metric,
     labels: Mapping[str, str] | None = None,
-    pvalue_column: str | None = None,
 ) -> str:
     """E.g. "auxiliary loss: 7.6 points higher accuracy [6.1, 9.0], helped, p < 0.001 over 10 paired seeds".
 
     `row` is a row (Series or dict) of factorial_effects (labelled by its effect), of
     paired_comparisons (labelled by its factor and the two configs, a → b) or of the
     baseline tables ("b vs a"); its difference is of `metric`, whose unit and direction the sentence follows:
-    a fraction in percentage points, a plain number as it is; "helped"/"better" when the interval lies on the
-    metric's good side of zero and the p-value agrees (see verdict). Below 3 seeds the interval reads "(too few
-    seeds for an interval)". `labels` maps factor names to readable names. The p-value is `pvalue_column`, by
-    default pvalue_column_of(row): holm_t_pvalue where the row has it, else t_pvalue.
+    a fraction in percentage points, a plain number as it is; then the stored verdict in words (see verdict).
+    Below 3 seeds the interval reads "(too few seeds for an interval)". `labels` maps factor names to readable
+    names. The interval and the p-value (pvalue_column_of) are those of the row's family.
     """
     if not ("effect" in row or "factor" in row or "kind" in row):
         raise ValueError(
@@ -136,12 +157,12 @@ def effect_sentence(
             "or a baseline table (has 'kind')"
         )
     estimate = float(row["estimate"] if "estimate" in row else row["mean_difference"])
-    pvalue_column = pvalue_column or pvalue_column_of(row)
+    pvalue_column = pvalue_column_of(row)
     places = DIFFERENCE_DECIMALS if metric.percent else decimals(metric, [estimate, row["ci_low"], row["ci_high"]])
     interval = interval_text(row, scale(metric), places)
     n = int(row["n"])
     return (
         f"{effect_label(row, labels or {})}: {difference_text(estimate, metric, places)} {interval}"
-        f"{verdict_text(row, metric, pvalue_column)}, {format_pvalue(float(row[pvalue_column]))} "
+        f"{verdict_text(row, metric)}, {format_pvalue(float(row[pvalue_column]))} "
         f"over {n} paired seed{'' if n == 1 else 's'}"
     )

@@ -1,4 +1,4 @@
-"""Tests on per-seed differences (scipy), and the Holm-Bonferroni adjustment (statsmodels).
+"""Tests on per-seed differences (scipy).
 
 P-values are given from two seeds on (a t test with one degree of freedom, a signed-rank
 test whose smallest p is 0.5): weak but valid, unlike an interval from two seeds.
@@ -6,15 +6,16 @@ test whose smallest p is 0.5): weak but valid, unlike an interval from two seeds
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.stats
-from statsmodels.stats.multitest import multipletests
 
 from .samples import has_spread, per_seed, without_float_noise
 
-# scipy's signed-rank test enumerates every sign flip when ties or zeros leave its exact null distribution wrong,
-# up to this many differences (2**13 flips, within its default 9999 resamples)
-EXACT_SIGN_FLIPS = 13
+# scipy's exact signed-rank null distribution holds without ties or zeros up to this many differences; above it
+# scipy falls back to a normal approximation, so there, and with ties or zeros, the null distribution is built here
+SCIPY_EXACT_MAX = 50
 
 
 def one_sample_t(differences) -> tuple[float, float]:
@@ -36,21 +37,23 @@ def one_sample_t(differences) -> tuple[float, float]:
 def signed_rank(differences) -> tuple[float, float]:
     """Two-sided Wilcoxon signed-rank test on `differences` (1-D, one per seed): (statistic, p).
 
-    The statistic is scipy's: the smaller of the positive and negative rank sums.
-    Differences are rounded to 12 decimals first, so float subtraction does not split exact
-    ties and zeros. All-zero differences give (0.0, 1.0); no differences give (NaN, NaN).
+    The statistic is scipy's: the smaller of the positive and negative rank sums. The p-value is
+    exact at any n: scipy's own without ties or zeros up to SCIPY_EXACT_MAX differences, else
+    signed_rank_pvalue's. Differences are rounded to 12 decimals first, so float subtraction does
+    not split exact ties and zeros. All-zero differences give (0.0, 1.0); none give (NaN, NaN).
     """
     differences = without_float_noise(per_seed(differences))
     if len(differences) == 0:
         return float("nan"), float("nan")
     if not differences.any():
         return 0.0, 1.0
-    if len(differences) <= EXACT_SIGN_FLIPS and has_ties_or_zeros(differences):
-        # the statistic does not depend on the method; the p-value comes from the flips, as scipy's would
-        result = scipy.stats.wilcoxon(differences, alternative="two-sided", method="asymptotic")
-        return float(result.statistic), sign_flip_pvalue(differences)
-    result = scipy.stats.wilcoxon(differences, alternative="two-sided")
-    return float(result.statistic), float(result.pvalue)
+    if len(differences) <= SCIPY_EXACT_MAX and not has_ties_or_zeros(differences):
+        result = scipy.stats.wilcoxon(differences, alternative="two-sided", method="exact")
+        return float(result.statistic), float(result.pvalue)
+    nonzero = differences[differences != 0]  # a zero difference counts for neither sign
+    ranks = scipy.stats.rankdata(np.abs(nonzero))
+    positive = float(ranks[nonzero > 0].sum())
+    return min(positive, float(ranks.sum()) - positive), signed_rank_pvalue(ranks, positive)
 
 
 def has_ties_or_zeros(differences: np.ndarray) -> bool:
@@ -58,38 +61,30 @@ def has_ties_or_zeros(differences: np.ndarray) -> bool:
     return bool((magnitudes == 0).any() or len(np.unique(magnitudes)) < len(magnitudes))
 
 
-def sign_flip_pvalue(differences: np.ndarray) -> float:
-    """The two-sided p of the signed-rank statistic over every sign flip of the differences, as
-    scipy.stats.wilcoxon computes it for few tied differences, but with the statistic vectorised over the flips
-    (scipy's own call evaluates it once per flip: a third of a second for 10 seeds)."""
-    nonzero = differences != 0
-    ranks = np.zeros(len(differences))  # a zero difference counts for neither sign, whichever way it is flipped
-    ranks[nonzero] = scipy.stats.rankdata(np.abs(differences[nonzero]))
+def signed_rank_pvalue(ranks, positive_rank_sum: float) -> float:
+    """The exact two-sided p of a positive rank sum, given the ranks (average ranks for ties) of the
+    non-zero |differences|: each sign a fair coin under the null, as scipy's permutation_test flips them,
+    p = min(1, 2 * min(P(S <= s), P(S >= s))).
 
-    def positive_rank_sum(flipped, axis):
-        return np.sum(ranks * (np.moveaxis(flipped, axis, -1) > 0), axis=-1)
-
-    result = scipy.stats.permutation_test(
-        (differences,),
-        positive_rank_sum,
-        permutation_type="samples",
-        vectorized=True,
-        n_resamples=np.inf,
-        alternative="two-sided",
-    )
-    return float(result.pvalue)
-
-
-def holm(pvalues) -> np.ndarray:
-    """Holm-Bonferroni adjusted p-values of a 1-D array, in the input order.
-
-    The family is the non-NaN entries; NaN stays NaN.
+    Doubled ranks are integers, so the null distribution of S is a polynomial product over integer
+    sums (O(n * sum)); exact in float64 up to 53 ranks, within rounding above.
     """
-    pvalues = np.asarray(pvalues, dtype=float)
-    if pvalues.ndim != 1:
-        raise ValueError(f"pvalues must be 1-D, got shape {pvalues.shape}")
-    adjusted = np.full(pvalues.shape, np.nan)
-    present = ~np.isnan(pvalues)
-    if present.any():
-        adjusted[present] = multipletests(pvalues[present], method="holm")[1]
-    return adjusted
+    doubled = np.rint(2 * np.asarray(ranks, dtype=float)).astype(np.int64)
+    distribution = np.zeros(int(doubled.sum()) + 1)
+    distribution[0] = 1.0
+    top = 0
+    for rank in doubled:  # S' = S or S + rank, with probability 1/2 each
+        distribution[rank : top + rank + 1] += distribution[: top + 1].copy()
+        distribution[: top + rank + 1] *= 0.5
+        top += rank
+    observed = int(round(2 * positive_rank_sum))
+    at_most, at_least = distribution[: observed + 1].sum(), distribution[observed:].sum()
+    return float(min(1.0, 2 * min(at_most, at_least)))
+
+
+def smallest_signed_rank_pvalue(n_nonzero: int) -> float:
+    """The smallest two-sided p the signed-rank test can give on n_nonzero non-zero differences:
+    2 / 2**n_nonzero, capped at 1 (all signs alike)."""
+    if n_nonzero < 0:
+        raise ValueError(f"n_nonzero must be at least 0, got {n_nonzero}")
+    return min(1.0, math.ldexp(1.0, 1 - n_nonzero))

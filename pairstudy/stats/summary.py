@@ -5,8 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .intervals import IntervalChoice
+from .intervals import BOOTSTRAP_MIN_SEEDS, IntervalChoice
 from .pairing import seed_values
+
+# a bootstrap table's row whose failed runs left it short of BOOTSTRAP_MIN_SEEDS finished seeds
+BOOTSTRAP_FELL_BACK = f"t interval: fewer than {BOOTSTRAP_MIN_SEEDS} finished seeds for a BCa one"
+
+
+def row_choice(choice: IntervalChoice, n: int) -> IntervalChoice:
+    """`choice`, or the t interval where a bootstrap has fewer than BOOTSTRAP_MIN_SEEDS seeds to draw from."""
+    if choice.interval == "bootstrap" and n < BOOTSTRAP_MIN_SEEDS:
+        return IntervalChoice("t", choice.confidence)
+    return choice
+
 
 SUMMARY_COLUMNS = ["config", "n", "mean", "std", "sem", "ci_low", "ci_high", "ci_method", "note"]
 
@@ -25,7 +36,8 @@ def summarize_configs(
     `finals` has one row per finished run with columns `config`, `seed` and `value`.
     Columns SUMMARY_COLUMNS: config, n, mean, std (sample, ddof=1; NaN for n=1), sem,
     ci_low, ci_high (interval of the mean, see IntervalChoice; NaN below 3 seeds), ci_method
-    (how this table's intervals are computed, the same text on every row), note ("too few
+    (how the row's interval is computed: a bootstrap table's row with fewer than BOOTSTRAP_MIN_SEEDS
+    seeds has a t interval, and the note BOOTSTRAP_FELL_BACK where it has one), note ("too few
     seeds" where a row has no interval, "no spread across seeds" where its bounds are the
     mean itself, "" otherwise). interval="bootstrap" needs `rng`, a numpy Generator.
     """
@@ -35,7 +47,10 @@ def summarize_configs(
         values = by_seed.to_numpy(dtype=float)
         n = len(values)
         std = float(np.std(values, ddof=1)) if n > 1 else float("nan")
-        low, high, note = choice.of_mean(values)
+        used = row_choice(choice, n)
+        low, high, note = used.of_mean(values)
+        if used is not choice and not note:  # an interval was drawn, but not the one the table's method names
+            note = BOOTSTRAP_FELL_BACK
         rows.append(
             {
                 "config": config,
@@ -45,7 +60,7 @@ def summarize_configs(
                 "sem": std / np.sqrt(n),
                 "ci_low": low,
                 "ci_high": high,
-                "ci_method": choice.method,
+                "ci_method": used.method,
                 "note": note,
             }
         )

@@ -50,3 +50,14 @@ def direction_text(metric: Metric) -> str:
 def improves(metric: Metric, difference: float) -> bool:
     """Whether a difference (second minus first) is an improvement on this metric."""
     return difference > 0 if metric.higher_is_better else difference < 0
+
+
+DEFAULT_SMALLEST_POINTS = 1.0  # percentage points: why, in config.schema.yaml's report.smallest_effect
+
+
+def smallest_effect_of(declared: float | None, metric: Metric) -> float | None:
+    """The smallest difference worth finding in `metric`'s stored unit, from the config's report.smallest_effect
+    (in the unit shown: points for a fraction); undeclared, DEFAULT_SMALLEST_POINTS for a fraction, else None."""
+    if declared is None:
+        return DEFAULT_SMALLEST_POINTS / scale(metric) if metric.percent else None
+    return float(declared) / scale(metric)

@@ -57,6 +57,7 @@ def validate_config(config: dict, base_dir: str | Path = ".") -> dict:
                     )
     if "min_seeds" in config:  # the default (2) must not refuse a one-seed try, e.g. `pairstudy train`
         check_min_seeds(resolved)
+    check_bootstrap_seeds(resolved)
     return resolved
 
 
@@ -81,6 +82,21 @@ def check_min_seeds(config: dict) -> None:
             raise ConfigError(
                 f"config key min_seeds: {config['min_seeds']} is more than the {seeds} seeds of studies.{name}.seeds, "
                 "so no configuration could enter its tables; lower min_seeds or add seeds"
+            )
+
+
+def check_bootstrap_seeds(config: dict) -> None:
+    """A BCa bootstrap interval over fewer seeds than BOOTSTRAP_MIN_SEEDS covers far less than it says."""
+    if config.get("report", {}).get("interval") != "bootstrap":
+        return
+    from pairstudy.stats.intervals import BOOTSTRAP_MIN_SEEDS  # numpy, only for a config that asks a bootstrap
+
+    for name, study in config["studies"].items():
+        seeds = seed_count(study["seeds"])
+        if seeds < BOOTSTRAP_MIN_SEEDS:
+            raise ConfigError(
+                f"config key report.interval: bootstrap needs at least {BOOTSTRAP_MIN_SEEDS} seeds to cover what it "
+                f"says, but studies.{name}.seeds gives {seeds}; use interval t (the default) or add seeds"
             )
 
 

@@ -56,6 +56,9 @@ rule study_statistics:
     params:
         baselines=lambda wildcards: baselines(wildcards.study),
         interval=config["report"]["interval"],
+        smallest_effect=config["report"]["smallest_effect"],
+        # new statistics code rebuilds the stored statistics (and so the report)
+        statistics_code=code_hash(("stats",)),
         published=lambda wildcards: study_spec(wildcards.study).get("published") or {},
         stale=lambda wildcards: described_by_statistics(wildcards.study),
     script:

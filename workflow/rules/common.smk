@@ -9,7 +9,7 @@ from pairstudy.aggregate import expected_run
 from pairstudy.aggregate.stale import remove_corrupt_tables
 from pairstudy.metrics import canonical_json
 from pairstudy.paths import RUN_FILE, StoreOutsideProject, run_file, run_store
-from pairstudy.provenance import configuration_code
+from pairstudy.provenance import code_hash, configuration_code
 from pairstudy.study import (
     NAME_PATTERN,
     baseline_names,

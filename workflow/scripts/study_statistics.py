@@ -18,16 +18,18 @@ try:
     clear_outputs(snakemake.params.stale)
     from pairstudy.metrics import read_table, spec_of
     from pairstudy.presets import published_comparison
-    from pairstudy.stats import study_statistics
+    from pairstudy.stats import smallest_effect_of, study_statistics
 
     finals, metadata = read_table(snakemake.input.finals)
+    finals_spec = spec_of(metadata, snakemake.input.finals)
     tables = study_statistics(
         finals,
         metadata["factors"],
-        spec=spec_of(metadata, snakemake.input.finals),
+        spec=finals_spec,
         baselines=snakemake.params.baselines,
         interval=snakemake.params.interval,
         order=list(dict.fromkeys(finals["config"])),
+        smallest_effect=smallest_effect_of(snakemake.params.smallest_effect, finals_spec.headline_metric),
     )
     for name, table in tables.items():
         Path(snakemake.output[name]).parent.mkdir(parents=True, exist_ok=True)
