@@ -62,6 +62,7 @@ def parse_assignment(text: str) -> tuple[str, object]:
 def config_option(default: str | None = "config.yaml", help_text: str = "The config file."):
     return click.option(
         "--config",
+        "--configfile",  # Snakemake's name for it
         "config_path",
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
         default=default,
@@ -83,37 +84,140 @@ def main():
     """Declarative ablation studies: a factor grid of configurations, trained over seeds, compared by seed."""
 
 
-@main.command()
+class TrainCommand(click.Command):
+    """`pairstudy train`, whose unknown options are usually model knobs or data settings: the error says how to set
+    them."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as error:
+            if error.possibilities or not error.option_name.startswith("--"):
+                raise  # a near miss of an option (click suggests it), or a short flag
+            name = error.option_name[2:].split("=", 1)[0].replace("-", "_")
+            raise click.NoSuchOption(
+                error.option_name,
+                f"No such option: {error.option_name}. A model knob is set with --model {name}=VALUE and a data "
+                f"setting with --data {name}=VALUE (`pairstudy models` lists each architecture's knobs, "
+                "`pairstudy tasks` each task's data keys).",
+                ctx=ctx,
+            ) from None
+
+
+def study_of(config_path: Path, name: str | None) -> tuple[str, dict, dict]:
+    """The study of a config file that `pairstudy train --config` trains with: (its name, its settings, the whole
+    validated config)."""
+    try:
+        config = load_config(config_path)
+    except ConfigError as error:
+        raise click.UsageError(f"{config_path}: {error}") from None
+    studies = config["studies"]
+    if name is None and len(studies) > 1:
+        raise click.UsageError(f"{config_path} holds the studies {sorted(studies)}: name one with --study")
+    name = name if name is not None else next(iter(studies))
+    if name not in studies:
+        raise click.BadParameter(
+            f"{name!r} is not a study of {config_path}; studies: {sorted(studies)}", param_hint="--study"
+        )
+    if "trainer" in studies[name]:
+        raise click.UsageError(
+            f"study {name!r} of {config_path} trains with a function of its own ({studies[name]['trainer']}), not a "
+            "registered architecture; its workflow trains it: snakemake --cores all --configfile "
+            f"{config_path} --replace-workflow-config"
+        )
+    return name, studies[name], config
+
+
+def study_training(study: dict, architecture: str) -> tuple[dict, dict]:
+    """A study's training settings and model knobs for `architecture`: its `training`, then its overrides for the
+    architecture (knobs the architecture does not take left out)."""
+    import copy
+
+    from pairstudy.models import ARCHITECTURES
+
+    training = copy.deepcopy(study["training"])
+    override = copy.deepcopy(study.get("overrides", {}).get(architecture, {}))
+    model = {**training.pop("model", {}), **override.pop("model", {})}
+    spec = ARCHITECTURES.get(architecture)
+    if spec is not None:
+        model = {knob: value for knob, value in model.items() if spec.takes(knob)}
+    return {**training, **override}, model
+
+
+def settings_text(hyperparameters: dict) -> str:
+    """The resolved settings of a run as KEY=VALUE, the way the options take them."""
+    from pairstudy.metrics import dotted_keys
+
+    shown = {key: value for key, value in hyperparameters.items() if key not in ("task", "architecture")}
+    return " ".join(f"{key}={value}" for key, value in dotted_keys(shown).items() if value != [] and value != {})
+
+
+@main.command(cls=TrainCommand)
 @click.option("--arch", "architecture", required=True, help="Registered architecture name (see `pairstudy models`).")
 @click.option("--sharing/--no-sharing", default=None, help="Weight sharing between the two towers, where it applies.")
-@click.option("--model", "model_knobs", multiple=True, metavar="KEY=VALUE", help="A model knob, e.g. dropout=0.3.")
+@click.option(
+    "--model",
+    "model_knobs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A model knob, e.g. dropout=0.3 or, for a model of one's own, fusion=diff (repeatable). Knobs have no "
+    "options of their own, --sharing aside; `pairstudy models` lists each architecture's.",
+)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed: pairs, init, order.")
 @click.option("--task", default=None, help="Registered task (see `pairstudy tasks`); the schema's default without.")
 @click.option("--data", "data_settings", multiple=True, metavar="KEY=VALUE", help="A data setting, e.g. n_pairs=500.")
-@config_option(None, "A config file whose model_files and task_files register what it names (paths relative to it).")
-@click.option("--quiet", is_flag=True, help="No per-epoch progress on stderr.")
+@config_option(
+    None,
+    "Train with a study of this config file: its task, data, training settings, the architecture's overrides and "
+    "job settings, and the model and task files it names (paths relative to it); the options given here win.",
+)
+@click.option("--study", "study_name", default=None, help="The study of --config's file, where it holds several.")
+@click.option("--quiet", is_flag=True, help="Nothing on stderr: neither the settings nor the per-epoch progress.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Parquet file to write.")
 @schema_options
-def train(architecture, sharing, model_knobs, seed, task, data_settings, config_path, quiet, out, **settings):
-    """Train one configuration for one seed and write its per-epoch metrics to a Parquet run file."""
+def train(
+    architecture, sharing, model_knobs, seed, task, data_settings, config_path, study_name, quiet, out, **settings
+):
+    """Train one configuration for one seed and write its per-epoch metrics to a Parquet run file.
+
+    Its settings are the schema's defaults (those shown below, from pairstudy/study/config.schema.yaml), or with
+    --config a study's own (a study sets its own: `--config config.yaml` trains with the default study's); the
+    options given here win over either. Its first two lines on stderr say which, and every setting the run trains
+    with.
+    """
     top_keys = ("checkpoint_every", "threads", "device")
     model = dict(parse_assignment(text) for text in model_knobs)
     if sharing is not None:
         model["sharing"] = sharing
     training = given({key: value for key, value in settings.items() if key not in top_keys})
-    study = {
+    data = dict(parse_assignment(text) for text in data_settings)
+    config = {"studies": {}, **given({key: settings[key] for key in top_keys})}
+    chosen = {**training, **config, **given({"task": task}), "model": model, "data": data}
+    options = settings_text({key: value for key, value in chosen.items() if key != "studies"})
+    base = Path(".")
+    origin = "the schema's defaults (--config FILE: a study's settings instead)"
+    if config_path is not None:
+        name, study, whole = study_of(config_path, study_name)
+        study_settings, study_model = study_training(study, architecture)
+        training, model = {**study_settings, **training}, {**study_model, **model}
+        data = {**study["data"], **data}
+        task = task or study["task"]
+        config = {
+            **{key: whole[key] for key in top_keys},
+            **config,
+            **{key: whole.get(key, []) for key in ("model_files", "task_files")},
+        }
+        base = config_path.parent
+        origin = f"study {name} of {config_path}"
+    elif study_name is not None:
+        raise click.UsageError("--study names a study of --config's file: give --config too")
+    config["studies"]["cli"] = {
         "factors": {"architecture": [architecture]},
         "seeds": [seed],
         "training": {**training, "model": model},
-        "data": dict(parse_assignment(text) for text in data_settings),
+        "data": data,
         **given({"task": task}),
     }
-    config = {"studies": {"cli": study}, **given({key: settings[key] for key in top_keys})}
-    base = Path(".")
-    if config_path is not None:
-        written = read_yaml(config_path)
-        config.update({key: written.get(key, []) for key in ("model_files", "task_files")})
-        base = config_path.parent
     from pairstudy.study import expand_configurations
     from pairstudy.study.preflight import check_data
 
@@ -151,11 +255,17 @@ def train(architecture, sharing, model_knobs, seed, task, data_settings, config_
         code_files=tuple(str((base / path).resolve()) for path in [*config["model_files"], *config["task_files"]]),
         metrics=get_task(cli_study["task"]).spec().to_dict(),
     )
+    if not quiet:
+        then = f", then the options {options}" if options else ""
+        click.echo(f"pairstudy train: {configuration.name} seed {seed} with {origin}{then}", err=True)
+        trains = settings_text(configuration.hyperparameters)
+        click.echo(f"pairstudy train: settings task={cli_study['task']} {trains}", err=True)
+    summary = f"{configuration.name} seed {seed}: "  # the run's last line, printed once, on stdout, below
     lines = []
 
     def show(line):
         lines.append(line)
-        if not quiet:
+        if not quiet and not line.startswith(summary):
             click.echo(line, err=True)
 
     try:
@@ -208,18 +318,53 @@ def grid(config_path, study_names):
 def why(config_path, study_names, show_all):
     """Say, per run file, which settings, seeds or code changed since it was trained (run from the workflow's
     folder)."""
-    from pairstudy.why import study_changes
+    from pairstudy.why import UP_TO_DATE, study_changes
 
     try:
         config = load_config(config_path)
     except ConfigError as error:
         raise click.ClickException(f"{config_path}: {error}") from None
     for name in study_names or tuple(config["studies"]):
-        for path, reasons in study_changes(name, config["studies"][name]):
+        changes = study_changes(name, config["studies"][name])
+        for path, reasons in changes:
             if reasons:
                 click.echo(f"{path}: " + "; ".join(reasons))
             elif show_all:
                 click.echo(f"{path}: up to date")
+        if not any(reasons for _, reasons in changes):
+            click.echo(f"{name}: {UP_TO_DATE} ({len(changes)} run files)")
+
+
+@main.command()
+@config_option()
+@study_option
+def status(config_path, study_names):
+    """Say how far each study's training has come: runs and epochs done, training jobs running, about how long the
+    rest takes, and where its report is. Run it from the workflow's folder, e.g. while a cluster trains the jobs (a
+    local run prints the same line as each training job ends)."""
+    from pairstudy.paths import REPORT_FOLDER, run_store
+    from pairstudy.progress import make_plan, measure
+    from pairstudy.study import expand_configurations, seed_blocks, seed_list
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as error:
+        raise click.ClickException(f"{config_path}: {error}") from None
+    for name in study_names or tuple(config["studies"]):
+        if name not in config["studies"]:
+            raise click.BadParameter(
+                f"{name!r} is not a study of {config_path}; studies: {sorted(config['studies'])}", param_hint="--study"
+            )
+        study = config["studies"][name]
+        blocks = seed_blocks(seed_list(study["seeds"]), study["seeds_per_job"])
+        store = run_store(name, outside_allowed=True)  # only read here; the workflow refuses one it must not use
+        progress = measure(make_plan(name, expand_configurations(name, study), blocks, store))
+        running = ""
+        if progress.training and not progress.done:
+            running = f"; {progress.training} training job{'s' * (progress.training != 1)} running"
+        click.echo(f"{progress.counts()}{running}; {progress.time_left()}")
+        page = Path(REPORT_FOLDER.format(study=name)) / "index.html"
+        click.echo(f"    report: {page}" + ("" if page.exists() else " (not written yet)"))
 
 
 def load_code_files(config_path: Path | None) -> None:
@@ -232,6 +377,29 @@ def load_code_files(config_path: Path | None) -> None:
         load_model_files_of(read_yaml(config_path), config_path.parent)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
+
+
+def reference_key(descriptions: list[str]) -> str:
+    """What "report 000's" in the architectures' descriptions refers to: a reference study's report, whose preset
+    is found by the source its published numbers name ("reference study 000 (...)")."""
+    import re
+
+    from pairstudy.presets import STUDIES_DIR, preset_paths, preset_study
+
+    numbers = sorted({number for text in descriptions for number in re.findall(r"\breport (\d+)'s\b", text)})
+    if not numbers:
+        return ""
+    presets = {}
+    for path in preset_paths(STUDIES_DIR):
+        _, study = preset_study(path)
+        found = re.search(r"reference study (\d+)", str((study.get("published") or {}).get("source", "")))
+        if found:
+            presets[found[1]] = f"studies/{path.name}"
+    named = ", ".join(f"{number} {presets.get(number, '(no preset)')}" for number in numbers)
+    return (
+        f"report NNN: the report of reference study NNN, one of the published studies of this task; the preset "
+        f"that reproduces each, with its settings and published numbers: {named} (`pairstudy presets` lists them)"
+    )
 
 
 @main.command()
@@ -249,6 +417,9 @@ def models(check, config_path):
         for knob in spec.knobs.values():
             choices = f" one of {list(knob.choices)}" if knob.choices else f" ({knob.kind})"
             click.echo(f"    {knob.name} = {knob.default!r}{choices}")
+    key = reference_key([spec.description for spec in ARCHITECTURES.values()])
+    if key:
+        click.echo(key)
     if check:
         from pairstudy.models import check_models
 
@@ -306,7 +477,11 @@ def presets(verdicts, sweep_of, results_dir, studies_dir):
         return
     table = verdicts_markdown(studies_dir, results_dir)
     if not table:
-        raise click.ClickException(f"no preset of {studies_dir} has results under {results_dir}")
+        raise click.ClickException(
+            f"no preset of {studies_dir} has results under {results_dir}: run one first, e.g. snakemake --cores all "
+            f"--configfile {studies_dir / 'twinnet.yaml'} --replace-workflow-config (`pairstudy presets` lists them "
+            "all, each with its command)"
+        )
     click.echo(table, nl=False)
 
 

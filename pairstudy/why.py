@@ -10,6 +10,9 @@ from pairstudy.metrics import RunFileError, canonical_json, dotted_keys, read_ru
 from pairstudy.metrics.io import training_code_of
 
 UNUSED = "(not used)"
+NOT_TRAINED = "not trained yet"
+UP_TO_DATE = "nothing to retrain: every run file holds its configuration's current settings, seeds and code"
+LISTED = 20  # changed run files named one by one on the console; `pairstudy why` names them all
 
 
 def changed_keys(before: dict, after: dict) -> list[str]:
@@ -24,9 +27,20 @@ def changed_keys(before: dict, after: dict) -> list[str]:
 
 def block_changes(path: str | Path, seeds: list[int], hyperparameters: dict, code: str) -> list[str]:
     """What would make the block's job run: empty when its run file holds exactly these seeds, settings and code."""
+    from pairstudy.metrics import hyperparameter_hash
+    from pairstudy.progress import block_identity
+
     path = Path(path)
     if not path.exists():
-        return ["not trained yet"]
+        return [NOT_TRAINED]
+    found = block_identity(path)  # the file's footer alone says whether it holds exactly these (a quick answer)
+    if (
+        found is not None
+        and found.get("config_hash") == hyperparameter_hash(hyperparameters)
+        and found.get("code") == code
+        and sorted(found.get("seeds") or []) == sorted(seeds)
+    ):
+        return []
     try:
         table = read_runs(path)
         found_code = training_code_of(read_run_metadata(path))
@@ -54,3 +68,15 @@ def study_changes(study_name: str, study: dict) -> list[tuple[str, list[str]]]:
             path = run_file(study_name, configuration.name, block)
             changes.append((path, block_changes(path, list(seeds), configuration.hyperparameters, code)))
     return changes
+
+
+def summary_lines(changes: list[tuple[str, list[str]]], limit: int = LISTED) -> list[str]:
+    """`pairstudy why`'s lines for the run files that would train, in few lines: those not trained yet counted in
+    one, each changed one named with what changed (the first `limit`, then how many more)."""
+    new = [path for path, reasons in changes if reasons == [NOT_TRAINED]]
+    changed = [(path, reasons) for path, reasons in changes if reasons and reasons != [NOT_TRAINED]]
+    lines = [f"{len(new)} run file{'s' * (len(new) != 1)} {NOT_TRAINED}"] if new else []
+    lines += [f"{path}: " + "; ".join(reasons) for path, reasons in changed[:limit]]
+    if len(changed) > limit:
+        lines.append(f"... and {len(changed) - limit} more (`pairstudy why` names them all)")
+    return lines

@@ -1,11 +1,15 @@
 """Fixtures several test files use."""
 
+import os
 import sys
 
 import pytest
 
 from pairstudy.models import files, registry
 from tests.helpers import CLUSTER_STUDY, TINY, copy_workflow, output_of, run_tables, snakemake
+
+# the HTCondor executor plugin warns on every Snakemake start without a pool's configuration
+os.environ.setdefault("CONDOR_CONFIG", "/dev/null")
 
 
 @pytest.fixture

@@ -36,16 +36,33 @@ fi
 """
 
 
-@pytest.fixture
-def scheduler(tmp_path) -> tuple[dict, Path]:
-    """The environment that puts the stand-in qsub and qstat first on PATH, and their spool folder."""
+# the stand-in answers at once: asked every second, not every 10 (Snakemake's default)
+QUICK_STATUS = ["--seconds-between-status-checks", "1"]
+# a scheduler with no GPU node: it records the call and finishes the job at once as failed, running nothing
+QSUB_NO_GPU_NODE = """#!/bin/sh
+spool=$PBS_STAND_IN_SPOOL
+printf '%s\\n' "$*" >> "$spool/calls"
+id=$(wc -l < "$spool/calls").stand-in
+: > "$spool/$id.job"
+echo 1 > "$spool/$id.exit"
+echo "$id"
+"""
+
+
+def stand_in(tmp_path, qsub: str) -> tuple[dict, Path]:
+    """The environment that puts the stand-in `qsub` and qstat first on PATH, and their spool folder."""
     bin_folder, spool = tmp_path / "bin", tmp_path / "spool"
     bin_folder.mkdir()
     spool.mkdir()
-    for name, text in (("qsub", QSUB), ("qstat", QSTAT)):
+    for name, text in (("qsub", qsub), ("qstat", QSTAT)):
         (bin_folder / name).write_text(text)
         (bin_folder / name).chmod(0o755)
     return {"PATH": f"{bin_folder}:{os.environ['PATH']}", "PBS_STAND_IN_SPOOL": str(spool)}, spool
+
+
+@pytest.fixture
+def scheduler(tmp_path) -> tuple[dict, Path]:
+    return stand_in(tmp_path, QSUB)
 
 
 def status(job_id: str, env: dict) -> str:
@@ -75,14 +92,27 @@ def test_the_study_through_the_profile_reaches_its_report_and_equals_a_local_run
 ):
     env, spool = scheduler
     workdir = copy_workflow(tmp_path / "workflow", CLUSTER_STUDY, package=True)
-    result = snakemake(workdir, "--profile", "profiles/cluster-generic", env=env)
+    result = snakemake(workdir, "--profile", "profiles/cluster-generic", *QUICK_STATUS, env=env)
     assert result.returncode == 0, output_of(result)
     # the two training jobs went to the scheduler with the profile's options; the rest ran here
     calls = (spool / "calls").read_text().splitlines()
     assert len(calls) == 2, calls
     for call in calls:
-        assert call.startswith("-V -N pairstudy -j oe -o logs/cluster/ -l select=1:ncpus=1:mem=4000mb"), call
+        # a CPU job's select names no GPU
+        assert call.startswith("-V -N pairstudy -j oe -o logs/cluster/ -l select=1:ncpus=1:mem=4000mb -l "), call
         assert " -l walltime=30:00 " in call and call.endswith(".sh"), call
     assert sorted(path.name for path in spool.glob("*.exit")) == ["1.stand-in.exit", "2.stand-in.exit"]
     assert (workdir / "reports" / "tiny" / "index.html").exists()
     assert_same_runs(run_tables(workdir, "tiny"), cluster_study_trained_locally)
+
+
+def test_a_gpu_study_asks_the_scheduler_for_a_gpu_in_each_training_job_select(tmp_path):
+    """device: cuda: each training job's select chunk asks for ngpus=1 (docs/executors.md)."""
+    env, spool = stand_in(tmp_path, QSUB_NO_GPU_NODE)
+    workdir = copy_workflow(tmp_path / "workflow", {**CLUSTER_STUDY, "device": "cuda"}, package=True)
+    result = snakemake(workdir, "--profile", "profiles/cluster-generic", *QUICK_STATUS, env=env)
+    assert result.returncode != 0  # the stand-in ran no job: both failed
+    calls = (spool / "calls").read_text().splitlines()
+    assert len(calls) == 2, calls
+    for call in calls:
+        assert " -l select=1:ncpus=1:mem=4000mb:ngpus=1 -l walltime=30:00 " in call, call

@@ -4,6 +4,7 @@ Profiles are parsed by Snakemake's own argument parser from a copy of the workfl
 profiles/default as the workflow profile just as the command line does; resources come from dry runs.
 """
 
+import importlib.util
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,8 +17,29 @@ from snakemake_executor_plugin_slurm.utils import set_gres_string
 
 from tests.helpers import CLUSTER_STUDY, ROOT, copy_workflow, output_of, snakemake
 
-EXECUTOR_PROFILES = ["slurm", "cluster-generic"]
-GPU_RESOURCES = {"gpu", "gpu_model", "gpu_manufacturer"}
+# each executor profile, parsed only where its plugin is installed (Snakemake's parser knows its settings then)
+PLUGINS = {
+    "slurm": "slurm",
+    "cluster-generic": "cluster_generic",
+    "googlebatch": "googlebatch",
+    "htcondor": "htcondor",
+    "lsf": "lsf",
+}
+EXECUTOR_PROFILES = [
+    pytest.param(
+        name,
+        marks=pytest.mark.skipif(
+            importlib.util.find_spec(f"snakemake_executor_plugin_{module}") is None,
+            reason=f"snakemake-executor-plugin-{name} is not installed",
+        ),
+    )
+    for name, module in PLUGINS.items()
+]
+# the resources a GPU job asks each executor with (docs/executors.md); a CPU job has none of them (or blank)
+GPU_RESOURCES = {"gpu", "gpu_model", "gpu_manufacturer", "nvidia_gpu", "request_gpus", "require_gpus", "lsf_extra"}
+GPU_RESOURCES |= {"pbs_gpus"}
+# Google Batch plans only with a storage provider: a folder stands in for the profile's bucket
+LOCAL_STORAGE = ["--default-storage-provider", "fs", "--default-storage-prefix", "bucket"]
 
 
 def profile(name: str) -> dict:
@@ -55,6 +77,7 @@ def test_an_executor_profile_runs_with_every_value_it_states(workdir, monkeypatc
     found = {key: as_stated(key, value, options) for key, value in stated.items()}
     expected = {key: sorted(value) if key == "rerun-triggers" else value for key, value in stated.items()}
     assert found == expected
+    assert not options.printshellcmds  # every rule runs a script: each job would print "Shell command: None"
 
 
 @pytest.mark.parametrize("name", EXECUTOR_PROFILES)
@@ -68,25 +91,31 @@ def test_the_workflow_profile_restates_no_setting_of_an_executor_profile_differe
 def test_a_plain_local_run_keeps_going_and_reruns_incomplete_jobs(workdir, monkeypatch):
     options = parsed(workdir, monkeypatch, "--cores", "2")
     assert options.executor in (None, "local")
-    assert (options.keep_going, options.rerun_incomplete, options.printshellcmds, options.show_failed_logs) == (
-        True,
-        True,
-        True,
-        True,
-    )
+    assert (options.keep_going, options.rerun_incomplete, options.show_failed_logs) == (True, True, True)
     assert as_stated("rerun-triggers", None, options) == sorted(profile("default")["rerun-triggers"])
+    # every rule runs a script: printshellcmds would print "Shell command: None" for each job; the workflow says
+    # each job's reason as `pairstudy why` does, instead of Snakemake's (a re-run's is a whole dict of settings)
+    assert not options.printshellcmds
+    assert {level.name.lower() for level in options.quiet} == {"reason"}
+    # the command line still decides: --quiet host shows Snakemake's own reasons again
+    assert {level.name.lower() for level in parsed(workdir, monkeypatch, "--quiet", "host").quiet} == {"host"}
 
 
 def training_resources(workdir: Path, *arguments: str) -> list[dict[str, str]]:
     """The resources of every planned train_block job in a dry run."""
-    result = snakemake(workdir, "-n", *arguments)
+    if "profiles/googlebatch" in arguments:
+        pytest.importorskip("snakemake_storage_plugin_fs")
+        arguments = (*arguments, *LOCAL_STORAGE)
+    result = snakemake(workdir, "-n", *arguments, env={"CONDOR_CONFIG": "/dev/null"})
     assert result.returncode == 0, output_of(result)
     jobs, rule = [], None
     for line in result.stdout.splitlines():
         if match := re.match(r"^\s*(?:local)?rule (\S+):$", line):
             rule = match.group(1)
         elif rule == "train_block" and line.strip().startswith("resources:"):
-            jobs.append(dict(item.strip().split("=", 1) for item in line.split(":", 1)[1].split(",")))
+            # a value may hold ", " (HTCondor's require_gpus): items are split where a name= follows
+            items = re.split(r",\s+(?=\w+=)", line.split(":", 1)[1].strip())
+            jobs.append(dict(item.split("=", 1) for item in items))
     return jobs
 
 
@@ -99,7 +128,7 @@ def sbatch_gpu_options(resources: dict[str, str]) -> str:
 def test_cpu_training_jobs_carry_no_gpu_resources_nor_a_cpu_count_that_overrides_threads(workdir, name):
     jobs = training_resources(workdir, "--profile", f"profiles/{name}", "--config", "threads=3")
     assert len(jobs) == 2
-    assert all(not GPU_RESOURCES & job.keys() for job in jobs), jobs
+    assert all(not {key for key in GPU_RESOURCES & job.keys() if job[key]} for job in jobs), jobs
     assert {sbatch_gpu_options(job) for job in jobs} == {""}
     # a cpus_per_task resource would override the threads in the SLURM plugin's --cpus-per-task
     assert all("cpus_per_task" not in job for job in jobs), jobs
@@ -115,13 +144,27 @@ def test_cuda_training_jobs_carry_the_gpu_model_and_manufacturer(workdir):
             "gpu": "1",
             "gpu_model": "a100",
             "gpu_manufacturer": "nvidia",
+            "nvidia_gpu": "a100",
+            "request_gpus": "1",
+            "require_gpus": 'regexp("a100", DeviceName, "i")',
+            "lsf_extra": "-gpu num=1:gmodel=a100",
+            "pbs_gpus": ":ngpus=1",
         }
         for job in jobs
     ), jobs
     assert {sbatch_gpu_options(job) for job in jobs} == {"--gpus=a100:1"}
     # without a model, any GPU
     (any_gpu, _) = training_resources(workdir, "--profile", "profiles/slurm", "--config", "device=cuda")
-    assert {key: any_gpu.get(key) for key in GPU_RESOURCES} == {"gpu": "1", "gpu_model": None, "gpu_manufacturer": None}
+    assert {key: any_gpu.get(key) for key in GPU_RESOURCES} == {
+        "gpu": "1",
+        "gpu_model": None,
+        "gpu_manufacturer": None,
+        "nvidia_gpu": "1",
+        "request_gpus": "1",
+        "require_gpus": None,
+        "lsf_extra": "-gpu num=1",
+        "pbs_gpus": ":ngpus=1",
+    }
     assert sbatch_gpu_options(any_gpu) == "--gpus=1"
 
 

@@ -1,5 +1,6 @@
 """The report page in a real headless Chromium from file://, at 1400 and 420 pixels wide: charts render, nothing
-is fetched, no chart and no main results column overflows the screen, and no label is clipped.
+is fetched, no chart, no main results column and no statistics table overflows the screen, no label is clipped,
+and no configuration name is broken across lines.
 
 Screenshots go to the test's folder and to screenshots/ in the repository (not committed) to be looked at.
 """
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ALL_CHARTS, DIGIT_PAIRS, PNG_MAGIC, ROOT, ensure_debian_package, study_report
+from tests.helpers import ALL_CHARTS, DIGIT_PAIRS, ODD_NAME, PNG_MAGIC, ROOT, ensure_debian_package, study_report
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -27,10 +28,13 @@ FLAGS = [
 WIDTHS = (1400, 420)
 SCREENSHOTS = ROOT / "screenshots"
 # what the page shows at one width, measured in the browser: every drawn chart's box, every SVG text that leaves
-# its SVG's box or was cut short with an ellipsis, and every cell of the main results table that is shown
+# its SVG's box or was cut short with an ellipsis, every cell of the main results table that is shown, every shown
+# cell of the statistics tables (not the "All columns" copies, which scroll in their own box) with the headings its
+# table shows, and every configuration name in a table cell that is shown, with the lines it takes
 MEASURE = """() => {
   const viewport = document.documentElement.clientWidth;
-  const seen = {viewport, page: document.documentElement.scrollWidth, charts: [], clipped: [], cut: [], cells: []};
+  const seen = {viewport, page: document.documentElement.scrollWidth, charts: [], clipped: [], cut: [], cells: [],
+                statistics: [], headings: [], names: []};
   for (const svg of document.querySelectorAll('.chart svg')) {
     const box = svg.getBoundingClientRect();
     if (box.width === 0) continue;  // the other layout's drawing, hidden at this width
@@ -50,6 +54,23 @@ MEASURE = """() => {
     if (box.width === 0) continue;  // a column a narrow screen hides
     seen.cells.push({text: cell.textContent, header: cell.tagName === 'TH', right: box.right,
                      scroll: cell.scrollWidth, client: cell.clientWidth});
+  }
+  for (const table of document.querySelectorAll('#statistics-in-detail table')) {
+    if (table.closest('details')) continue;
+    const shown = [...table.querySelectorAll('th')].filter(cell => cell.getBoundingClientRect().width > 0);
+    seen.headings.push(shown.map(cell => cell.textContent));
+    for (const cell of table.querySelectorAll('th, td')) {
+      const box = cell.getBoundingClientRect();
+      if (box.width === 0) continue;
+      seen.statistics.push({text: cell.textContent, left: box.left, right: box.right,
+                            scroll: cell.scrollWidth, client: cell.clientWidth});
+    }
+  }
+  for (const name of document.querySelectorAll('td .name')) {
+    if (name.getBoundingClientRect().width === 0 || name.closest('details')) continue;
+    const lineHeight = parseFloat(getComputedStyle(name).lineHeight);
+    seen.names.push({text: name.textContent, lines: name.getClientRects().length,
+                     tall: name.getBoundingClientRect().height > 1.5 * lineHeight});
   }
   return seen;
 }"""
@@ -145,6 +166,36 @@ def test_a_narrow_screen_keeps_configuration_and_final_accuracy_in_view(measured
     assert wide[:2] == ["configuration", "sharing"] and titles["final_test_digit_accuracy"][1] in wide
 
 
+# the columns a narrow screen keeps of each statistics table, in page order (ablation has all four)
+STATISTICS_KEYS = [
+    ["configuration", "mean (%)", "95% interval"],
+    ["kind", "configuration", "compared with", "difference (points)", "95% family-wise interval", "verdict"],
+    ["comparison", "difference (points)", "95% family-wise interval", "verdict"],
+    ["block", "effect", "effect (points)", "95% family-wise interval", "verdict"],
+]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_statistics_cell_overflows_and_no_configuration_name_breaks(measured, width):
+    at = measured[0][width]
+    assert len(at["headings"]) == 4 and at["statistics"]
+    if width == 420:
+        for cell in at["statistics"]:
+            assert cell["left"] >= 0 and cell["right"] <= at["viewport"] + 0.5, cell
+            assert cell["scroll"] <= cell["client"], cell
+    broken = [name for name in at["names"] if name["lines"] != 1 or name["tall"]]
+    assert broken == [] and at["names"] and {ODD_NAME, "twin-nosharing-noaux"} <= {name["text"] for name in at["names"]}
+
+
+def test_a_narrow_screen_keeps_the_key_columns_of_each_statistics_table(measured):
+    seen, _ = measured
+    assert seen[420]["headings"] == STATISTICS_KEYS
+    wide = seen[1400]["headings"]
+    assert [len(shown) for shown in wide] > [len(keys) for keys in STATISTICS_KEYS]
+    assert all(set(keys) < set(shown) for keys, shown in zip(STATISTICS_KEYS, wide))
+    assert "seeds needed" in wide[1] and "Wilcoxon p" in wide[2]
+
+
 def test_the_measurement_catches_a_clipped_label_and_an_overflowing_cell(tmp_path):
     """A page built to fail: an SVG label running past its SVG's edge, a results cell wider than a phone."""
     bad = tmp_path / "bad.html"
@@ -153,9 +204,18 @@ def test_the_measurement_catches_a_clipped_label_and_an_overflowing_cell(tmp_pat
         '<figure class="chart" id="chart-bad"><svg width="200" height="40" viewBox="0 0 200 40">'
         '<text x="120" y="25">a label running past the edge</text>'
         '<text x="5" y="30" font-size="10">cut…</text></svg></figure>'
-        '<table class="main"><tr><td style="white-space: nowrap">' + "wide " * 120 + "</td></tr></table></body></html>"
+        '<table class="main"><tr><td style="white-space: nowrap">' + "wide " * 120 + "</td></tr></table>"
+        '<table class="main"><tr><td style="max-width: 5em"><span class="name">twin-nosharing-noaux</span></td></tr>'
+        "</table>"
+        '<section id="statistics-in-detail"><table><tr><td style="white-space: nowrap">'
+        + "wide " * 120
+        + "</td></tr></table></section></body></html>"
     )
     at = open_in_chromium(bad, tmp_path)[420]
     assert [item["text"] for item in at["clipped"]] == ["a label running past the edge"]
     assert [item["text"] for item in at["cut"]] == ["cut…"]
     assert at["page"] > at["viewport"] and at["cells"][0]["right"] > at["viewport"]
+    assert at["statistics"][0]["right"] > at["viewport"]
+    assert [(name["text"], name["lines"] > 1 or name["tall"]) for name in at["names"]] == [
+        ("twin-nosharing-noaux", True)
+    ]

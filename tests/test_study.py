@@ -97,7 +97,7 @@ def test_explicit_seed_list_and_blocks_fixed_by_seed_value():
     [
         (
             {"studies": {"s": {"factors": {"architecture": ["mlp"]}, "epochs": 3}}},
-            r"studies\.s: unknown key\(s\) \['epochs'\]; allowed keys: \[",
+            r"studies\.s: unknown key\(s\) \['epochs'\]; it belongs under 'training'; allowed keys: \[",
         ),
         (study(training={"lr": "fast"}), r"studies\.s\.training\.lr: 'fast' is not of type 'number'"),
         (
@@ -123,10 +123,14 @@ def test_explicit_seed_list_and_blocks_fixed_by_seed_value():
             r"studies\.s\.overrides\.mlp\.model\.sharing: no architecture among \['mlp'\] takes it; "
             r"allowed: \['batch_norm', 'dropout', 'hidden', 'init'\]",
         ),
+        (
+            study(training={"epoch": 3}),
+            r"studies\.s\.training: unknown key\(s\) \['epoch'\]; did you mean 'epochs'\?; allowed keys: \[",
+        ),
         (study(seeds=[1, 1]), r"studies\.s\.seeds: \[1, 1\] has non-unique elements"),
         (
             {"studies": {"s": {"factors": {"architecture": ["mlp"]}}}, "devise": "cpu"},
-            r"\(top level\): unknown key\(s\) \['devise'\]",
+            r"\(top level\): unknown key\(s\) \['devise'\]; did you mean 'device'\?; allowed keys",
         ),
     ],
 )

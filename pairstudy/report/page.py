@@ -12,7 +12,9 @@ from .tables import markdown_text
 
 # everything the page shows is inside it: the browser is told to fetch nothing at all
 CONTENT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-NARROW_SCREEN = 700  # pixels: below it charts switch to their narrow drawing and the results table to two columns
+# pixels: below it charts switch to their narrow drawing, the results table to two columns and the statistics tables
+# to their key columns (a difference table on two lines a row: what is compared, then difference, interval, verdict)
+NARROW_SCREEN = 700
 STYLE = f"""
 * {{ box-sizing: border-box; }}
 body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; max-width: 1200px;
@@ -30,7 +32,8 @@ th {{ border-bottom: 2px solid #bbb; white-space: normal; vertical-align: bottom
 th:first-child, td:first-child, th.text, td.text {{ text-align: left; }}
 td.text {{ white-space: normal; min-width: 7em; }}
 .scroll {{ overflow-x: auto; max-width: 100%; }}
-.results-full {{ display: none; }}
+.results-full, .keys-full {{ display: none; }}
+.name {{ white-space: nowrap; hyphens: none; overflow-wrap: normal; }}
 .chart {{ margin: 1.4rem 0 1.8rem; }}
 .chart svg {{ display: block; width: 100%; height: auto; }}
 .chart .narrow {{ display: none; }}
@@ -47,7 +50,17 @@ footer {{ margin-top: 3rem; font-size: .85rem; color: #555; }}
   .results-main th:not(.key), .results-main td:not(.key) {{ display: none; }}
   .results-main th, .results-main td {{ white-space: normal; overflow-wrap: anywhere; }}
   .results-main td.key:last-child {{ white-space: nowrap; }}
-  .results-full {{ display: block; }}
+  .results-full, .keys-full {{ display: block; }}
+  .keys-main th:not(.key), .keys-main td:not(.key) {{ display: none; }}
+  .keys-main th, .keys-main td {{ white-space: normal; padding: .3rem .45rem; }}
+  table.stacked, table.stacked thead, table.stacked tbody {{ display: block; }}
+  table.stacked tr {{ display: flex; flex-wrap: wrap; padding: .3rem 0; border-bottom: 1px solid #e4e4e4; }}
+  table.stacked thead tr {{ border-bottom: 2px solid #bbb; }}
+  table.stacked tr::after {{ content: ""; flex-basis: 100%; order: 2; }}
+  table.stacked th, table.stacked td {{ flex: 0 0 33.333%; order: 3; min-width: 0; border: 0; padding: .1rem .45rem;
+                                       text-align: left; }}
+  table.stacked .what {{ flex: 1 0 50%; order: 1; min-width: auto; }}
+  table.stacked .what.whole {{ flex-basis: 100%; }}
   dl {{ grid-template-columns: minmax(0, 1fr); }}
   dd {{ margin: 0 0 .5rem .8rem; }}
 }}

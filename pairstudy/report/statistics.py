@@ -14,7 +14,7 @@ from pairstudy.stats.words import TOO_FEW_SEEDS
 from pairstudy.tasks.metrics import Metric, MetricSpec
 
 from .sections import Content, Section, section
-from .tables import NONE, missing
+from .tables import CONFIGURATION, NONE, collapsing_table_html, missing, table_markdown, what_lines
 
 __all__ = ["PAPER_TABLES", "Section", "run_status_section", "section", "statistics_section"]
 
@@ -183,6 +183,28 @@ def baselines_table(baselines: pd.DataFrame, metric: Metric) -> pd.DataFrame:
     )
 
 
+# what a row of each difference table compares, line by line on a narrow screen (a tuple: columns sharing a line)
+WHAT_COMPARED = {
+    "baselines": ["kind", ("configuration", "compared with")],
+    "comparisons": ["comparison"],
+    "effects": [("block", "effect")],
+}
+
+
+def key_columns(name: str, stored: pd.DataFrame, metric: Metric) -> tuple[list, list[str]]:
+    """What a narrow screen keeps of a statistics table: (what a row compares, the key numbers). Per configuration:
+    the configuration, its mean and interval; a difference table: what is compared, the difference (or effect), its
+    interval and the verdict."""
+    if name == "intervals":
+        return [], [CONFIGURATION, f"mean{heading_unit(metric)}", interval_heading(stored)]
+    estimate = "effect" if name == "effects" else "difference"
+    return WHAT_COMPARED[name], [
+        f"{estimate}{heading_unit(metric, difference=True)}",
+        interval_heading(stored),
+        "verdict",
+    ]
+
+
 # the statistics tables a paper \inputs, by file stem
 PAPER_TABLES = {"comparisons": comparisons_table, "effects": effects_table, "baselines": baselines_table}
 
@@ -235,10 +257,13 @@ def statistics_section(stored: dict[str, pd.DataFrame], spec: MetricSpec) -> Sec
         ),
     ]
     for name, heading, note, build in parts:
-        table = stored[name]
-        if table.empty:
+        if stored[name].empty:
             continue
-        content.heading(heading).paragraph(f"{note} Intervals: {methods(table)}.").table(build(table, metric))
+        table = build(stored[name], metric)
+        what, keys = key_columns(name, stored[name], metric)
+        assert {column for line in what_lines(what) for column in line} | set(keys) <= set(table.columns), name
+        content.heading(heading).paragraph(f"{note} Intervals: {methods(stored[name])}.")
+        content.raw(collapsing_table_html(table, keys, what, "statistics"), table_markdown(table))
     if not content.html:
         return None
     return content.section("Statistics in detail")

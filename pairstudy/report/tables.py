@@ -142,26 +142,67 @@ def table_latex(table: pd.DataFrame) -> str:
 
 
 NUMBER_CELL = re.compile(r"^[-+−–<>\d\s.,±%\[\]]*$|^n/a$")
+# columns that hold configuration names (a comparison holds two, "a → b"): each name is kept on one line, never
+# broken at its hyphens, by CSS (span.name) so the page's text stays the names as written
+NAME_COLUMNS = (CONFIGURATION, "config", "compared with", "comparison")
+ARROW = " → "
+ALL_COLUMNS = "All columns"
 
 
-def column_classes(table: pd.DataFrame, key_columns) -> list[str]:
-    """Per column: "key" for `key_columns` (what a narrow screen keeps), "text" for words (set left)."""
+def what_lines(what) -> list[tuple[str, ...]]:
+    """`what` (what a row compares) as its lines on a narrow screen: each entry a column name (a line of its own) or
+    a tuple of names sharing a line."""
+    return [(line,) if isinstance(line, str) else tuple(line) for line in what]
+
+
+def column_classes(table: pd.DataFrame, key_columns, what=()) -> list[str]:
+    """Per column: "key" for `key_columns` (what a narrow screen keeps), "text" for words (set left); "what" for the
+    columns of `what` (what_lines: what a row compares, set above its numbers on a narrow screen), "whole" too for
+    one with a line of its own."""
+    lines = what_lines(what)
+    compared = {column: len(line) == 1 for line in lines for column in line}
     classes = []
     for column in table.columns:
-        names = ["key"] if column in key_columns else []
+        names = ["key"] if column in key_columns or column in compared else []
+        if column in compared:
+            names += ["what", "whole"] if compared[column] else ["what"]
         if not all(NUMBER_CELL.match(str(value)) for value in table[column]):
             names.append("text")
         classes.append(f' class="{" ".join(names)}"' if names else "")
     return classes
 
 
-def html_table(table: pd.DataFrame, css_class: str = "", key_columns=()) -> str:
-    """A display table as escaped HTML; columns marked as column_classes says."""
-    marks = column_classes(table, key_columns)
+def name_cell(value) -> str:
+    """A configuration name (or "a → b") escaped, each name in a span.name that keeps it on one line."""
+    return ARROW.join(f'<span class="name">{html.escape(part)}</span>' for part in str(value).split(ARROW))
+
+
+def html_table(table: pd.DataFrame, css_class: str = "", key_columns=(), what=()) -> str:
+    """A display table as escaped HTML; columns marked as column_classes says, configuration names (NAME_COLUMNS)
+    in span.name."""
+    marks = column_classes(table, key_columns, what)
+    cell = [name_cell if column in NAME_COLUMNS else lambda value: html.escape(str(value)) for column in table.columns]
     head = "".join(f"<th{mark}>{html.escape(str(column))}</th>" for column, mark in zip(table.columns, marks))
     body = "".join(
-        "<tr>" + "".join(f"<td{mark}>{html.escape(str(value))}</td>" for value, mark in zip(row, marks)) + "</tr>"
+        "<tr>" + "".join(f"<td{mark}>{show(value)}</td>" for value, mark, show in zip(row, marks, cell)) + "</tr>"
         for row in table.itertuples(index=False)
     )
     attribute = f' class="{css_class}"' if css_class else ""
     return f"<table{attribute}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def collapsing_table_html(table: pd.DataFrame, key_columns, what=(), css_class: str = "") -> str:
+    """A display table that a narrow screen collapses to its key columns, as the results table: the table with every
+    column (in a box that scrolls sideways where the screen is too narrow for it), whose other columns a narrow
+    screen hides, and below it the whole table again in an "All columns" box that a narrow screen shows.
+
+    With `what` (what a row compares, as what_lines) a narrow screen sets each row on lines of its own (table.stacked):
+    what is compared, then the key numbers under their headings, so a row fits beside long names; a line of two
+    names that do not fit side by side wraps between them, never inside one."""
+    stacked = "stacked" if what else ""
+    main = html_table(table, " ".join(filter(None, [css_class, "keys", stacked])), key_columns, what)
+    full = html_table(table, " ".join(filter(None, [css_class, "full"])))
+    return (
+        f'<div class="scroll keys-main">{main}</div>'
+        f'<details class="keys-full"><summary>{ALL_COLUMNS}</summary><div class="scroll">{full}</div></details>'
+    )

@@ -7,6 +7,7 @@ all read it through this module.
 from __future__ import annotations
 
 import copy
+import difflib
 import functools
 import math
 from pathlib import Path
@@ -71,12 +72,34 @@ def number_as_text(value) -> bool:
     return True
 
 
+def suggestion(key, schema: dict) -> str:
+    """A hint for an unknown key: "did you mean 'epochs'?" for one close to an allowed key (a typo); for one that
+    belongs one level down (`epochs` written beside `training` instead of in it), where it belongs."""
+    properties = schema.get("properties", {})
+    if not isinstance(key, str):
+        return ""
+    close = difflib.get_close_matches(key, list(properties), n=1, cutoff=0.7)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    definitions = load_schema()["definitions"]
+    homes = []
+    for name, spec in properties.items():
+        reference = spec.get("$ref", "")
+        inner = definitions.get(reference.rsplit("/", 1)[-1], {}) if reference else spec
+        if key in inner.get("properties", {}):
+            homes.append(name)
+    return f"it belongs under {homes[0]!r}" if homes else ""
+
+
 def describe_error(error: jsonschema.ValidationError, path: str) -> str:
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
         unknown = sorted(set(error.instance) - set(allowed))
         if allowed:
-            return f"config key {path}: unknown key(s) {unknown}; allowed keys: {allowed}"
+            hints = [(key, hint) for key in unknown if (hint := suggestion(key, error.schema))]
+            named = len(unknown) > 1  # which key a hint is for
+            hint = "".join(f"; {f'{key!r}: ' if named else ''}{text}" for key, text in hints)
+            return f"config key {path}: unknown key(s) {unknown}{hint}; allowed keys: {allowed}"
     if error.validator == "enum":
         return f"config key {path}: {error.instance!r} is not allowed; allowed values: {error.validator_value}"
     if error.validator == "type" and number_as_text(error.instance):

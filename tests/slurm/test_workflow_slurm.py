@@ -98,7 +98,7 @@ def test_a_scancelled_training_job_resumes_from_its_checkpoint(slurm_cluster, tm
     target = run_file("resume", "twin", 0)
     store = workdir / "results" / "resume" / "store"
     # sacct reports a cancelled job as "CANCELLED by <uid>", which the plugin (2.8.0) takes for a
-    # running job; squeue reports "CANCELLED", which it takes for a failed one (README: On a cluster)
+    # running job; squeue reports "CANCELLED", which it takes for a failed one (docs/cluster.md)
     squeue = ["--slurm-status-command", "squeue", target]
     log = tmp_path / "first.log"
     with log.open("w") as output:

@@ -1,6 +1,7 @@
 import functools
 import json
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)  # the workflow's own pairstudy, as in its jobs
@@ -8,7 +9,8 @@ sys.path.insert(0, workflow.basedir)  # the workflow's own pairstudy, as in its 
 from pairstudy.aggregate import expected_run
 from pairstudy.aggregate.stale import remove_corrupt_tables
 from pairstudy.metrics import canonical_json
-from pairstudy.paths import RUN_FILE, StoreOutsideProject, run_file, run_store
+from pairstudy.paths import REPORT_FOLDER, RUN_FILE, StoreOutsideProject, run_file, run_store
+from pairstudy.progress import make_plan, measure, write_plan
 from pairstudy.provenance import code_hash, configuration_code
 from pairstudy.study import (
     NAME_PATTERN,
@@ -22,6 +24,7 @@ from pairstudy.study import (
 )
 from pairstudy.study.preflight import metric_spec, preflight, stale_lock_note
 from pairstudy.study.trainer import trainer_file
+from pairstudy.why import block_changes, summary_lines
 
 # Every job runs pairstudy's code from this folder, in the environment Snakemake runs in or, with `--sdm conda`,
 # in this one (see the file).
@@ -150,7 +153,10 @@ def block_ranks():
 
 def block_priority(wildcards):
     """The costliest blocks start first, so the last cores are not left waiting on one long job. Only the process
-    that schedules jobs ranks them (it imports torch to count): a dry run or a re-parsing job gives every block 0."""
+    that schedules jobs ranks them (it imports torch to count): a dry run or a re-parsing job gives every block 0.
+    A dry run, which has no onstart, says here what changed since training (`announce_changes`)."""
+    if workflow.dryrun and workflow.is_main_process:
+        announce_changes()
     if workflow.dryrun or not workflow.is_main_process:
         return 0
     return block_ranks()[(wildcards.study, wildcards.config, int(wildcards.block))]
@@ -177,14 +183,29 @@ def study_spec(study):
 
 
 def gpu_resources():
-    """Resources only for jobs that ask for a GPU, so executors that refuse unknown GPU resources take CPU jobs."""
+    """A training job's request for one GPU, in the resource each executor reads (docs/executors.md): `gpu` (and
+    `gpu_model`) for SLURM (--gpus), `gpu` and `gpu_manufacturer` for Kubernetes, `nvidia_gpu` for Google Batch (a
+    count, or the accelerator type: one of it), `request_gpus` (and `require_gpus`) for HTCondor, `lsf_extra` (bsub's
+    -gpu) for LSF, `pbs_gpus` (a select chunk's ngpus) for profiles/cluster-generic. Each executor reads its own and
+    passes over the others. None for a job that asks for no GPU, so executors that refuse GPU resources take CPU
+    jobs."""
+    import shlex
+
     if not config["device"].startswith("cuda"):
         return {}
+    model = config["gpu_model"]
     resources = {"gpu": 1}
-    if config["gpu_model"]:
-        resources["gpu_model"] = config["gpu_model"]
+    if model:
+        resources["gpu_model"] = model
     if config["gpu_manufacturer"]:
         resources["gpu_manufacturer"] = config["gpu_manufacturer"]
+    resources["nvidia_gpu"] = model or 1
+    resources["request_gpus"] = 1
+    if model:
+        resources["require_gpus"] = f'regexp("{model}", DeviceName, "i")'
+    request = f"num=1:gmodel={model}" if model else "num=1"
+    resources["lsf_extra"] = f"-gpu {shlex.quote(request)}"
+    resources["pbs_gpus"] = ":ngpus=1"
     return resources
 
 
@@ -201,6 +222,87 @@ def baselines(study):
     return baseline_names(list(CONFIGURATIONS[study].values()), config["studies"][study])
 
 
+def block_reasons(study, name, block):
+    """What changed since the block's run file was trained, as `pairstudy why` says it (empty: nothing)."""
+    chosen = CONFIGURATIONS[study][name]
+    path = run_file(study, name, block)
+    return block_changes(
+        path, list(BLOCKS[study][block]), chosen.hyperparameters, configuration_code(chosen.hyperparameters)
+    )
+
+
+def say(line):
+    print(f"pairstudy: {line}", file=sys.stderr, flush=True)
+
+
+# Snakemake states each job's reason (a re-run's is the whole dict of the block's settings, before and now); the
+# profile quiets it (`quiet: [reason]`), and the workflow says it the way `pairstudy why` does: as it starts
+# (`announce_jobs`), or in a dry run, which starts nothing, as the first training job is planned.
+@functools.cache
+def announce_changes():
+    for study in config["studies"]:
+        try:
+            changes = [
+                (run_file(study, name, block), block_reasons(study, name, block))
+                for name in CONFIGURATIONS[study]
+                for block in BLOCKS[study]
+            ]
+        except Exception as error:  # what the console is told is not worth a failed dry run
+            say(f"{study}: cannot say what changed ({type(error).__name__}: {error})")
+            continue
+        for line in summary_lines(changes):
+            say(f"{study}: {line}")
+
+
+def announce_jobs():
+    """Before the first job: each study's progress so far (written down as the plan its jobs report against), its
+    training jobs with `pairstudy why`'s reasons, and the steps after them with Snakemake's reasons in short."""
+    jobs = list(workflow.dag.needrun_jobs())
+    for study in config["studies"]:
+        store = run_store(study, outside_allowed=config["store_outside_project"])
+        plan = make_plan(study, CONFIGURATIONS[study].values(), BLOCKS[study], store)
+        write_plan(plan)
+        mine = [job for job in jobs if job.wildcards_dict.get("study") == study]
+        order = run_files(study)
+        training = sorted(
+            (job for job in mine if job.rule.name == "train_block"), key=lambda job: order.index(job.output[0])
+        )
+        changes = []
+        for job in training:
+            wildcards = job.wildcards_dict
+            reasons = block_reasons(study, wildcards["config"], int(wildcards["block"]))
+            # a job Snakemake runs for a reason of its own (--forcerun, the script's code): its reason, in short
+            changes.append((job.output[0], reasons or list(workflow.dag.reason(job).get_names())))
+        lines = summary_lines(changes)
+        count = f"{len(training)} training job{'s' * (len(training) != 1)} to run" if training else "no training to run"
+        head = f"{measure(plan).counts()}; {count}"
+        if len(lines) == 1:
+            say(f"{head}: {lines[0]}")
+        else:
+            say(head + (":" if lines else ""))
+            for line in lines:
+                say(f"  {line}")
+        after = [job for job in mine if job.rule.name != "train_block"]
+        if after:
+            order = [declared.name for declared in workflow.rules]  # the order they run in
+            rules = ", ".join(sorted({job.rule.name for job in after}, key=order.index))
+            reasons = ", ".join(dict.fromkeys(name for job in after for name in workflow.dag.reason(job).get_names()))
+            say(f"{study}: then {rules} ({reasons})")
+
+
+def announce_reports(since=0.0):
+    """Where each study's report is, once the workflow ends (those written since `since`)."""
+    for study in config["studies"]:
+        page = Path(REPORT_FOLDER.format(study=study)) / "index.html"
+        if page.exists() and page.stat().st_mtime >= since:
+            say(
+                f"{study}: the report is {page} (beside it report.md, and paper/ with each chart and table for a paper)"
+            )
+
+
+STARTED = time.time()  # the reports written since are this run's
+
+
 onstart:
     # the device a config asks for is checked where the jobs train: here for local jobs, at job start on a cluster
     if config["device"].startswith("cuda"):
@@ -213,3 +315,16 @@ onstart:
                 raise WorkflowError(f"config key device: {error}") from None
         else:
             print(f"pairstudy: device {config['device']} is checked when each training job starts", file=sys.stderr)
+    try:
+        announce_jobs()
+    except Exception as error:  # what the console is told is not worth a workflow that does not start
+        say(f"cannot say what runs and how far the studies have come ({type(error).__name__}: {error})")
+
+
+onsuccess:
+    announce_reports()
+
+
+onerror:
+    # failed runs stop the workflow after their study's report is written: it lists them
+    announce_reports(since=STARTED)

@@ -2,7 +2,7 @@
 # Blocks are fixed by seed value (block = seed // seeds_per_job), so adding seeds adds blocks; a block
 # that runs again takes its finished runs from the run store instead of training them again.
 # No `group:` here: the SLURM plugin cannot put grouped jobs into an array job. To pack N blocks into
-# one submission, `--groups train_block=train --group-components train=N` (README: On a cluster).
+# one submission, `--groups train_block=train --group-components train=N` (docs/cluster.md).
 rule train_block:
     output:
         RUN_FILE,
