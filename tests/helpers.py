@@ -109,6 +109,23 @@ def planned(workdir: Path, *arguments: str) -> dict[str, list[str]]:
     return jobs
 
 
+def planned_training_jobs(workdir: Path, *arguments: str) -> list[dict[str, dict[str, str]]]:
+    """Dry run: each planned train_block job's "wildcards" and "resources" (name -> value, as printed)."""
+    result = snakemake(workdir, "-n", *arguments)
+    assert result.returncode == 0, output_of(result)
+    jobs, rule = [], None
+    for line in result.stdout.splitlines():
+        if match := re.match(r"^\s*(?:local)?rule (\S+):$", line):
+            rule = match.group(1)
+        elif rule == "train_block" and line.strip().startswith("wildcards:"):
+            wildcards = dict(item.strip().split("=", 1) for item in line.split(":", 1)[1].split(","))
+        elif rule == "train_block" and line.strip().startswith("resources:"):
+            # a value may hold ", " (HTCondor's require_gpus): items are split where a name= follows
+            items = re.split(r",\s+(?=\w+=)", line.split(":", 1)[1].strip())
+            jobs.append({"wildcards": wildcards, "resources": dict(item.split("=", 1) for item in items)})
+    return jobs
+
+
 def run_files(workdir: Path, study: str) -> list[str]:
     """The study's run files, relative to `workdir`, as snakemake targets."""
     runs = workdir / "results" / study / "runs"

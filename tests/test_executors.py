@@ -17,7 +17,7 @@ import pytest
 import yaml
 from snakemake.iocontainers import ResourceList
 
-from tests.helpers import CLUSTER_STUDY, ROOT, copy_workflow, output_of, snakemake
+from tests.helpers import CLUSTER_STUDY, ROOT, copy_workflow, planned_training_jobs
 
 # the names each executor reads a GPU request from (the training rule sets all of them for device: cuda)
 GPU_RESOURCES = {"gpu", "gpu_model", "gpu_manufacturer", "nvidia_gpu", "request_gpus", "require_gpus", "lsf_extra"}
@@ -39,30 +39,21 @@ def as_value(text: str):
 
 def training_jobs(workdir: Path, *arguments: str) -> list[SimpleNamespace]:
     """Every planned train_block job of a dry run, as a job with its threads, wildcards and resources."""
-    result = snakemake(workdir, "-n", *arguments, env=QUIET_CONDOR)
-    assert result.returncode == 0, output_of(result)
-    jobs, rule = [], None
-    for line in result.stdout.splitlines():
-        if match := re.match(r"^\s*(?:local)?rule (\S+):$", line):
-            rule = match.group(1)
-        elif rule == "train_block" and line.strip().startswith("wildcards:"):
-            wildcards = dict(item.strip().split("=", 1) for item in line.split(":", 1)[1].split(","))
-        elif rule == "train_block" and line.strip().startswith("resources:"):
-            # a value may hold ", " (HTCondor's require_gpus): items are split where a name= follows
-            items = (item.split("=", 1) for item in re.split(r",\s+(?=\w+=)", line.split(":", 1)[1].strip()))
-            resources = {name: as_value(value) for name, value in items}
-            jobs.append(
-                SimpleNamespace(
-                    name="train_block",
-                    jobid=len(jobs) + 1,
-                    threads=1,
-                    wildcards_dict=wildcards,
-                    resources=ResourceList(fromdict=resources),
-                    is_group=lambda: False,
-                    plain=resources,
-                )
+    jobs = []
+    for planned in planned_training_jobs(workdir, *arguments):
+        resources = {name: as_value(value) for name, value in planned["resources"].items()}
+        jobs.append(
+            SimpleNamespace(
+                name="train_block",
+                jobid=len(jobs) + 1,
+                threads=1,
+                wildcards_dict=planned["wildcards"],
+                resources=ResourceList(fromdict=resources),
+                is_group=lambda: False,
+                plain=resources,
             )
-    assert len(jobs) == 2, result.stdout
+        )
+    assert len(jobs) == 2, jobs
     return jobs
 
 

@@ -5,7 +5,6 @@ profiles/default as the workflow profile just as the command line does; resource
 """
 
 import importlib.util
-import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,7 +14,7 @@ from snakemake.cli import parse_args
 from snakemake.iocontainers import ResourceList
 from snakemake_executor_plugin_slurm.utils import set_gres_string
 
-from tests.helpers import CLUSTER_STUDY, ROOT, copy_workflow, output_of, snakemake
+from tests.helpers import CLUSTER_STUDY, ROOT, copy_workflow, output_of, planned_training_jobs, snakemake
 
 # each executor profile, parsed only where its plugin is installed (Snakemake's parser knows its settings then)
 PLUGINS = {
@@ -106,17 +105,7 @@ def training_resources(workdir: Path, *arguments: str) -> list[dict[str, str]]:
     if "profiles/googlebatch" in arguments:
         pytest.importorskip("snakemake_storage_plugin_fs")
         arguments = (*arguments, *LOCAL_STORAGE)
-    result = snakemake(workdir, "-n", *arguments, env={"CONDOR_CONFIG": "/dev/null"})
-    assert result.returncode == 0, output_of(result)
-    jobs, rule = [], None
-    for line in result.stdout.splitlines():
-        if match := re.match(r"^\s*(?:local)?rule (\S+):$", line):
-            rule = match.group(1)
-        elif rule == "train_block" and line.strip().startswith("resources:"):
-            # a value may hold ", " (HTCondor's require_gpus): items are split where a name= follows
-            items = re.split(r",\s+(?=\w+=)", line.split(":", 1)[1].strip())
-            jobs.append(dict(item.split("=", 1) for item in items))
-    return jobs
+    return [job["resources"] for job in planned_training_jobs(workdir, *arguments)]
 
 
 def sbatch_gpu_options(resources: dict[str, str]) -> str:

@@ -6,10 +6,9 @@ import math
 import re
 from collections.abc import Mapping
 
-import pandas as pd
-
 from pairstudy.tasks.metrics import Metric
 
+from .pairing import is_missing
 from .units import decimals, difference_unit, improves, scale
 from .words import EQUIVALENT, HIGHER, INCONCLUSIVE, LOWER, MIN_SEEDS, PLANNED_POWER
 
@@ -115,18 +114,14 @@ def seeds_text(row: Mapping, metric: Metric) -> str:
         return f"resolved with the {n} seeds run"
     if stored != INCONCLUSIVE:
         return "too few seeds to plan more"
-    if is_missing_number(row.get("smallest_effect")):
+    if is_missing(row.get("smallest_effect")):
         return "declare report.smallest_effect to plan the seeds that would resolve it"
-    if is_missing_number(seeds):
+    if is_missing(seeds):
         return f"no practical number of seeds would find a difference of {smallest_text(row, metric)}"
     return (
         f"about {int(seeds):,} seeds would find a difference of {smallest_text(row, metric)} with "
         f"{PLANNED_POWER:.0%} power ({n} run)"
     )
-
-
-def is_missing_number(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def difference_text(difference: float, metric: Metric, decimals: int) -> str:

@@ -14,7 +14,6 @@ HIGHER = "higher"
 LOWER = "lower"
 EQUIVALENT = "equivalent"  # the interval lies within +/- the smallest difference worth finding
 INCONCLUSIVE = "inconclusive"
-VERDICTS = (HIGHER, LOWER, EQUIVALENT, INCONCLUSIVE, TOO_FEW_SEEDS)
 
 # the families of comparisons a study tests, in the order a comparison is claimed by the first that holds it
 ONE_FACTOR = "one factor apart"
