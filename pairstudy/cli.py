@@ -287,6 +287,7 @@ def grid(config_path, study_names):
     """Print the expanded configurations and runs of the config's studies."""
     from pairstudy.study import expand_configurations, seed_list, study_grid_table
     from pairstudy.study.preflight import preflight
+    from pairstudy.study.tuning import study_tuning, tuning_grid_table
 
     try:
         config = load_config(config_path)
@@ -304,10 +305,16 @@ def grid(config_path, study_names):
         study = config["studies"][name]
         configurations = chosen[name]
         seeds = len(seed_list(study["seeds"]))
+        tuning = study_tuning(name, study, configurations)
+        if tuning is not None:
+            cells, count = len(tuning.cells), len(tuning.seeds)
+            click.echo(f"study {name}, tuning: {cells} cells x {count} tuning seeds = {cells * count} runs")
+            click.echo(tuning_grid_table(tuning).to_string(index=False))
+            click.echo("")
         click.echo(
             f"study {name}: {len(configurations)} configurations x {seeds} seeds = {len(configurations) * seeds} runs"
         )
-        click.echo(study_grid_table(configurations, study).to_string(index=False))
+        click.echo(study_grid_table(configurations, study, tuning).to_string(index=False))
         click.echo("")
 
 
@@ -344,7 +351,8 @@ def status(config_path, study_names):
     local run prints the same line as each training job ends)."""
     from pairstudy.paths import REPORT_FOLDER, run_store
     from pairstudy.progress import make_plan, measure
-    from pairstudy.study import expand_configurations, seed_blocks, seed_list
+    from pairstudy.study import expand_configurations
+    from pairstudy.study.tuning import planned_work, read_selection, study_tuning
 
     try:
         config = load_config(config_path)
@@ -356,13 +364,19 @@ def status(config_path, study_names):
                 f"{name!r} is not a study of {config_path}; studies: {sorted(config['studies'])}", param_hint="--study"
             )
         study = config["studies"][name]
-        blocks = seed_blocks(seed_list(study["seeds"]), study["seeds_per_job"])
+        configurations = expand_configurations(name, study)
+        tuning = study_tuning(name, study, configurations)
         store = run_store(name, outside_allowed=True)  # only read here; the workflow refuses one it must not use
-        progress = measure(make_plan(name, expand_configurations(name, study), blocks, store))
+        progress = measure(make_plan(name, planned_work(study, configurations, tuning), store))
         running = ""
         if progress.training and not progress.done:
             running = f"; {progress.training} training job{'s' * (progress.training != 1)} running"
         click.echo(f"{progress.counts()}{running}; {progress.time_left()}")
+        if tuning is not None and read_selection(tuning) is None:
+            click.echo(
+                f"    tuning: the counts are the tuning runs; the study's {len(configurations)} configurations train "
+                "once tuning has chosen their settings"
+            )
         page = Path(REPORT_FOLDER.format(study=name)) / "index.html"
         click.echo(f"    report: {page}" + ("" if page.exists() else " (not written yet)"))
 

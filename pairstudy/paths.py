@@ -12,6 +12,8 @@ TABLES = ("epochs", "finals", "curves", "summary", "configurations")
 STATISTICS_FOLDER = "results/{study}/statistics"  # the statistics step's tables
 REPORT_FOLDER = "reports/{study}"  # the report step's page, Markdown, charts and paper tables
 RUNS_CHECKED = "results/{study}/runs_ok"  # the run check's mark
+TUNING_SELECTION = "results/{study}/tuning/selected.yaml"  # the settings tuning chose, per configuration
+TUNING_RANKING = "results/{study}/tuning/ranking.csv"  # every setting tried, ranked within its group
 
 
 class StoreOutsideProject(ValueError):

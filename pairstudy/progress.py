@@ -68,13 +68,13 @@ def planned_epochs(hyperparameters: dict) -> int | None:
     return epochs if isinstance(epochs, int) and not isinstance(epochs, bool) else None
 
 
-def make_plan(study: str, configurations, blocks: dict, store: str | Path) -> Plan:
-    """The plan of a study from its configurations (`expand_configurations`) and seed blocks (`seed_blocks`)."""
+def make_plan(study: str, work, store: str | Path) -> Plan:
+    """The plan of a study from its configurations, each with its seed blocks (`pairstudy.study.planned_work`)."""
     from pairstudy.metrics import hyperparameter_hash, run_key
     from pairstudy.provenance import configuration_code
 
     planned = []
-    for configuration in configurations:
+    for configuration, blocks in work:
         hyperparameters = configuration.hyperparameters
         code = configuration_code(hyperparameters)
         for block, seeds in blocks.items():

@@ -55,14 +55,16 @@ def block_changes(path: str | Path, seeds: list[int], hyperparameters: dict, cod
 
 
 def study_changes(study_name: str, study: dict) -> list[tuple[str, list[str]]]:
-    """(run file, reasons) for every block of the study, in the workflow's order."""
+    """(run file, reasons) for every block of the study whose settings are known (a tuned study's own once its
+    tuning has chosen them), in the workflow's order."""
     from pairstudy.paths import run_file
     from pairstudy.provenance import configuration_code
-    from pairstudy.study import expand_configurations, seed_blocks, seed_list
+    from pairstudy.study import expand_configurations
+    from pairstudy.study.tuning import planned_work, study_tuning
 
-    blocks = seed_blocks(seed_list(study["seeds"]), study["seeds_per_job"])
+    configurations = expand_configurations(study_name, study)
     changes = []
-    for configuration in expand_configurations(study_name, study):
+    for configuration, blocks in planned_work(study, configurations, study_tuning(study_name, study, configurations)):
         code = configuration_code(configuration.hyperparameters)
         for block, seeds in blocks.items():
             path = run_file(study_name, configuration.name, block)

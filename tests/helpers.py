@@ -99,7 +99,7 @@ def planned(workdir: Path, *arguments: str) -> dict[str, list[str]]:
     jobs: dict[str, list[str]] = {}
     rule = None
     for line in result.stdout.splitlines():
-        match = re.match(r"^\s*(?:local)?rule (\S+):$", line)
+        match = re.match(r"^\s*(?:local)?(?:rule|checkpoint) (\S+):$", line)
         if match:
             rule = match.group(1)
             jobs.setdefault(rule, [])

@@ -25,6 +25,7 @@ from .sections import Section
 from .settings import page_title, study_description, what_was_run
 from .statistics import run_status_section, statistics_section
 from .tables import display_table
+from .tuning import tuning_section
 
 TABLES = ("epochs", "finals", "curves", "summary", "configurations")
 STATISTICS = ("intervals", "comparisons", "effects", "baselines")
@@ -81,12 +82,14 @@ def render_study_report(
     report_settings: dict,
     min_seeds: int,
     workflow_dir=".",
+    tuning: tuple = (),
 ) -> dict[str, Path]:
     """Read a study's stored tables (Parquet: epochs, finals, curves, summary, configurations), statistics (CSV:
     intervals, comparisons, effects, baselines, and published, the comparison with a study's published numbers),
     run status and wrongly predicted examples, and write out_dir/index.html, report.md, a PNG per listed chart,
     charts/<chart>.html and paper/. Every metric's name, unit and direction comes from the task's metrics the
-    tables carry. Returns the paths: "html", "markdown" and each chart's PNG by name."""
+    tables carry; `tuning`, for a tuned study, the selection step's selected.yaml and ranking.csv. Returns the paths:
+    "html", "markdown" and each chart's PNG by name."""
     out_dir = Path(out_dir)
     frames, metadata = {}, {}
     for name in TABLES:
@@ -119,6 +122,8 @@ def render_study_report(
         verdicts = read_verdicts(statistics[PUBLISHED_TABLE])
         sections.append(Section(*published_section(study["published"], verdicts, data_source, spec)))
     description = study_description(study, finals, configurations, spec, baseline_names(stored["baselines"]))
+    if tuning:
+        sections.append(tuning_section(*tuning, study["tuning"]["space"], spec))
     sections += [
         charts_section(figures),
         statistics_section(stored, spec),

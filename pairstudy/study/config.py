@@ -7,6 +7,7 @@ from pathlib import Path
 from .grid import expand_configurations, seed_count
 from .schema import ConfigError, read_yaml, validate_against_schema
 from .trainer import check_trainer_study, load_trainer
+from .tuning import study_tuning
 
 CODE_FILE_KEYS = ("model_files", "task_files")
 
@@ -44,7 +45,9 @@ def validate_config(config: dict, base_dir: str | Path = ".") -> dict:
                 f"config key studies.{name}.factors: needs architecture (the models to compare), or name a "
                 f"training function of your own with studies.{name}.trainer"
             )
-        names = [configuration.name for configuration in expand_configurations(name, study)]
+        configurations = expand_configurations(name, study)
+        study_tuning(name, study, configurations)  # its rules checked before any job
+        names = [configuration.name for configuration in configurations]
         for key, listed in (
             ("baselines", study["baselines"]),
             ("published.results", study.get("published", {}).get("results", {})),

@@ -54,6 +54,23 @@ def trainer_settings(written: str) -> dict:
     return declaration_of(trainer_function(written), written).settings
 
 
+def check_trainer_setting(study: dict, key_path: str, key: str, value) -> None:
+    """One setting (or factor level) of a study with a trainer: a keyword parameter of its function, of its kind."""
+    settings = trainer_settings(study["trainer"])
+    function = trainer_function(study["trainer"])
+    place = f"{function.__code__.co_filename}:{function.__code__.co_firstlineno}"
+    if key not in settings:
+        raise ConfigError(
+            f"config key {key_path}: the training function {study['trainer']} ({place}) takes no setting "
+            f"{key!r}; its settings: {sorted(settings)}"
+        )
+    if not settings[key].accepts(value):
+        raise ConfigError(
+            f"config key {key_path}: {value!r} is not allowed for {study['trainer']} ({place}); "
+            f"{settings[key].allowed()}"
+        )
+
+
 def check_trainer_study(study_name: str, study: dict, written_keys) -> None:
     """Settings and factor levels that the function takes, with values of their declared kinds."""
     where = f"studies.{study_name}"
@@ -63,33 +80,17 @@ def check_trainer_study(study_name: str, study: dict, written_keys) -> None:
             f"config key {where}.{unused[0]}: a study with a trainer sets the function's settings under "
             f"{where}.settings and varies them as factors"
         )
-    settings = trainer_settings(study["trainer"])
-    function = trainer_function(study["trainer"])
-    place = f"{function.__code__.co_filename}:{function.__code__.co_firstlineno}"
-
-    def check(key_path: str, key: str, value) -> None:
-        if key not in settings:
-            raise ConfigError(
-                f"config key {key_path}: the training function {study['trainer']} ({place}) takes no setting "
-                f"{key!r}; its settings: {sorted(settings)}"
-            )
-        if not settings[key].accepts(value):
-            raise ConfigError(
-                f"config key {key_path}: {value!r} is not allowed for {study['trainer']} ({place}); "
-                f"{settings[key].allowed()}"
-            )
-
     for key, value in study["settings"].items():
-        check(f"{where}.settings.{key}", key, value)
+        check_trainer_setting(study, f"{where}.settings.{key}", key, value)
     for factor, levels in study["factors"].items():
         for index, level in enumerate(levels):
-            check(f"{where}.factors.{factor}[{index}]", factor, level)
+            check_trainer_setting(study, f"{where}.factors.{factor}[{index}]", factor, level)
         if len({repr(level) for level in levels}) != len(levels):
             raise ConfigError(f"config key {where}.factors.{factor}: levels repeat: {levels}")
     for kind in ("include", "exclude"):
         for index, entry in enumerate(study[kind]):
             for key, value in entry.items():
-                check(f"{where}.{kind}[{index}].{key}", key, value)
+                check_trainer_setting(study, f"{where}.{kind}[{index}].{key}", key, value)
 
 
 def resolve_trainer(study: dict, levels: dict) -> dict:

@@ -9,7 +9,15 @@ sys.path.insert(0, workflow.basedir)  # the workflow's own pairstudy, as in its 
 from pairstudy.aggregate import expected_run
 from pairstudy.aggregate.stale import remove_corrupt_tables
 from pairstudy.metrics import canonical_json
-from pairstudy.paths import REPORT_FOLDER, RUN_FILE, StoreOutsideProject, run_file, run_store
+from pairstudy.paths import (
+    REPORT_FOLDER,
+    RUN_FILE,
+    TUNING_RANKING,
+    TUNING_SELECTION,
+    StoreOutsideProject,
+    run_file,
+    run_store,
+)
 from pairstudy.progress import make_plan, measure, write_plan
 from pairstudy.provenance import code_hash, configuration_code
 from pairstudy.study import (
@@ -24,6 +32,7 @@ from pairstudy.study import (
 )
 from pairstudy.study.preflight import metric_spec, preflight, stale_lock_note
 from pairstudy.study.trainer import trainer_file
+from pairstudy.study.tuning import planned_work, read_selection, study_tuning, tuned_configurations
 from pairstudy.why import block_changes, summary_lines
 
 # Every job runs pairstudy's code from this folder, in the environment Snakemake runs in or, with `--sdm conda`,
@@ -56,9 +65,16 @@ try:
     # for the jobs, which import them before they train
     CODE_FILES = [str((folder / path).resolve()) for path in [*config["model_files"], *config["task_files"]]]
     CODE_FILES += [trainer_file(spec["trainer"]) for spec in config["studies"].values() if "trainer" in spec]
+    # each study's configurations as declared: a tuned study's train at the settings its tuning chooses instead
+    # (`final_configurations`); its tuning cells are in TUNING
     CONFIGURATIONS = {
         study: {configuration.name: configuration for configuration in expand_configurations(study, spec)}
         for study, spec in config["studies"].items()
+    }
+    TUNING = {
+        study: plan
+        for study, spec in config["studies"].items()
+        if (plan := study_tuning(study, spec, list(CONFIGURATIONS[study].values())))
     }
     if workflow.is_main_process:  # a job re-parsing the workflow on a cluster node need not check again
         chosen = {study: list(found.values()) for study, found in CONFIGURATIONS.items()}
@@ -91,16 +107,62 @@ wildcard_constraints:
 BLOCKS = {
     study: seed_blocks(seed_list(spec["seeds"]), spec["seeds_per_job"]) for study, spec in config["studies"].items()
 }
+TUNING_BLOCKS = {
+    study: seed_blocks(plan.seeds, config["studies"][study]["seeds_per_job"]) for study, plan in TUNING.items()
+}
+
+
+def selected_configurations(study):
+    """A tuned study's configurations at the settings its selection step chose; None before it has chosen (or when
+    its choice was made for another tuning plan)."""
+    chosen = read_selection(TUNING[study])
+    if chosen is None:
+        return None
+    configurations = tuned_configurations(TUNING[study], list(CONFIGURATIONS[study].values()), chosen)
+    return {configuration.name: configuration for configuration in configurations}
+
+
+def final_configurations(study):
+    """The study's configurations as its own runs train them. For a tuned study this waits for its selection step
+    (a checkpoint): called from an input function, it plans the selection first and the rest once it has run."""
+    if study not in TUNING:
+        return CONFIGURATIONS[study]
+    checkpoints.select_tuning.get(study=study)
+    found = selected_configurations(study)
+    if found is None:
+        raise WorkflowError(f"{study}: the selection step ran but {TUNING_SELECTION.format(study=study)} is unreadable")
+    return found
 
 
 def configuration(wildcards):
+    study, name = wildcards.study, wildcards.config
+    if study in TUNING and name in TUNING[study].cells:
+        return TUNING[study].cells[name]
+    if study in TUNING and name in CONFIGURATIONS[study]:
+        found = selected_configurations(study)
+        if found is None:
+            raise WorkflowError(
+                f"{study}: {name} trains at the settings tuning chooses, and none are chosen yet: run the workflow "
+                f"(or snakemake {TUNING_SELECTION.format(study=study)}) first"
+            )
+        return found[name]
     try:
-        return CONFIGURATIONS[wildcards.study][wildcards.config]
+        return CONFIGURATIONS[study][name]
     except KeyError:
         raise WorkflowError(
-            f"{wildcards.config!r} is not a configuration of study {wildcards.study!r}; "
-            f"configurations: {sorted(CONFIGURATIONS[wildcards.study])}"
+            f"{name!r} is not a configuration of study {study!r}; configurations: {sorted(CONFIGURATIONS[study])}"
         ) from None
+
+
+def blocks_of(study, name):
+    """The seed blocks a configuration trains: the tuning seeds' for a tuning cell, the study's for the rest."""
+    return TUNING_BLOCKS[study] if study in TUNING and name in TUNING[study].cells else BLOCKS[study]
+
+
+def known_work(study):
+    """Every configuration of the study whose settings are known now, with its seed blocks (see planned_work)."""
+    spec = config["studies"][study]
+    return planned_work(spec, list(CONFIGURATIONS[study].values()), TUNING.get(study))
 
 
 def block_code(wildcards):
@@ -125,7 +187,7 @@ def block_run(wildcards):
     run = {
         "study": wildcards.study,
         "config": chosen.name,
-        "seeds": list(BLOCKS[wildcards.study][int(wildcards.block)]),
+        "seeds": list(blocks_of(wildcards.study, chosen.name)[int(wildcards.block)]),
         "factors": chosen.factors,
         "hyperparameters": chosen.hyperparameters,
     }
@@ -139,14 +201,14 @@ def block_ranks():
 
     costs = {}
     for study in config["studies"]:
-        for name, chosen in CONFIGURATIONS[study].items():
+        for chosen, blocks in known_work(study):
             if "trainer" in chosen.hyperparameters:  # a function of one's own: its cost is unknown
                 per_seed = 0
             else:
                 code = configuration_code(chosen.hyperparameters)
                 per_seed = training_multiply_adds(chosen.architecture, chosen.hyperparameters, seeds=1, code=code)
-            for block, seeds in BLOCKS[study].items():
-                costs[study, name, block] = per_seed * len(seeds)
+            for block, seeds in blocks.items():
+                costs[study, chosen.name, block] = per_seed * len(seeds)
     rank = {cost: level for level, cost in enumerate(sorted(set(costs.values())))}
     return {key: rank[cost] for key, cost in costs.items()}
 
@@ -159,21 +221,57 @@ def block_priority(wildcards):
         announce_changes()
     if workflow.dryrun or not workflow.is_main_process:
         return 0
-    return block_ranks()[(wildcards.study, wildcards.config, int(wildcards.block))]
+    # a tuned study's own blocks are ranked from its chosen settings, known only after its selection step
+    return block_ranks().get((wildcards.study, wildcards.config, int(wildcards.block)), 0)
 
 
 def run_files(study):
-    return [run_file(study, name, block) for name in CONFIGURATIONS[study] for block in BLOCKS[study]]
+    """The run files of the study's own configurations (a tuned study's once its settings are chosen)."""
+    return [run_file(study, name, block) for name in final_configurations(study) for block in BLOCKS[study]]
+
+
+def tuning_run_files(study):
+    return [run_file(study, name, block) for name in TUNING[study].cells for block in TUNING_BLOCKS[study]]
+
+
+def expected_of(study, configurations, blocks):
+    """What each run file must hold, for the step that reads it to check: its configuration, its seeds and the code
+    its training job trains with (`block_code`), so a file trained by older code is refused."""
+    return [
+        expected_run(study, chosen.name, block, seeds, chosen.hyperparameters)
+        for chosen in configurations
+        for block, seeds in blocks.items()
+    ]
 
 
 def expected_runs(study):
-    """What each run file of the study must hold, for the aggregate step to check: its configuration, its seeds and
-    the code its training job trains with (`block_code`), so a file trained by older code is refused."""
-    return [
-        expected_run(study, name, block, seeds, chosen.hyperparameters)
-        for name, chosen in CONFIGURATIONS[study].items()
-        for block, seeds in BLOCKS[study].items()
-    ]
+    return expected_of(study, final_configurations(study).values(), BLOCKS[study])
+
+
+def expected_tuning_runs(study):
+    return expected_of(study, TUNING[study].cells.values(), TUNING_BLOCKS[study])
+
+
+def tuning_outputs(study):
+    """A tuned study's selection files (selected settings, then the ranking), for its report; none for the others."""
+    return [TUNING_SELECTION.format(study=study), TUNING_RANKING.format(study=study)] if study in TUNING else []
+
+
+def tuning_costs(study):
+    """Each tuning cell's multiply-adds per run, for breaking ties towards the cheaper setting (None for a training
+    function of one's own, whose cost is unknown: its ties go to the setting the space names first)."""
+    from pairstudy.models.cost import training_multiply_adds
+
+    return {
+        name: (
+            None
+            if "trainer" in cell.hyperparameters
+            else training_multiply_adds(
+                cell.architecture, cell.hyperparameters, seeds=1, code=configuration_code(cell.hyperparameters)
+            )
+        )
+        for name, cell in TUNING[study].cells.items()
+    }
 
 
 def study_spec(study):
@@ -209,26 +307,27 @@ def gpu_resources():
     return resources
 
 
+def study_targets(study, wildcards=None):
+    """A study's report, its run check, and every run file (a deleted one is trained again); a tuned study's once its
+    selection step has run, which this plans first."""
+    return [f"reports/{study}/index.html", f"results/{study}/runs_ok", *run_files(study)]
+
+
 def get_final_output():
-    """Each study's report, its run check, and every run file: a deleted run file is trained again."""
-    return [
-        path
-        for study in config["studies"]
-        for path in [f"reports/{study}/index.html", f"results/{study}/runs_ok", *run_files(study)]
-    ]
+    """One input function per study (a tuned study's waits for its selection step, the others' need not), and the
+    tuning cells' run files."""
+    targets = [functools.partial(study_targets, study) for study in config["studies"]]
+    return targets + [path for study in TUNING for path in tuning_run_files(study)]
 
 
 def baselines(study):
     return baseline_names(list(CONFIGURATIONS[study].values()), config["studies"][study])
 
 
-def block_reasons(study, name, block):
+def block_reasons(study, chosen, blocks, block):
     """What changed since the block's run file was trained, as `pairstudy why` says it (empty: nothing)."""
-    chosen = CONFIGURATIONS[study][name]
-    path = run_file(study, name, block)
-    return block_changes(
-        path, list(BLOCKS[study][block]), chosen.hyperparameters, configuration_code(chosen.hyperparameters)
-    )
+    path = run_file(study, chosen.name, block)
+    return block_changes(path, list(blocks[block]), chosen.hyperparameters, configuration_code(chosen.hyperparameters))
 
 
 def say(line):
@@ -243,9 +342,9 @@ def announce_changes():
     for study in config["studies"]:
         try:
             changes = [
-                (run_file(study, name, block), block_reasons(study, name, block))
-                for name in CONFIGURATIONS[study]
-                for block in BLOCKS[study]
+                (run_file(study, chosen.name, block), block_reasons(study, chosen, blocks, block))
+                for chosen, blocks in known_work(study)
+                for block in blocks
             ]
         except Exception as error:  # what the console is told is not worth a failed dry run
             say(f"{study}: cannot say what changed ({type(error).__name__}: {error})")
@@ -260,17 +359,20 @@ def announce_jobs():
     jobs = list(workflow.dag.needrun_jobs())
     for study in config["studies"]:
         store = run_store(study, outside_allowed=config["store_outside_project"])
-        plan = make_plan(study, CONFIGURATIONS[study].values(), BLOCKS[study], store)
+        work = known_work(study)
+        plan = make_plan(study, work, store)
         write_plan(plan)
         mine = [job for job in jobs if job.wildcards_dict.get("study") == study]
-        order = run_files(study)
+        known = {chosen.name: (chosen, blocks) for chosen, blocks in work}
+        order = [run_file(study, chosen.name, block) for chosen, blocks in work for block in blocks]
         training = sorted(
             (job for job in mine if job.rule.name == "train_block"), key=lambda job: order.index(job.output[0])
         )
         changes = []
         for job in training:
             wildcards = job.wildcards_dict
-            reasons = block_reasons(study, wildcards["config"], int(wildcards["block"]))
+            chosen, blocks = known[wildcards["config"]]
+            reasons = block_reasons(study, chosen, blocks, int(wildcards["block"]))
             # a job Snakemake runs for a reason of its own (--forcerun, the script's code): its reason, in short
             changes.append((job.output[0], reasons or list(workflow.dag.reason(job).get_names())))
         lines = summary_lines(changes)

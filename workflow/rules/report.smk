@@ -17,6 +17,7 @@ rule render_report:
         effects="results/{study}/statistics/effects.csv",
         baselines="results/{study}/statistics/baselines.csv",
         published="results/{study}/statistics/published.csv",
+        tuning=lambda wildcards: tuning_outputs(wildcards.study),
     output:
         html=report(
             "reports/{study}/index.html",

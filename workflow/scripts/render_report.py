@@ -29,6 +29,7 @@ try:
         report_settings=snakemake.params.report,
         min_seeds=snakemake.params.min_seeds,
         workflow_dir=Path(snakemake.scriptdir).parent.parent,
+        tuning=tuple(snakemake.input.tuning),
     )
 except Exception as error:
     traceback.print_exc()

@@ -1,0 +1,102 @@
+"""The report's Tuning section: the space tried, each group's settings ranked on validation data, the setting chosen
+(and whether it lies on the space's edge), and the budget each configuration got, from the selection step's files
+(results/<study>/tuning/selected.yaml and ranking.csv)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from pairstudy.tasks.metrics import MetricSpec
+
+from .sections import Content, Section
+from .tables import metric_mean_std
+
+SHOWN = 5  # settings shown per group, best first
+
+
+def level_text(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def levels_text(levels: dict) -> str:
+    return ", ".join(f"{key} {level_text(value)}" for key, value in levels.items())
+
+
+def seeds_text(seeds: list) -> str:
+    return ", ".join(str(seed) for seed in seeds)
+
+
+def budget_sentences(chosen: dict) -> list[str]:
+    """One sentence when every configuration had the same budget; otherwise each one's, flagged as a threat."""
+    budgets = {name: entry["budget"] for name, entry in chosen.items()}
+
+    def text(budget: dict) -> str:
+        epochs = f", {budget['epochs']} epochs" if budget.get("epochs") is not None else ""
+        settings = f"{budget['settings']} setting{'s' * (budget['settings'] != 1)}"
+        return f"{settings} tried, {budget['runs']} runs{epochs} in all"
+
+    shown = {name: text(budget) for name, budget in budgets.items()}
+    if len(set(shown.values())) == 1:
+        return [f"Every configuration had the same tuning budget: {next(iter(shown.values()))}."]
+    return [
+        "The tuning budgets differ (settings that change nothing a configuration trains collapse into one): "
+        + "; ".join(f"{name}: {value}" for name, value in shown.items())
+        + ". A configuration tuned over more settings had more chances to do well on validation data: a threat to "
+        "comparing it with the others."
+    ]
+
+
+def ranking_table(group: pd.DataFrame, space: list[str], metric, title: str) -> pd.DataFrame:
+    shown = group.head(SHOWN)
+    rows = []
+    for _, row in shown.iterrows():
+        failed = int(row["failed"])
+        rows.append(
+            {
+                "rank": int(row["rank"]),
+                **{key: level_text(row[key]) for key in space},
+                f"{title}, mean ± std": metric_mean_std(row["mean"], row["std"], metric),
+                "runs": int(row["runs"]),
+                "failed": failed,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def tuning_section(selected_path: str | Path, ranking_path: str | Path, space: dict, spec: MetricSpec) -> Section:
+    """The section from the selection step's files, for the study's tuning `space`; `spec` names the metric the
+    settings were chosen on."""
+    selected = yaml.safe_load(Path(selected_path).read_text())
+    ranking = pd.read_csv(ranking_path, keep_default_na=True)
+    metric, title = spec.run_metrics()[selected["select"]]
+    chosen = selected["chosen"]
+    per = (
+        "for each architecture, over the runs of all of its configurations (its factors are then compared at one "
+        "setting)"
+        if selected["per"] == "architecture"
+        else "for each configuration on its own runs"
+    )
+    content = Content().paragraph(
+        f"Before the study trained, its settings were chosen on validation data only: every setting of the space "
+        f"below was trained on the tuning seeds ({seeds_text(selected['seeds'])}), and the setting with the best mean "
+        f"final validation {metric.title} over them was chosen {per}; ties go to the cheaper setting. The study's "
+        "own seeds are none of these, so its test numbers are not part of the choice. The chosen setting's "
+        "validation mean is the best of several noisy means, so it overstates what that setting gives on new seeds."
+    )
+    content.items([f"{key}: {', '.join(level_text(value) for value in values)}" for key, values in space.items()])
+    for group, rows in ranking.groupby("group", sort=False):
+        members = [name for name, entry in chosen.items() if entry["group"] == group]
+        label = group if members == [group] else f"{group} ({', '.join(members)})"
+        entry = chosen[members[0]]
+        content.heading(label)
+        tried = len(rows)
+        more = f" (the best {SHOWN} of {tried} settings)" if tried > SHOWN else ""
+        content.paragraph(f"Chosen: {levels_text(entry['levels'])}{more}.")
+        content.table(ranking_table(rows, space, metric, title), key_columns=("rank",))
+        content.items(entry.get("edges") or [])
+    for sentence in budget_sentences(chosen):
+        content.paragraph(sentence)
+    return content.section("Tuning")
