@@ -24,6 +24,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/tuning.smk"
+include: "workflow/rules/seeds.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/report.smk"
 

@@ -14,6 +14,7 @@ REPORT_FOLDER = "reports/{study}"  # the report step's page, Markdown, charts an
 RUNS_CHECKED = "results/{study}/runs_ok"  # the run check's mark
 TUNING_SELECTION = "results/{study}/tuning/selected.yaml"  # the settings tuning chose, per configuration
 TUNING_RANKING = "results/{study}/tuning/ranking.csv"  # every setting tried, ranked within its group
+SEEDS_DECISION = "results/{study}/seeds/stage{stage}.yaml"  # a sequential study's decision after a stage
 
 
 class StoreOutsideProject(ValueError):

@@ -13,6 +13,11 @@ interval excludes 0, and is inconclusive otherwise. Both intervals are Welch's t
 published std and n (at least 2) give the published mean a standard error, else our t interval over
 our seeds with the published mean taken as exact. RULE_TEXT says it in words.
 
+Published numbers are keyed by configuration name (`results`) or by factor levels (`results_by_levels`: each
+entry is compared with every configuration at its levels, so a copy of a preset that narrows a factor keeps its
+comparison); an entry may name its own source. An explanation of a difference is a list of causes, each marked
+measured (by what, and its effect in points) or not tested (Cause).
+
 The statistics step stores a study's verdicts (published_comparison -> results/<study>/statistics/
 published.csv); the report and `pairstudy presets --verdicts` read and format them (pairstudy.report.published):
 this module is data and computation only, and never imports the report.
@@ -118,6 +123,7 @@ class Verdict:
     difference_high: float
     outcome: str
     explanation: str  # why there is no comparison, or the preset's explanation of a difference; "" otherwise
+    source: str = ""  # the entry's own source, where it names one ("": the published block's)
 
     @property
     def difference(self) -> float:
@@ -165,10 +171,11 @@ def verdict(
     *,
     validation: bool = True,
     margin: float = MARGIN,
+    source: str = "",
 ) -> Verdict:
     """Published `numbers` ({mean, std, n}, percent) of `kind` beside `ours` (the kind's metric: see KINDS; None
     without finished runs), judged with an equivalence `margin` in points (see RULE_TEXT). `validation`: whether
-    the study has validation data (best kinds need it)."""
+    the study has validation data (best kinds need it); `source`: the numbers' own source, where they name one."""
     which, is_error = KINDS[kind]
     nan = float("nan")
     published = {
@@ -177,6 +184,7 @@ def verdict(
         "published_mean": float(numbers["mean"]),
         "published_std": float(numbers.get("std", nan)),
         "published_n": numbers.get("n"),
+        "source": source,
     }
     judged = {"published_se": published_se(numbers), "margin": check_margin(margin)}
     intervals = dict.fromkeys(("equivalence_low", "equivalence_high", "difference_low", "difference_high"), nan)
@@ -231,8 +239,191 @@ def has_validation(summary: pd.DataFrame, spec: MetricSpec) -> bool:
     return bool(summary.loc[finished, f"{spec.selected_run_metric}_mean"].notna().all())
 
 
+MEASURED, NOT_TESTED = "measured", "not tested"
+CAUSE_STATUSES = (MEASURED, NOT_TESTED)
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One candidate cause of a difference between published numbers and ours: measured (`by` the command or the
+    study cells that measured it, `effect` in points of the compared number: under the cause's reading minus under
+    ours) or not tested (`by`, optionally, what would measure it)."""
+
+    cause: str
+    status: str
+    by: str = ""
+    effect: float | None = None
+
+    def text(self) -> str:
+        if self.status == MEASURED:
+            return f"measured, {self.effect:+.2f} points ({self.by}): {self.cause}"
+        return f"not tested{f' (would be measured by {self.by})' if self.by else ''}: {self.cause}"
+
+
+def causes_of(explanation, where: str = "published.explanation") -> list[Cause]:
+    """An explanation as written (a list of {cause, status, by, effect}) as Causes. A single text, the form of earlier
+    presets, is read as one cause marked not tested: nothing says it was measured. Raises ValueError naming the key
+    `where` for a cause without its marks."""
+    if explanation is None or explanation == "" or explanation == []:
+        return []
+    if isinstance(explanation, str):
+        return [Cause(" ".join(explanation.split()), NOT_TESTED)]
+    if not isinstance(explanation, list):
+        raise ValueError(f"config key {where}: a list of causes, each {{cause, status, by, effect}}")
+    causes = []
+    for index, written in enumerate(explanation):
+        key = f"{where}[{index}]"
+        if not isinstance(written, dict) or not isinstance(written.get("cause"), str) or not written["cause"].strip():
+            raise ValueError(f"config key {key}: a cause is {{cause: text, status: measured or not tested, ...}}")
+        unknown = sorted(set(written) - {"cause", "status", "by", "effect"})
+        if unknown:
+            raise ValueError(f"config key {key}: unknown key(s) {unknown}; allowed keys: [by, cause, effect, status]")
+        status, by, effect = written.get("status"), written.get("by", ""), written.get("effect")
+        if status not in CAUSE_STATUSES:
+            raise ValueError(
+                f"config key {key}.status: {status!r} is not allowed; allowed values: {list(CAUSE_STATUSES)}"
+            )
+        if status == MEASURED:
+            if not isinstance(by, str) or not by.strip():
+                raise ValueError(
+                    f"config key {key}.by: a measured cause names the command or study cells that measured it"
+                )
+            if isinstance(effect, bool) or not isinstance(effect, (int, float)) or not math.isfinite(effect):
+                raise ValueError(
+                    f"config key {key}.effect: a measured cause states its effect in points, got {effect!r}"
+                )
+            effect = float(effect)
+        elif effect is not None:
+            raise ValueError(f"config key {key}.effect: a cause not tested has no measured effect; mark it measured")
+        causes.append(Cause(" ".join(written["cause"].split()), status, " ".join(str(by).split()), effect))
+    return causes
+
+
+def explanation_text(causes: list[Cause]) -> str:
+    """Causes as one line, each with its mark: "measured, -2.10 points (by): ..." or "not tested: ..."."""
+    if len(causes) == 1:
+        return causes[0].text()
+    return " ".join(f"({number}) {cause.text()}" for number, cause in enumerate(causes, 1))
+
+
 def explanation_of(published: dict, config: str) -> str:
-    return published.get("explanations", {}).get(config) or published.get("explanation", "")
+    """A configuration's explanation in words: its own (`explanations`) or the block's (`explanation`)."""
+    own = published.get("explanations", {}).get(config)
+    if own:
+        return explanation_text(causes_of(own, f"published.explanations.{config}"))
+    return explanation_text(causes_of(published.get("explanation"), "published.explanation"))
+
+
+LEVELS_KEY = "results_by_levels"
+
+
+@dataclass(frozen=True)
+class PublishedEntry:
+    """One published number matched to one configuration: `numbers` {mean, std, n}, the entry's own `source` ("":
+    the block's) and the explanation of a difference in words."""
+
+    config: str
+    numbers: dict
+    source: str
+    explanation: str
+
+
+def plain_level(value):
+    """A factor level as stored (numpy scalar or array, NaN for a factor that does not apply) as a plain value."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, tuple):
+        value = list(value)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value
+
+
+def same_level(level, wanted) -> bool:
+    """Whether a configuration's level is the wanted one (a bool is never a number, 1 never True)."""
+    level, wanted = plain_level(level), plain_level(wanted)
+    if level is None or isinstance(level, bool) != isinstance(wanted, bool):
+        return False
+    return level == wanted
+
+
+def levels_match(levels: dict, factors: dict) -> bool:
+    """Whether a configuration with these factor levels (factor -> level) is at every one of `levels`."""
+    return all(name in factors and same_level(factors[name], wanted) for name, wanted in levels.items())
+
+
+def matching_configurations(levels: dict, configurations: dict[str, dict], where: str) -> list[str]:
+    """The configurations (name -> factor levels) at `levels`, in their order; ValueError naming the key `where`
+    when a level names no factor of the study or no configuration is at them all."""
+    if not isinstance(levels, dict) or not levels:
+        raise ValueError(f"config key {where}: factor -> level, e.g. {{sharing: true, aux: true}}")
+    factors = {name for found in configurations.values() for name in found}
+    unknown = [name for name in levels if name not in factors]
+    if unknown:
+        raise ValueError(
+            f"config key {where}.{unknown[0]}: not a factor of this study; factors: {sorted(factors)} (a copy of a "
+            "preset that drops a factor drops its level here too, or the entry)"
+        )
+    found = [name for name, factors_of in configurations.items() if levels_match(levels, factors_of)]
+    if not found:
+        listed = "; ".join(f"{name}: {factors_of}" for name, factors_of in configurations.items())
+        raise ValueError(
+            f"config key {where}: {levels} matches no configuration of this study (configurations and their levels: "
+            f"{listed}); correct the levels, or drop the entry where the study no longer trains them"
+        )
+    return found
+
+
+def published_entries(
+    published: dict, configurations: dict[str, dict], where: str = "published"
+) -> list[PublishedEntry]:
+    """Every published number beside the configuration it is compared with: `results` by configuration name (in
+    their order, whether or not that configuration has run), then each entry of `results_by_levels` once for every
+    configuration at its levels (`configurations`: name -> factor levels). ValueError naming the key for a level set
+    that matches no configuration, or an explanation without its marks."""
+    entries = []
+    for config, numbers in (published.get("results") or {}).items():
+        entries.append(PublishedEntry(config, numbers, numbers.get("source", ""), explanation_of(published, config)))
+    for index, entry in enumerate(published.get(LEVELS_KEY) or []):
+        key = f"{where}.{LEVELS_KEY}[{index}]"
+        if not isinstance(entry, dict) or "mean" not in entry:
+            raise ValueError(f"config key {key}: {{levels: {{factor: level, ...}}, mean, std, n, source}}")
+        numbers = {name: entry[name] for name in ("mean", "std", "n") if name in entry}
+        for config in matching_configurations(entry.get("levels"), configurations, f"{key}.levels"):
+            if "explanation" in entry:
+                explanation = explanation_text(causes_of(entry["explanation"], f"{key}.explanation"))
+            else:
+                explanation = explanation_of(published, config)
+            entries.append(PublishedEntry(config, numbers, entry.get("source", ""), explanation))
+    return entries
+
+
+def summary_levels(summary: pd.DataFrame) -> dict[str, dict]:
+    """Configuration -> its factor levels, from a study's summary table: every column that is no count, no
+    parameter count and no metric (a factor that does not apply to a configuration is NaN there)."""
+    skip = {"config", "n_seeds", "parameter_count"}
+    columns = [column for column in summary.columns if column not in skip and not column.endswith(("_mean", "_std"))]
+    levels = {}
+    for row in summary.to_dict("records"):
+        levels[row["config"]] = {column: row[column] for column in columns if plain_level(row[column]) is not None}
+    return levels
+
+
+def study_configuration_levels(study_name: str, study: dict, base_dir: str | Path = ".") -> dict[str, dict]:
+    """Configuration -> its factor levels (the factors that apply to it), from a study as written (validated with
+    the schema's defaults first)."""
+    from pairstudy.study import expand_configurations, validate_config
+
+    resolved = validate_config({"studies": {study_name: study}}, base_dir)["studies"][study_name]
+    return {found.name: dict(found.factors) for found in expand_configurations(study_name, resolved)}
+
+
+def check_published(study_name: str, study: dict, base_dir: str | Path = ".") -> list[PublishedEntry]:
+    """A study's published numbers matched to its configurations before any job: ValueError naming the key
+    (studies.<name>.published...) for a level set that matches no configuration."""
+    published = study.get("published") or {}
+    levels = study_configuration_levels(study_name, study, base_dir)
+    return published_entries(published, levels, f"studies.{study_name}.published")
 
 
 def check_percent(spec: MetricSpec) -> None:
@@ -244,32 +435,41 @@ def check_percent(spec: MetricSpec) -> None:
 
 
 def study_verdicts(
-    published: dict, summary: pd.DataFrame, spec: MetricSpec, validation: bool | None = None
+    published: dict,
+    summary: pd.DataFrame,
+    spec: MetricSpec,
+    validation: bool | None = None,
+    levels: dict[str, dict] | None = None,
 ) -> list[Verdict]:
-    """One Verdict per configuration of a study's `published` block, against its summary table of `spec`'s task.
-    `validation`: whether the study has validation data (None: as its summary shows, see has_validation)."""
+    """One Verdict per published entry and configuration of a study's `published` block (see published_entries),
+    against its summary table of `spec`'s task. `validation`: whether the study has validation data (None: as its
+    summary shows, see has_validation); `levels`: configuration -> factor levels, for `results_by_levels` (None: as
+    the summary's factor columns give them)."""
     check_percent(spec)
     kind = published.get("kind", "final")
     metric = kind_metric(kind, spec)
     if validation is None:
         validation = has_validation(summary, spec)
+    if levels is None and published.get(LEVELS_KEY):
+        levels = summary_levels(summary)
     return [
         verdict(
-            config,
-            numbers,
+            entry.config,
+            entry.numbers,
             kind,
-            ours_from_summary(summary, config, metric),
-            explanation_of(published, config),
+            ours_from_summary(summary, entry.config, metric),
+            entry.explanation,
             validation=validation,
             margin=published.get("margin", MARGIN),
+            source=entry.source,
         )
-        for config, numbers in published["results"].items()
+        for entry in published_entries(published, levels or {})
     ]
 
 
 # the statistics step's stored table of a study's verdicts: one row per published configuration, Verdict's fields
 VERDICT_COLUMNS = [field.name for field in dataclasses.fields(Verdict)]
-TEXT_COLUMNS = ("config", "kind", "outcome", "explanation")
+TEXT_COLUMNS = ("config", "kind", "outcome", "explanation", "source")
 COUNTS = ("published_n", "ours_n")
 PUBLISHED_TABLE = "published"  # results/<study>/statistics/published.csv
 
@@ -360,7 +560,8 @@ def preset_comparisons(
         if not summary_path.exists() and not stored.exists():
             continue
         published = study.get("published") or {}
-        verdicts = stored_verdicts(stored, summary_path.exists()) if published.get("results") else []
+        has_numbers = bool(published.get("results") or published.get(LEVELS_KEY))
+        verdicts = stored_verdicts(stored, summary_path.exists()) if has_numbers else []
         if verdicts is None:
             summary, metadata = read_table(summary_path)
             validation = study.get("data", {}).get("validation_pairs", 0) > 0

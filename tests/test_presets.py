@@ -11,6 +11,7 @@ from pairstudy.presets import (
     KINDS,
     STUDIES_DIR,
     SWEEP_SUFFIX,
+    levels_match,
     preset_paths,
     preset_study,
     swept_factors,
@@ -52,11 +53,12 @@ def test_published_numbers_say_what_they_are_and_name_configurations(path):
     published = study["published"]
     assert published["kind"] in KINDS  # stated in the file, not left to the default
     names = set(configurations(name))
-    assert set(published["results"]) <= names
-    assert set(published.get("explanations", {})) <= set(published["results"])
-    for numbers in published["results"].values():
+    results = published.get("results", {})
+    assert set(results) <= names
+    assert set(published.get("explanations", {})) <= set(results)
+    for numbers in [*results.values(), *published.get("results_by_levels", [])]:
         assert numbers.get("std", 0) >= 0 and numbers["n"] >= 1
-    if published["results"] and KINDS[published["kind"]][0] == "selected_test_accuracy":
+    if (results or published.get("results_by_levels")) and KINDS[published["kind"]][0] == "selected_test_accuracy":
         assert study["data"]["validation_pairs"] > 0, "a best epoch is compared with ours chosen on validation pairs"
 
 
@@ -75,14 +77,15 @@ def test_a_sweep_chooses_its_presets_open_settings_on_validation_pairs_and_fresh
 
 def test_the_reports_that_leave_settings_open_have_sweeps():
     swept = {path.stem.removesuffix(SWEEP_SUFFIX) for path in SWEEPS}
-    assert {"siamese_ablation", "towers", "fcn_cnn_auxnet", "parameter_budget"} <= swept
+    assert {"siamese_ablation", "towers", "parameter_budget"} <= swept
+    assert "fcn_cnn_auxnet" not in swept  # its author's code settles what its report leaves open
     _, siamese = preset_study(STUDIES_DIR / "siamese_ablation.yaml")
     _, sweep = preset_study(STUDIES_DIR / "siamese_ablation_sweep.yaml")
     assert set(swept_factors(siamese, sweep)) == {"optimizer", "epochs", "batch_size"}
 
 
 def test_preset_architectures_match_the_published_parameter_counts():
-    found = {name: c.hyperparameters for name, c in configurations("fcn_cnn_auxnet").items()}
+    found = {c.architecture: c.hyperparameters for c in configurations("fcn_cnn_auxnet").values()}
     counts = {name: count_parameters(create_model(hp["architecture"], **hp["model"])) for name, hp in found.items()}
     assert counts == {"mlp": 142_786, "cnn": 52_450, "auxnet": 60_396}
     assert found["mlp"]["lr"] == 0.05 and found["cnn"]["weight_decay"] == 1e-3 and found["auxnet"]["lr_step"] == 15
@@ -129,6 +132,11 @@ def subset(name: str, study: dict) -> dict:
     study["overrides"] = {arch: {**settings, "epochs": 1} for arch, settings in study.get("overrides", {}).items()}
     if published:
         study["published"] = {**study["published"], "results": {config: published[config] for config in kept}}
+    by_levels = study.get("published", {}).get("results_by_levels", [])
+    if by_levels:  # only the entries at the kept configuration's levels: the others match none of the subset's
+        factors = next(c.factors for c in found if c.name in kept)
+        entries = [entry for entry in by_levels if levels_match(entry["levels"], factors)]
+        study["published"] = {**study["published"], "results_by_levels": entries}
     return study
 
 

@@ -121,7 +121,7 @@ def test_explicit_seed_list_and_blocks_fixed_by_seed_value():
         (
             study(overrides={"mlp": {"model": {"sharing": True}}}),
             r"studies\.s\.overrides\.mlp\.model\.sharing: no architecture among \['mlp'\] takes it; "
-            r"allowed: \['batch_norm', 'dropout', 'hidden', 'init'\]",
+            r"allowed: \['batch_norm', 'dropout', 'hidden', 'init', 'output'\]",
         ),
         (
             study(training={"epoch": 3}),

@@ -82,6 +82,22 @@ def test_points_that_change_nothing_collapse_and_the_unequal_budgets_are_counted
     assert own.groups == {"mlp": "mlp", "cnn": "cnn"}
 
 
+def test_exclude_drops_settings_for_the_configurations_it_names_and_the_budgets_say_so():
+    config = config_with(
+        factors={"architecture": ["mlp", "cnn"]},
+        tuning__space={"optimizer": ["adam", "sgd"], "lr": [0.01, 0.1]},
+        tuning__exclude=[{"architecture": "mlp", "optimizer": "adam"}],
+    )
+    _, _, plan = plan_of(config)
+    assert plan.tried("mlp") == ["optimizersgd-lr0.01", "optimizersgd-lr0.1"] and len(plan.tried("cnn")) == 4
+    assert plan.space_tried("mlp") == {"optimizer": ["sgd"], "lr": [0.01, 0.1]}
+    values = {cell: [0.5, 0.6] for cell in plan.cells}
+    ranking = rank_settings(plan, finals_of(plan, values))
+    assert ranking.groupby("group")["setting"].count().to_dict() == {"cnn": 4, "mlp": 2}
+    with pytest.raises(ConfigError, match=r"studies\.tuned\.tuning\.exclude\[0\]\.momentum: neither a factor"):
+        validate_config(config_with(tuning__exclude=[{"momentum": 0.9}]))
+
+
 def finals_of(plan, values, status=None):
     """Tuning finals with `values[cell]` per seed (one per tuning seed)."""
     rows = []

@@ -90,6 +90,8 @@ SECTION_TITLES = {
     "study": "A study",
     "training": "Training settings",
     "published": "Published numbers",
+    "tuning": "Tuning",
+    "seed_plan": "A sequential seed plan",
 }
 
 
@@ -202,6 +204,18 @@ def config_reference() -> str:
         if isinstance(extra, dict):
             placeholder = PLACEHOLDERS.get(path.rsplit(".", 1)[-1], "name")
             walk(rows, extra, f"{path}.<{placeholder}>", False)
+        # the keys of a mapping one of a key's forms takes (seeds: a plan), and of a list's mappings
+        for option in spec.get("oneOf", []):
+            if "$ref" in option:
+                walk(rows, option, path, False)
+            else:
+                expand(rows, option, path)
+        items = spec.get("items")
+        if isinstance(items, dict) and path:
+            if "$ref" in items:
+                walk(rows, items, f"{path}[]", False)
+            elif items.get("properties"):
+                expand(rows, items, f"{path}[]")
 
     def row(spec, path, required):
         default = code_cell(yaml_value(spec["default"])) if "default" in spec else "–"
@@ -285,7 +299,14 @@ def verdict_table():
     """The verdict table of every preset with numbers in docs/data/preset_results.csv (pandas DataFrame)."""
     import pandas as pd
 
-    from pairstudy.presets import KINDS, preset_paths, preset_study, study_verdicts
+    from pairstudy.presets import (
+        KINDS,
+        preset_paths,
+        preset_study,
+        published_entries,
+        study_configuration_levels,
+        study_verdicts,
+    )
     from pairstudy.report.published import verdict_rows
     from pairstudy.tasks import get_task
 
@@ -296,7 +317,8 @@ def verdict_table():
         if name not in ours:
             continue
         published = study["published"]
-        unknown = sorted(set(ours[name]) - set(published["results"]))
+        levels = study_configuration_levels(name, study, ROOT / "studies")
+        unknown = sorted(set(ours[name]) - {entry.config for entry in published_entries(published, levels)})
         if unknown:
             raise PluginError(f"{PRESET_RESULTS}: {name} has no published numbers for {unknown}")
         kind = published.get("kind", "final")
@@ -315,12 +337,14 @@ def verdict_table():
             ]
         )
         validation = study.get("data", {}).get("validation_pairs", 0) > 0
-        verdicts = study_verdicts(published, summary, spec, validation)
+        verdicts = study_verdicts(published, summary, spec, validation, levels)
         tables.append(verdict_rows(verdicts).assign(study=name, kind=kind))
     missing = sorted(set(ours) - {found["study"].iloc[0] for found in tables})
     if missing:
         raise PluginError(f"{PRESET_RESULTS}: no preset in studies/ is named {missing}")
     table = pd.concat(tables, ignore_index=True)
+    if "source" in table:
+        table["source"] = table["source"].fillna("–")
     return table[["study", "kind", *(column for column in table.columns if column not in ("study", "kind"))]]
 
 

@@ -43,6 +43,8 @@ def setting_rows(plan: TuningPlan, finals: pd.DataFrame, costs: dict[str, float 
         members = plan.members(group)
         seen = set()
         for order, (setting, levels) in enumerate(plan.settings.items()):
+            if setting not in plan.tried(members[0]):
+                continue  # excluded for this group
             cells = tuple(plan.assignment[member, setting] for member in members)
             if cells in seen:
                 continue  # a point that trains the same cells as an earlier one
@@ -112,7 +114,7 @@ def selection_document(plan: TuningPlan, ranking: pd.DataFrame) -> dict:
                 "setting": setting,
                 "levels": dict(plan.settings[setting]),
                 "cell": plan.assignment[configuration, setting],
-                "edges": edge_notes(plan.space, plan.settings[setting]),
+                "edges": edge_notes(plan.space_tried(configuration), plan.settings[setting]),
                 "budget": plan.budget(configuration),
             }
             for configuration, setting in chosen.items()

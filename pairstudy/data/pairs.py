@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
@@ -24,6 +24,8 @@ class PairSets:
     mean: float = 0.0  # normalisation: input = (pixels - mean) / std, from the train set
     std: float = 1.0
     validation: PairSet | None = None  # from train-pool digits the training pairs do not use
+    # split -> (mean, std) each split was normalised with: the train set's for all, or each set's own
+    statistics: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def grey_levels(normalized: torch.Tensor, mean: float, std: float) -> torch.Tensor:
@@ -64,14 +66,28 @@ def pool_to_pairs(n: int, images: torch.Tensor, classes: torch.Tensor, generator
     return pairs, more
 
 
-def generate_pair_sets(n: int, seed: int, pools: DigitPools, normalize: bool = True, validation: int = 0) -> PairSets:
+NORMALIZE_BY = ("train_set", "each_set")
+
+
+def generate_pair_sets(
+    n: int,
+    seed: int,
+    pools: DigitPools,
+    normalize: bool = True,
+    validation: int = 0,
+    normalize_by: str = "train_set",
+) -> PairSets:
     """n train pairs from the train pool and n test pairs from the test pool.
 
     The same seed gives the same pairs on every machine (CPU generator). With
-    `normalize`, all sets are standardised with the train set's mean and std.
-    `validation` pairs come from train-pool digits that no training pair uses.
+    `normalize`, the sets are standardised: all with the train set's mean and std
+    (`normalize_by` "train_set"), or each set with its own mean and std ("each_set",
+    as report 000's code does to its train and test sets). `validation` pairs come
+    from train-pool digits that no training pair uses.
     Raises PoolTooSmallError (also a ValueError) when the pools are too small.
     """
+    if normalize_by not in NORMALIZE_BY:
+        raise ValueError(f"normalize_by must be one of {list(NORMALIZE_BY)}, got {normalize_by!r}")
     check_pool_sizes(len(pools.train_images), len(pools.test_images), n, validation, pools.name)
     generator = torch.Generator().manual_seed(seed)
 
@@ -84,8 +100,12 @@ def generate_pair_sets(n: int, seed: int, pools: DigitPools, normalize: bool = T
     test, _ = pool_to_pairs(n, *as_tensors(pools.test_images, pools.test_classes), generator)
     if not normalize:
         return PairSets(train, test, validation=held_out)
-    mean, std = train.input.mean(), train.input.std()
-    for split in (train, test, held_out):
-        if split is not None:
-            split.input = (split.input - mean) / std
-    return PairSets(train, test, mean.item(), std.item(), validation=held_out)
+    train_mean, train_std = train.input.mean(), train.input.std()
+    statistics = {}
+    for name, split in (("train", train), ("test", test), ("validation", held_out)):
+        if split is None:
+            continue
+        mean, std = (split.input.mean(), split.input.std()) if normalize_by == "each_set" else (train_mean, train_std)
+        split.input = (split.input - mean) / std
+        statistics[name] = (mean.item(), std.item())
+    return PairSets(train, test, train_mean.item(), train_std.item(), validation=held_out, statistics=statistics)

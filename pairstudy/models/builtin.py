@@ -20,11 +20,16 @@ def mlp(
     batch_norm: bool = True,
     dropout: float = 0.2,
     init: Literal["torch", "xavier"] = "torch",
+    output: Literal["logits", "probabilities"] = "logits",
 ):
-    """fully connected on the 392 flattened inputs; defaults: report 000's FCN (142,786 parameters)"""
+    """fully connected on the 392 flattened inputs; defaults: report 000's FCN (142,786 parameters)
+
+    output: "probabilities" ends the network in a softmax, whose probabilities the task's cross-entropy then reads
+    as logits (a second softmax), as report 000's code trains it; "logits" feeds the cross-entropy logits.
+    """
     from .flat import build_mlp
 
-    return build_mlp(hidden, batch_norm, dropout, init)
+    return build_mlp(hidden, batch_norm, dropout, init, output)
 
 
 @register_model("cnn", predicts_digits=False)
@@ -34,11 +39,15 @@ def cnn(
     batch_norm: bool = True,
     dropout: float = 0.2,
     init: Literal["torch", "xavier"] = "torch",
+    output: Literal["logits", "probabilities"] = "logits",
 ):
-    """plain CNN on the 2-channel input: report 000's ConvNet (52,450 parameters)"""
+    """plain CNN on the 2-channel input: report 000's ConvNet (52,450 parameters)
+
+    output as for mlp ("probabilities": a softmax the cross-entropy reads as logits, as report 000's code).
+    """
     from .flat import build_cnn
 
-    return build_cnn(channels, hidden, batch_norm, dropout, init)
+    return build_cnn(channels, hidden, batch_norm, dropout, init, output)
 
 
 # Two-tower models: each digit goes through a tower to 10 digit logits, a head compares them.
@@ -75,14 +84,18 @@ def auxnet(
     dropout: float = 0.2,
     init: Literal["torch", "xavier"] = "torch",
     comparator: Literal["logits", "softmax", "probability", "digits"] = "softmax",
+    output: Literal["logits", "probabilities"] = "logits",
 ):
     """report 000's AuxNet: its ConvNet as digit tower, 128-32-2 head on the digit probabilities (60,396 shared)
 
     comparator as for twin ("digits": no head, no gradient through the comparison, trained by the digit losses).
+    output: "probabilities" ends the comparison and both digit outputs in a softmax, whose probabilities the
+    cross-entropies then read as logits (a second softmax), as report 000's code trains it; the head still reads
+    the digit probabilities once. "logits" feeds the cross-entropies logits.
     """
     from .twin import build_auxnet
 
-    return build_auxnet(sharing, channels, hidden, head, dropout, init, comparator)
+    return build_auxnet(sharing, channels, hidden, head, dropout, init, comparator, output)
 
 
 @register_model("siamese", predicts_digits=True)

@@ -6,6 +6,20 @@ import torch
 from torch import nn
 
 INITS = ("torch", "xavier")
+OUTPUTS = ("logits", "probabilities")
+
+
+def check_output(output: str) -> str:
+    if output not in OUTPUTS:
+        raise ValueError(f"output must be one of {list(OUTPUTS)}, got {output!r}")
+    return output
+
+
+def as_output(scores: torch.Tensor, output: str) -> torch.Tensor:
+    """Scores over the last dimension as the model returns them: unchanged ("logits"), or their softmax
+    ("probabilities": report 000's code ends every network so and feeds the result to a cross-entropy, which
+    applies its own log-softmax on top)."""
+    return scores.softmax(-1) if output == "probabilities" else scores
 
 
 class SingleStream(nn.Module):
@@ -13,12 +27,13 @@ class SingleStream(nn.Module):
 
     predicts_digits = False
 
-    def __init__(self, network: nn.Module):
+    def __init__(self, network: nn.Module, output: str = "logits"):
         super().__init__()
         self.network = network
+        self.output = check_output(output)
 
     def forward(self, x: torch.Tensor):
-        return self.network(x), None
+        return as_output(self.network(x), self.output), None
 
 
 def initialise(model: nn.Module, init: str) -> nn.Module:
@@ -47,9 +62,9 @@ def mlp(width: int, hidden, batch_norm: bool, dropout: float, outputs: int) -> n
     return nn.Sequential(*layers)
 
 
-def build_mlp(hidden, batch_norm, dropout, init) -> nn.Module:
-    """The MLP on the flattened 2 x 14 x 14 pair, to 2 comparison logits."""
-    return initialise(SingleStream(mlp(2 * 14 * 14, hidden, batch_norm, dropout, 2)), init)
+def build_mlp(hidden, batch_norm, dropout, init, output="logits") -> nn.Module:
+    """The MLP on the flattened 2 x 14 x 14 pair, to 2 comparison logits (or their softmax, see as_output)."""
+    return initialise(SingleStream(mlp(2 * 14 * 14, hidden, batch_norm, dropout, 2), output), init)
 
 
 def conv_stack(in_channels: int, channels, batch_norm: bool, dropout: float) -> tuple[nn.Sequential, int]:
@@ -68,8 +83,8 @@ def conv_stack(in_channels: int, channels, batch_norm: bool, dropout: float) -> 
     return nn.Sequential(*layers, nn.Flatten()), in_channels * size * size
 
 
-def build_cnn(channels, hidden, batch_norm, dropout, init) -> nn.Module:
-    """Report 000's ConvNet on the 2-channel input: 1 or 2 conv blocks, FC hidden, FC 2."""
+def build_cnn(channels, hidden, batch_norm, dropout, init, output="logits") -> nn.Module:
+    """Report 000's ConvNet on the 2-channel input: 1 or 2 conv blocks, FC hidden, FC 2 (see as_output)."""
     features, width = conv_stack(2, channels, batch_norm, dropout)
     network = nn.Sequential(features, nn.Linear(width, hidden), nn.ReLU(), nn.Linear(hidden, 2))
-    return initialise(SingleStream(network), init)
+    return initialise(SingleStream(network, output), init)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .flat import conv_stack, initialise
+from .flat import as_output, check_output, conv_stack, initialise
 
 COMPARATORS = ("logits", "softmax", "probability", "digits")
 ACTIVATIONS = ("none", "relu")
@@ -36,12 +36,20 @@ class TwinNet(nn.Module):
     The head compares the two digit logit vectors (comparator "logits") or the two digit
     probability vectors (comparator "softmax"); "probability" has no head and gives the exact
     probability that the first digit is <= the second under the two softmax vectors; "digits" has
-    no head and compares the two predicted digits (see order_of_argmax).
+    no head and compares the two predicted digits (see order_of_argmax). With output "probabilities" both outputs
+    are returned as their softmax (see flat.as_output); the head reads what the comparator says either way.
     """
 
     predicts_digits = True
 
-    def __init__(self, make_tower: Callable[[], nn.Module], head: nn.Module, sharing: bool, comparator: str = "logits"):
+    def __init__(
+        self,
+        make_tower: Callable[[], nn.Module],
+        head: nn.Module,
+        sharing: bool,
+        comparator: str = "logits",
+        output: str = "logits",
+    ):
         super().__init__()
         if comparator not in COMPARATORS:
             raise ValueError(f"comparator must be one of {list(COMPARATORS)}, got {comparator!r}")
@@ -50,20 +58,21 @@ class TwinNet(nn.Module):
         self.tower2 = self.tower1 if sharing else make_tower()
         self.head = head if comparator in ("logits", "softmax") else None
         self.comparator = comparator
+        self.output = check_output(output)
 
     def forward(self, x: torch.Tensor):
         digits1 = self.tower1(x[:, 0:1])
         digits2 = self.tower2(x[:, 1:2])
         digits = torch.stack((digits1, digits2), dim=1)
         if self.comparator == "probability":
-            return probability_of_order(digits1, digits2), digits
-        if self.comparator == "digits":
-            return order_of_argmax(digits1, digits2), digits
-        if self.comparator == "softmax":
-            head_input = torch.cat((digits1.softmax(1), digits2.softmax(1)), dim=1)
+            comparison = probability_of_order(digits1, digits2)
+        elif self.comparator == "digits":
+            comparison = order_of_argmax(digits1, digits2)
+        elif self.comparator == "softmax":
+            comparison = self.head(torch.cat((digits1.softmax(1), digits2.softmax(1)), dim=1))
         else:
-            head_input = torch.cat((digits1, digits2), dim=1)
-        return self.head(head_input), digits
+            comparison = self.head(torch.cat((digits1, digits2), dim=1))
+        return as_output(comparison, self.output), as_output(digits, self.output)
 
 
 def small_head(hidden: int, batch_norm: bool, dropout: float) -> nn.Module:
@@ -118,9 +127,10 @@ def build_twin(sharing, channels, hidden, batch_norm, dropout, activation, compa
     )
 
 
-def build_auxnet(sharing, channels, hidden, head, dropout, init, comparator) -> nn.Module:
+def build_auxnet(sharing, channels, hidden, head, dropout, init, comparator, output="logits") -> nn.Module:
     """Report 000's AuxNet: its ConvNet per digit (to 10 classes); head on the two softmax outputs, as the report
-    states ("softmax"), or on the digit logits ("logits"), or no head ("probability" or "digits", see TwinNet)."""
+    states ("softmax"), or on the digit logits ("logits"), or no head ("probability" or "digits", see TwinNet).
+    output "probabilities": the comparison and digit outputs returned as their softmax, as the report's code."""
 
     def tower():
         features, width = conv_stack(1, channels, True, dropout)
@@ -132,7 +142,7 @@ def build_auxnet(sharing, channels, hidden, head, dropout, init, comparator) -> 
         layers += [nn.Linear(width, size), nn.ReLU(), nn.BatchNorm1d(size), nn.Dropout(dropout)]
         width = size
     layers.append(nn.Linear(width, 2))
-    return initialise(TwinNet(tower, nn.Sequential(*layers), sharing, comparator=comparator), init)
+    return initialise(TwinNet(tower, nn.Sequential(*layers), sharing, comparator=comparator, output=output), init)
 
 
 def build_siamese(sharing, channels, hidden, head, dropout) -> nn.Module:

@@ -20,6 +20,7 @@ from pairstudy.presets import (
     INCONCLUSIVE,
     KIND_TEXT,
     KINDS,
+    LEVELS_KEY,
     NOT_COMPARABLE,
     REPRODUCES,
     RULE_TEXT,
@@ -71,12 +72,16 @@ def outcome_text(verdict: Verdict) -> str:
 
 
 def verdict_rows(verdicts: list[Verdict]) -> pd.DataFrame:
-    """The verdicts as a display table (text cells), one row per configuration."""
+    """The verdicts as a display table (text cells), one row per published number and configuration; a source column
+    where some numbers name their own source. The explanation lists each candidate cause with its mark (measured, by
+    what and by how many points, or not tested)."""
+    sources = any(found.source for found in verdicts)
     rows = []
     for found in verdicts:
         rows.append(
             {
                 "configuration": found.config,
+                **({"source": found.source or "–"} if sources else {}),
                 "published (%)": format_percent(
                     found.published_mean,
                     found.published_std,
@@ -103,20 +108,36 @@ def on_headline_scale(value: float, kind: str) -> float:
 
 def findings(verdicts: list[Verdict], spec: MetricSpec) -> list[str]:
     """Whether the published best configuration and the published order of configurations hold here, on the
-    numbers compared (on the headline's scale, best by its direction whatever the published scale)."""
+    numbers compared (on the headline's scale, best by its direction whatever the published scale); for each source
+    of numbers apart where the numbers name more than one."""
     if any(found.outcome == NOT_COMPARABLE for found in verdicts):
         return ["No finding is checked: the published numbers cannot be compared with this study's (see above)."]
+    sources = list(dict.fromkeys(found.source for found in verdicts))
+    lines = []
+    for source in sources:
+        found = source_findings([verdict for verdict in verdicts if verdict.source == source], spec)
+        lines += [f"{source}: {line}" if len(sources) > 1 and source else line for line in found]
+    return lines
+
+
+def source_findings(verdicts: list[Verdict], spec: MetricSpec) -> list[str]:
+    """findings for the numbers of one source: configurations that share a published number (readings of one
+    published configuration) share its rank, and only pairs the published numbers order are counted."""
     if len(verdicts) < 2 or any(math.isnan(found.ours_mean) for found in verdicts):
         return []
     published = {found.config: on_headline_scale(found.published_mean, found.kind) for found in verdicts}
     ours = {found.config: on_headline_scale(found.ours_mean, found.kind) for found in verdicts}
+    if len(set(published.values())) < 2:
+        return []
     best = max if spec.headline_metric.higher_is_better else min
-    published_best, our_best = best(published, key=published.get), best(ours, key=ours.get)
-    holds = "holds" if published_best == our_best else "does not hold"
-    pairs = list(itertools.combinations(published, 2))
+    top = best(published.values())
+    published_best = [config for config, value in published.items() if value == top]
+    our_best = best(ours, key=ours.get)
+    holds = "holds" if our_best in published_best else "does not hold"
+    pairs = [(a, b) for a, b in itertools.combinations(published, 2) if published[a] != published[b]]
     agree = sum((published[a] - published[b]) * (ours[a] - ours[b]) > 0 for a, b in pairs)
     return [
-        f"Best configuration: published {published_best}, here {our_best}: the finding {holds}.",
+        f"Best configuration: published {' / '.join(published_best)}, here {our_best}: the finding {holds}.",
         f"Order of configurations: {agree} of {len(pairs)} published pairwise orderings hold here.",
     ]
 
@@ -143,7 +164,7 @@ def preset_verdicts(studies_dir: str | Path = STUDIES_DIR, results_dir: str | Pa
     column before verdict_rows' columns; a preset without published numbers gets one row saying so."""
     tables = []
     for name, published, verdicts in preset_comparisons(studies_dir, results_dir):
-        if published.get("results"):
+        if published.get("results") or published.get(LEVELS_KEY):
             table = verdict_rows(verdicts)
         else:
             table = pd.DataFrame([{"configuration": "–", "verdict": "no per-configuration numbers published"}])
@@ -151,7 +172,8 @@ def preset_verdicts(studies_dir: str | Path = STUDIES_DIR, results_dir: str | Pa
     if not tables:
         return pd.DataFrame()
     table = pd.concat(tables, ignore_index=True).fillna("–")
-    return table[["study", "kind", *(column for column in table.columns if column not in ("study", "kind"))]]
+    first = ["study", "kind", "configuration", *(["source"] if "source" in table.columns else [])]
+    return table[[*first, *(column for column in table.columns if column not in first)]]
 
 
 def verdicts_markdown(studies_dir: str | Path = STUDIES_DIR, results_dir: str | Path = "results") -> str:

@@ -22,6 +22,7 @@ from .paper import clear_paper_folder, paper_tables, write_paper_tables
 from .published import published_section
 from .results import results_section
 from .sections import Section
+from .seeds import seeds_section
 from .settings import page_title, study_description, what_was_run
 from .statistics import run_status_section, statistics_section
 from .tables import display_table
@@ -83,12 +84,14 @@ def render_study_report(
     min_seeds: int,
     workflow_dir=".",
     tuning: tuple = (),
+    seeds: tuple = (),
 ) -> dict[str, Path]:
     """Read a study's stored tables (Parquet: epochs, finals, curves, summary, configurations), statistics (CSV:
     intervals, comparisons, effects, baselines, and published, the comparison with a study's published numbers),
     run status and wrongly predicted examples, and write out_dir/index.html, report.md, a PNG per listed chart,
     charts/<chart>.html and paper/. Every metric's name, unit and direction comes from the task's metrics the
-    tables carry; `tuning`, for a tuned study, the selection step's selected.yaml and ranking.csv. Returns the paths:
+    tables carry; `tuning`, for a tuned study, the selection step's selected.yaml and ranking.csv; `seeds`, for a
+    sequential study, its decision files stage by stage. Returns the paths:
     "html", "markdown" and each chart's PNG by name."""
     out_dir = Path(out_dir)
     frames, metadata = {}, {}
@@ -124,6 +127,8 @@ def render_study_report(
     description = study_description(study, finals, configurations, spec, baseline_names(stored["baselines"]))
     if tuning:
         sections.append(tuning_section(*tuning, study["tuning"]["space"], spec))
+    if seeds:
+        sections.append(seeds_section(seeds, spec, configurations["config"].tolist()))
     sections += [
         charts_section(figures),
         statistics_section(stored, spec),

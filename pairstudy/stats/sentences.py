@@ -110,6 +110,8 @@ def seeds_text(row: Mapping, metric: Metric) -> str:
     """What the seeds run settle, or how many would settle what they do not: "resolved with the 10 seeds run";
     "about 40 seeds would find a difference of 1.0 point with 80% power (10 run)"; or why no plan is made."""
     n, stored, seeds = int(row["n"]), row.get("verdict"), row.get("seeds_needed")
+    if not is_missing(row.get("seeds_decision")):  # a sequential study: the plan decided its seeds
+        return str(row["seeds_decision"])
     if stored in (HIGHER, LOWER, EQUIVALENT):
         return f"resolved with the {n} seeds run"
     if stored != INCONCLUSIVE:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .grid import expand_configurations, seed_count
+from .grid import expand_configurations, fewest_seeds
 from .schema import ConfigError, read_yaml, validate_against_schema
+from .stages import check_seed_plan
 from .trainer import check_trainer_study, load_trainer
 from .tuning import study_tuning
 
@@ -46,8 +47,10 @@ def validate_config(config: dict, base_dir: str | Path = ".") -> dict:
                 f"training function of your own with studies.{name}.trainer"
             )
         configurations = expand_configurations(name, study)
+        check_seed_plan(name, study, configurations)
         study_tuning(name, study, configurations)  # its rules checked before any job
         names = [configuration.name for configuration in configurations]
+        check_published_levels(name, study, configurations)
         for key, listed in (
             ("baselines", study["baselines"]),
             ("published.results", study.get("published", {}).get("results", {})),
@@ -62,6 +65,20 @@ def validate_config(config: dict, base_dir: str | Path = ".") -> dict:
         check_min_seeds(resolved)
     check_bootstrap_seeds(resolved)
     return resolved
+
+
+def check_published_levels(study_name: str, study: dict, configurations) -> None:
+    """Published numbers keyed by factor levels each match a configuration (before any job, naming the entry)."""
+    published = study.get("published") or {}
+    if not published:
+        return
+    from pairstudy.presets import published_entries  # pandas: only for a study with published numbers
+
+    levels = {configuration.name: dict(configuration.factors) for configuration in configurations}
+    try:
+        published_entries(published, levels, f"studies.{study_name}.published")
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
 
 
 def check_study_names(studies: dict) -> None:
@@ -80,7 +97,7 @@ def check_study_names(studies: dict) -> None:
 def check_min_seeds(config: dict) -> None:
     """A study with fewer seeds than a written min_seeds would give tables with no configuration in them."""
     for name, study in config["studies"].items():
-        seeds = seed_count(study["seeds"])
+        seeds = fewest_seeds(study["seeds"])
         if config["min_seeds"] > seeds:
             raise ConfigError(
                 f"config key min_seeds: {config['min_seeds']} is more than the {seeds} seeds of studies.{name}.seeds, "
@@ -95,7 +112,7 @@ def check_bootstrap_seeds(config: dict) -> None:
     from pairstudy.stats.intervals import BOOTSTRAP_MIN_SEEDS  # numpy, only for a config that asks a bootstrap
 
     for name, study in config["studies"].items():
-        seeds = seed_count(study["seeds"])
+        seeds = fewest_seeds(study["seeds"])
         if seeds < BOOTSTRAP_MIN_SEEDS:
             raise ConfigError(
                 f"config key report.interval: bootstrap needs at least {BOOTSTRAP_MIN_SEEDS} seeds to cover what it "

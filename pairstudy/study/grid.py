@@ -34,12 +34,27 @@ class Configuration:
     hyperparameters: dict = field(repr=False)  # everything a run needs, resolved, nothing it does not use
 
 
+def is_sequential(seeds) -> bool:
+    """Whether `seeds` is a sequential plan ({initial, step, max, until}) rather than a count or a list."""
+    return isinstance(seeds, dict)
+
+
 def seed_count(seeds) -> int:
-    """How many seeds `seeds` names (a count or a list), without listing them."""
+    """How many seeds `seeds` names (a count, a list, or a sequential plan's most), without listing them."""
+    if is_sequential(seeds):
+        return seeds["max"]
     return seeds if isinstance(seeds, int) else len(seeds)
 
 
+def fewest_seeds(seeds) -> int:
+    """The fewest seeds a configuration may end with: a sequential plan's first stage, else all of them."""
+    return seeds["initial"] if is_sequential(seeds) else seed_count(seeds)
+
+
 def seed_list(seeds) -> list[int]:
+    """The seeds `seeds` names; of a sequential plan, all it may run (0..max-1)."""
+    if is_sequential(seeds):
+        return list(range(seeds["max"]))
     return list(range(seeds)) if isinstance(seeds, int) else list(seeds)
 
 

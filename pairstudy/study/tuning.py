@@ -25,6 +25,7 @@ from .grid import Configuration, configuration_name, seed_blocks, seed_list
 from .resolve import applies, resolve
 from .rules import allowed_factors, check_level, check_resolved
 from .schema import ConfigError
+from .stages import decided_counts, read_decision, study_looks
 from .trainer import check_trainer_setting, resolve_trainer
 
 CELL_PREFIX = "tuning."
@@ -62,9 +63,21 @@ class TuningPlan:
             }
         )
 
+    def tried(self, configuration: str) -> list[str]:
+        """The settings a configuration is tuned on (those `tuning.exclude` leaves it), in the space's order."""
+        return [setting for setting in self.settings if (configuration, setting) in self.assignment]
+
+    def space_tried(self, configuration: str) -> dict[str, list]:
+        """Each space key with the values a configuration tried, in the space's order."""
+        tried = [self.settings[setting] for setting in self.tried(configuration)]
+        return {
+            key: [value for value in values if any(s[key] == value for s in tried)]
+            for key, values in self.space.items()
+        }
+
     def cells_of(self, configuration: str) -> list[str]:
         """The distinct cells a configuration is tuned on, in the space's order."""
-        return list(dict.fromkeys(self.assignment[configuration, setting] for setting in self.settings))
+        return list(dict.fromkeys(self.assignment[configuration, setting] for setting in self.tried(configuration)))
 
     def members(self, group: str) -> list[str]:
         return [name for name, member_of in self.groups.items() if member_of == group]
@@ -172,6 +185,37 @@ def check_size(study_name: str, study: dict, configurations: int) -> None:
         )
 
 
+def settings_tried(
+    study_name: str, study: dict, configurations: list[Configuration], settings: dict, groups: dict
+) -> dict[str, list[str]]:
+    """Group -> the settings its configurations are tuned on: those no `tuning.exclude` entry drops for any of them
+    (the configurations of a group share one setting, so each tries the same ones)."""
+    where = tuning_where(study_name)
+    entries = study["tuning"]["exclude"]
+    known = {"architecture", *study["factors"], *(key for entry in study["include"] for key in entry)}
+    for index, entry in enumerate(entries):
+        for key in entry:
+            if key not in known and key not in study["tuning"]["space"]:
+                raise ConfigError(
+                    f"config key {where}.exclude[{index}].{key}: neither a factor of the study nor a key of "
+                    f"{where}.space; allowed: {sorted(known | set(study['tuning']['space']))}"
+                )
+
+    def excluded(configuration: Configuration, levels: dict) -> bool:
+        point = {"architecture": configuration.architecture, **configuration.factors, **levels}
+        return any(all(key in point and point[key] == value for key, value in entry.items()) for entry in entries)
+
+    tried = {}
+    for group in dict.fromkeys(groups.values()):
+        members = [c for c in configurations if groups[c.name] == group]
+        tried[group] = [
+            setting for setting, levels in settings.items() if not any(excluded(c, levels) for c in members)
+        ]
+        if not tried[group]:
+            raise ConfigError(f"config key {where}.exclude: it leaves {group} no setting to try")
+    return tried
+
+
 def cell_of(study: dict, configuration: Configuration, levels: dict) -> tuple[dict, dict]:
     """The factors (the space's that apply among them) and resolved hyperparameters of one configuration at one
     point of the space."""
@@ -199,12 +243,15 @@ def tuning_plan(study_name: str, study: dict, configurations: list[Configuration
     for levels in itertools.product(*space.values()):
         point = dict(zip(space, levels))
         settings[configuration_name("", point, list(space))] = point
+    groups = {c.name: c.architecture if tuning["per"] == "architecture" else c.name for c in configurations}
+    tried = settings_tried(study_name, study, configurations, settings, groups)
     cells: dict[str, Configuration] = {}
     assignment: dict[tuple[str, str], str] = {}
     applied: set[str] = set()
     for configuration in configurations:
         seen: dict[str, str] = {}  # hyperparameters -> the cell that trains them
-        for setting, levels in settings.items():
+        for setting in tried[groups[configuration.name]]:
+            levels = settings[setting]
             factors, hyperparameters = cell_of(study, configuration, levels)
             applied |= {key for key in levels if key in factors}
             key = canonical_json(hyperparameters)
@@ -225,7 +272,6 @@ def tuning_plan(study_name: str, study: dict, configurations: list[Configuration
             f"config key {where}.space.{idle[0]}: its values change nothing any configuration of the study trains "
             "(e.g. momentum with optimizer adam, a knob no architecture of the study takes)"
         )
-    groups = {c.name: c.architecture if tuning["per"] == "architecture" else c.name for c in configurations}
     return TuningPlan(
         study_name,
         dict(space),
@@ -258,7 +304,7 @@ def read_selection(plan: TuningPlan, folder: str | Path = ".") -> dict[str, str]
     if not isinstance(chosen, dict) or set(chosen) != set(plan.groups):
         return None
     settings = {name: entry.get("setting") if isinstance(entry, dict) else None for name, entry in chosen.items()}
-    return settings if all(setting in plan.settings for setting in settings.values()) else None
+    return settings if all((name, setting) in plan.assignment for name, setting in settings.items()) else None
 
 
 def tuned_configuration(plan: TuningPlan, configuration: Configuration, setting: str) -> Configuration:
@@ -314,8 +360,15 @@ def planned_work(
         if chosen is None:
             return work
         configurations = tuned_configurations(plan, configurations, chosen)
-    blocks = seed_blocks(seed_list(study["seeds"]), study["seeds_per_job"])
-    return work + [(configuration, blocks) for configuration in configurations]
+    looks = study_looks(study)
+    if looks is None:
+        blocks = seed_blocks(seed_list(study["seeds"]), study["seeds_per_job"])
+        return work + [(configuration, blocks) for configuration in configurations]
+    # a sequential study: the seeds each configuration has from the stages decided so far
+    name = configurations[0].study
+    counts, _, _ = decided_counts([c.name for c in configurations], looks, lambda k: read_decision(name, k, folder))
+    per_job = study["seeds_per_job"]
+    return work + [(c, seed_blocks(range(counts[c.name]), per_job)) for c in configurations]
 
 
 def tuning_grid_table(plan: TuningPlan):

@@ -37,6 +37,7 @@ rule study_statistics:
     input:
         finals="results/{study}/finals.parquet",
         summary="results/{study}/summary.parquet",
+        seeds=lambda wildcards: final_decision(wildcards.study),
     output:
         intervals="results/{study}/statistics/intervals.csv",
         comparisons=report(

@@ -12,6 +12,7 @@ from pairstudy.metrics import canonical_json
 from pairstudy.paths import (
     REPORT_FOLDER,
     RUN_FILE,
+    SEEDS_DECISION,
     TUNING_RANKING,
     TUNING_SELECTION,
     StoreOutsideProject,
@@ -31,6 +32,7 @@ from pairstudy.study import (
     validate_config,
 )
 from pairstudy.study.preflight import metric_spec, preflight, stale_lock_note
+from pairstudy.study.stages import blocks_of_count, counts_at_stage, decided_counts, read_decision, study_looks
 from pairstudy.study.trainer import trainer_file
 from pairstudy.study.tuning import planned_work, read_selection, study_tuning, tuned_configurations
 from pairstudy.why import block_changes, summary_lines
@@ -76,6 +78,8 @@ try:
         for study, spec in config["studies"].items()
         if (plan := study_tuning(study, spec, list(CONFIGURATIONS[study].values())))
     }
+    # each sequential study's looks: the seeds every configuration has after each stage it is kept open for
+    SEQUENTIAL = {study: looks for study, spec in config["studies"].items() if (looks := study_looks(spec))}
     if workflow.is_main_process:  # a job re-parsing the workflow on a cluster node need not check again
         chosen = {study: list(found.values()) for study, found in CONFIGURATIONS.items()}
         for note in preflight(config, chosen):  # the same checks as `pairstudy grid`
@@ -102,6 +106,7 @@ wildcard_constraints:
     study="|".join(config["studies"]),
     config=NAME_PATTERN,
     block=r"\d+",
+    stage=r"[1-9]\d*",
 
 
 BLOCKS = {
@@ -225,31 +230,93 @@ def block_priority(wildcards):
     return block_ranks().get((wildcards.study, wildcards.config, int(wildcards.block)), 0)
 
 
+def stage_decision(study, stage):
+    """The decision after a stage of a sequential study; called from an input function, it plans the decision step
+    (a checkpoint) first, and the rest once it has run."""
+    checkpoints.decide_seeds.get(study=study, stage=str(stage))
+    decision = read_decision(study, stage)
+    if decision is None:
+        raise WorkflowError(f"{study}: {SEEDS_DECISION.format(study=study, stage=stage)} is unreadable")
+    return decision
+
+
+def blocks_of_counts(study, counts):
+    return {name: blocks_of_count(count, config["studies"][study]["seeds_per_job"]) for name, count in counts.items()}
+
+
+def final_blocks(study):
+    """Each configuration's seed blocks: the study's seeds, or a sequential study's seeds so far from its stages'
+    decisions (each planned before what depends on it)."""
+    if study not in SEQUENTIAL:
+        return {name: BLOCKS[study] for name in final_configurations(study)}
+    decide = functools.partial(stage_decision, study)
+    counts, _, _ = decided_counts(list(CONFIGURATIONS[study]), SEQUENTIAL[study], decide)
+    return blocks_of_counts(study, counts)
+
+
+def stage_blocks(study, stage):
+    """The seed blocks of each configuration that a sequential study's decision after `stage` reads."""
+    decide = functools.partial(stage_decision, study)
+    return blocks_of_counts(study, counts_at_stage(list(CONFIGURATIONS[study]), SEQUENTIAL[study], stage, decide))
+
+
 def run_files(study):
     """The run files of the study's own configurations (a tuned study's once its settings are chosen)."""
-    return [run_file(study, name, block) for name in final_configurations(study) for block in BLOCKS[study]]
+    return [run_file(study, name, block) for name, blocks in final_blocks(study).items() for block in blocks]
+
+
+def stage_run_files(study, stage):
+    return [run_file(study, name, block) for name, blocks in stage_blocks(study, stage).items() for block in blocks]
+
+
+def stage_expected(study, stage):
+    return expected_of(
+        study, [(CONFIGURATIONS[study][name], blocks) for name, blocks in stage_blocks(study, stage).items()]
+    )
+
+
+def decision_files(study):
+    """A sequential study's decision files, stage by stage (planning them first); none for the other studies."""
+    if study not in SEQUENTIAL:
+        return []
+    _, stage, _ = decided_counts(
+        list(CONFIGURATIONS[study]), SEQUENTIAL[study], functools.partial(stage_decision, study)
+    )
+    return [SEEDS_DECISION.format(study=study, stage=number) for number in range(1, stage + 1)]
+
+
+def final_decision(study):
+    """A sequential study's last decision file (planning its stages first); none for the other studies."""
+    if study not in SEQUENTIAL:
+        return []
+    _, stage, _ = decided_counts(
+        list(CONFIGURATIONS[study]), SEQUENTIAL[study], functools.partial(stage_decision, study)
+    )
+    return [SEEDS_DECISION.format(study=study, stage=stage)]
 
 
 def tuning_run_files(study):
     return [run_file(study, name, block) for name in TUNING[study].cells for block in TUNING_BLOCKS[study]]
 
 
-def expected_of(study, configurations, blocks):
-    """What each run file must hold, for the step that reads it to check: its configuration, its seeds and the code
-    its training job trains with (`block_code`), so a file trained by older code is refused."""
+def expected_of(study, work):
+    """What each run file of `work` ((configuration, its seed blocks) pairs) must hold, for the step that reads it to
+    check: its configuration, its seeds and the code its training job trains with (`block_code`), so a file trained
+    by older code is refused."""
     return [
         expected_run(study, chosen.name, block, seeds, chosen.hyperparameters)
-        for chosen in configurations
+        for chosen, blocks in work
         for block, seeds in blocks.items()
     ]
 
 
 def expected_runs(study):
-    return expected_of(study, final_configurations(study).values(), BLOCKS[study])
+    configurations = final_configurations(study)
+    return expected_of(study, [(configurations[name], blocks) for name, blocks in final_blocks(study).items()])
 
 
 def expected_tuning_runs(study):
-    return expected_of(study, TUNING[study].cells.values(), TUNING_BLOCKS[study])
+    return expected_of(study, [(cell, TUNING_BLOCKS[study]) for cell in TUNING[study].cells.values()])
 
 
 def tuning_outputs(study):
@@ -351,6 +418,24 @@ def announce_changes():
             continue
         for line in summary_lines(changes):
             say(f"{study}: {line}")
+        if study in SEQUENTIAL:
+            say(f"{study}: {stage_line(study)}")
+
+
+def stage_line(study):
+    """Where a sequential study stands: its stage, its seeds and the configurations still open."""
+    looks = SEQUENTIAL[study]
+    names = list(CONFIGURATIONS[study])
+    counts, stage, decided = decided_counts(names, looks, lambda number: read_decision(study, number))
+    if decided:
+        return (
+            f"seeds decided in {stage} stage{'s' * (stage != 1)} ({', '.join(f'{n} {c}' for n, c in counts.items())})"
+        )
+    open_ = [name for name, count in counts.items() if count == looks[stage - 1]]
+    return (
+        f"stage {stage} of at most {len(looks)}: {looks[stage - 1]} seeds for {len(open_)} of {len(names)} "
+        "configurations, then its decision"
+    )
 
 
 def announce_jobs():
@@ -375,7 +460,7 @@ def announce_jobs():
             reasons = block_reasons(study, chosen, blocks, int(wildcards["block"]))
             # a job Snakemake runs for a reason of its own (--forcerun, the script's code): its reason, in short
             changes.append((job.output[0], reasons or list(workflow.dag.reason(job).get_names())))
-        lines = summary_lines(changes)
+        lines = summary_lines(changes) + ([stage_line(study)] if study in SEQUENTIAL else [])
         count = f"{len(training)} training job{'s' * (len(training) != 1)} to run" if training else "no training to run"
         head = f"{measure(plan).counts()}; {count}"
         if len(lines) == 1:

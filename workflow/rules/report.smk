@@ -18,6 +18,7 @@ rule render_report:
         baselines="results/{study}/statistics/baselines.csv",
         published="results/{study}/statistics/published.csv",
         tuning=lambda wildcards: tuning_outputs(wildcards.study),
+        seeds=lambda wildcards: decision_files(wildcards.study),
     output:
         html=report(
             "reports/{study}/index.html",

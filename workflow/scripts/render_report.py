@@ -30,6 +30,7 @@ try:
         min_seeds=snakemake.params.min_seeds,
         workflow_dir=Path(snakemake.scriptdir).parent.parent,
         tuning=tuple(snakemake.input.tuning),
+        seeds=tuple(snakemake.input.seeds),
     )
 except Exception as error:
     traceback.print_exc()

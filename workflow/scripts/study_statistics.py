@@ -31,6 +31,14 @@ try:
         order=list(dict.fromkeys(finals["config"])),
         smallest_effect=smallest_effect_of(snakemake.params.smallest_effect, finals_spec.headline_metric),
     )
+    if snakemake.input.seeds:  # a sequential study: the comparisons that decided its seeds, as its test gives them
+        import yaml
+
+        from pairstudy.stats.stages import apply_decision
+
+        decision = yaml.safe_load(Path(snakemake.input.seeds[0]).read_text())
+        smallest = smallest_effect_of(snakemake.params.smallest_effect, finals_spec.headline_metric)
+        tables = apply_decision(tables, decision, smallest)
     for name, table in tables.items():
         Path(snakemake.output[name]).parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(snakemake.output[name], index=False)

@@ -38,10 +38,13 @@ class DigitPairs(Task):
         n_pairs: int = 1000,
         normalize: bool = True,
         validation_pairs: int = 0,
+        normalize_by: Literal["train_set", "each_set"] = "train_set",
     ):
         """source: where the digits come from; root: its folder or file (idx, npz, torchvision download);
-        n_pairs: train and test pairs each; validation_pairs: extra pairs from train-pool digits no training pair
-        uses, evaluated every epoch (for choosing an epoch)."""
+        n_pairs: train and test pairs each; normalize: standardise the inputs, with the statistics normalize_by
+        names: the train set's mean and std for every set (train_set), or each set's own mean and std (each_set, as
+        report 000's code normalises its train and test sets separately); validation_pairs: extra pairs from
+        train-pool digits no training pair uses, evaluated every epoch (for choosing an epoch)."""
 
     @classmethod
     def has_aux_terms(cls, architecture) -> bool:
@@ -64,6 +67,8 @@ class DigitPairs(Task):
 
         if data["n_pairs"] < 1 or data["validation_pairs"] < 0:
             raise ValueError("n_pairs must be at least 1 and validation_pairs at least 0")
+        if data["normalize_by"] != "train_set" and not data["normalize"]:
+            raise ValueError(f"normalize_by {data['normalize_by']!r} needs normalize: true (it says whose statistics)")
         check_source(data["source"], data["root"] or None)
         check_pairs_fit(data["source"], data["root"] or None, data["n_pairs"], data["validation_pairs"])
 
@@ -80,7 +85,12 @@ class DigitPairs(Task):
         data = self.data
         pools = load_pools(data["source"], data["root"] or None)
         pairs = generate_pair_sets(
-            data["n_pairs"], seed, pools, normalize=data["normalize"], validation=data["validation_pairs"]
+            data["n_pairs"],
+            seed,
+            pools,
+            normalize=data["normalize"],
+            validation=data["validation_pairs"],
+            normalize_by=data["normalize_by"],
         )
 
         def tensors(split):
@@ -88,9 +98,8 @@ class DigitPairs(Task):
                 return None
             return {name: getattr(split, name).to(device) for name in ("input", "target", "classes")}
 
-        return Splits(
-            tensors(pairs.train), tensors(pairs.test), tensors(pairs.validation), {"mean": pairs.mean, "std": pairs.std}
-        )
+        info = {"mean": pairs.mean, "std": pairs.std, "statistics": pairs.statistics}
+        return Splits(tensors(pairs.train), tensors(pairs.test), tensors(pairs.validation), info)
 
     def aux_weight(self):
         """alpha of the objective, or None when the configuration trains without the digit losses."""

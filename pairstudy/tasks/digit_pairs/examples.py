@@ -8,9 +8,11 @@ import torch
 from pairstudy.data.pairs import grey_levels
 
 
-def pixels_of(tensors: dict, info: dict) -> torch.Tensor:
-    """The pairs' inputs back on the 0-255 grey scale (the normalisation undone)."""
-    return grey_levels(tensors["input"], info.get("mean", 0.0), info.get("std", 1.0))
+def pixels_of(tensors: dict, info: dict, split: str = "train") -> torch.Tensor:
+    """The pairs' inputs back on the 0-255 grey scale (the normalisation of `split` undone: the train set's, unless
+    each set was normalised with its own statistics)."""
+    mean, std = info.get("statistics", {}).get(split, (info.get("mean", 0.0), info.get("std", 1.0)))
+    return grey_levels(tensors["input"], mean, std)
 
 
 def pair_picture(pixels: torch.Tensor, classes: list[int], label: str) -> dict:
@@ -36,7 +38,7 @@ def misclassified_pairs(test: dict, info: dict, outputs, limit: int) -> list[dic
     target = test["target"].cpu()
     wrong = (predicted != target).nonzero().flatten()[:limit].tolist()
     digits = digit_logits.argmax(2).cpu() if digit_logits is not None else None
-    pixels = pixels_of(test, info)
+    pixels = pixels_of(test, info, "test")
     examples = []
     for index in wrong:
         first, second = test["classes"][index].cpu().tolist()
