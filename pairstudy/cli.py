@@ -286,6 +286,7 @@ def train(
 def grid(config_path, study_names):
     """Print the expanded configurations and runs of the config's studies."""
     from pairstudy.study import expand_configurations, seed_list, study_grid_table
+    from pairstudy.study.grid import is_sequential
     from pairstudy.study.preflight import preflight
     from pairstudy.study.tuning import study_tuning, tuning_grid_table
 
@@ -311,9 +312,18 @@ def grid(config_path, study_names):
             click.echo(f"study {name}, tuning: {cells} cells x {count} tuning seeds = {cells * count} runs")
             click.echo(tuning_grid_table(tuning).to_string(index=False))
             click.echo("")
-        click.echo(
-            f"study {name}: {len(configurations)} configurations x {seeds} seeds = {len(configurations) * seeds} runs"
-        )
+        if is_sequential(study["seeds"]):
+            plan = study["seeds"]
+            click.echo(
+                f"study {name}: {len(configurations)} configurations x up to {seeds} seeds = at most "
+                f"{len(configurations) * seeds} runs (a sequential plan: {plan['initial']} seeds first, then "
+                f"{plan['step']} more per stage for the configurations of comparisons still open)"
+            )
+        else:
+            click.echo(
+                f"study {name}: {len(configurations)} configurations x {seeds} seeds = {len(configurations) * seeds} "
+                "runs"
+            )
         click.echo(study_grid_table(configurations, study, tuning).to_string(index=False))
         click.echo("")
 

@@ -93,7 +93,7 @@ def output_of(result: subprocess.CompletedProcess, tail: int = 5000) -> str:
 
 
 def planned(workdir: Path, *arguments: str) -> dict[str, list[str]]:
-    """Dry run: rule name -> outputs of each planned job; "_stdout" holds the dry run's text."""
+    """Dry run: rule name -> outputs of each planned job; "_stdout" and "_stderr" hold the dry run's text."""
     result = snakemake(workdir, "-n", *arguments)
     assert result.returncode == 0, output_of(result)
     jobs: dict[str, list[str]] = {}
@@ -106,6 +106,7 @@ def planned(workdir: Path, *arguments: str) -> dict[str, list[str]]:
         elif rule and line.strip().startswith("output:"):
             jobs[rule] += [path.strip() for path in line.split(":", 1)[1].split(",")]
     jobs["_stdout"] = [result.stdout]
+    jobs["_stderr"] = [result.stderr]
     return jobs
 
 

@@ -87,6 +87,18 @@ def test_a_clear_difference_resolves_and_only_the_configurations_of_open_compari
     assert all(row["decision"] in (sequential.RESOLVED, sequential.BUDGET_REACHED) for row in last["drivers"])
 
 
+def test_the_precision_rule_stops_each_interval_once_it_is_narrow_enough():
+    finals = finals_of(MEANS, 10, sd=0.01)
+    drivers = study_drivers(finals, ["sharing", "aux"], ["sharing", "aux"], "configurations")
+    assert [d.name for d in drivers] == list(MEANS)
+    wide = stage_decision(finals, VALUE, drivers, LOOKS, 2, {"precision": 0.001, "of": "configurations"}, None)
+    assert wide["next"] == list(MEANS) and not wide["done"]
+    narrow = stage_decision(finals, VALUE, drivers, LOOKS, 2, {"precision": 0.05, "of": "configurations"}, None)
+    assert narrow["done"] and {row["decision"] for row in narrow["drivers"]} == {sequential.PRECISE}
+    for row in narrow["drivers"]:
+        assert row["high"] - row["mean"] <= 0.05 and row["fixed_design_seeds"] <= 10
+
+
 def test_the_tables_carry_the_sequential_numbers_and_every_row_agrees_with_its_words():
     finals = finals_of(MEANS, 10)
     factors = ["architecture", "sharing", "aux"]
@@ -115,7 +127,6 @@ def test_counts_follow_the_decisions_stage_by_stage():
 def sequential_run(tmp_path_factory):
     workdir = copy_workflow(tmp_path_factory.mktemp("sequential"), CONFIG)
     before = planned(workdir)
-    before["_stderr"] = [snakemake(workdir, "-n").stderr]
     result = snakemake(workdir)
     assert result.returncode == 0, output_of(result)
     return workdir, before

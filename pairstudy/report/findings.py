@@ -144,13 +144,21 @@ def differences_note(metric: Metric, tables: list[pd.DataFrame]) -> str:
         if len(smallest)
         else "inconclusive otherwise (declare report.smallest_effect to test for no difference and plan seeds)"
     )
+    sequential = "seeds_decision" in rows and rows["seeds_decision"].notna().any()
+    staged = (
+        " The seeds were decided in stages (see Seeds): the comparisons that decided them give instead the "
+        "group-sequential test's p at the look they stopped at, times the family's size, its repeated interval, "
+        "and where they stopped in place of a planned seed count."
+        if sequential
+        else ""
+    )
     return (
         "Each difference below is paired by seed (a seed fixes the data): in a → b, b minus a; in b vs a, b minus "
         f"a; in {unit} ({direction_text(metric)}). Each comparison is tested once, in one family: {listed}. Its "
         "p-value is the paired t test's times the size of its family (Bonferroni) and its interval is that "
         "family's, so every interval of a family covers its true difference together at 95%; helped (or better) "
         "and hurt (or worse) where the interval lies on one side of zero, which is exactly where the adjusted p is "
-        f"below 0.05; {planned}. Intervals: {methods(rows)}."
+        f"below 0.05; {planned}.{staged} Intervals: {methods(rows)}."
     )
 
 
