@@ -442,17 +442,20 @@ def run_worker(spec: dict, guard: TimeGuard | None = None) -> dict:
         finished = (
             [json.loads(line) for line in progress_file.read_text().splitlines()] if progress_file.exists() else []
         )
-    if result.returncode:
+    lines = result.stdout.strip().splitlines()
+    if result.returncode or not lines:  # a worker stopped as it ended may exit 0 without its numbers
         stopped = guard is not None and guard.expired.is_set()
         found = {
-            "failed": "stopped: the time budget was spent" if stopped else failure(result, f"exit {result.returncode}"),
+            "failed": "stopped: the time budget was spent"
+            if stopped
+            else failure(result, f"exit {result.returncode}" if result.returncode else "it printed no numbers"),
             "log": result.stderr[-4000:],
             "process_seconds": result.seconds,
         }
         if finished:
             found["finished"] = finished
         return found
-    numbers = json.loads(result.stdout.strip().splitlines()[-1])
+    numbers = json.loads(lines[-1])
     return {**numbers, "process_seconds": result.seconds, "peak_rss_mb": result.largest_process_mb}
 
 

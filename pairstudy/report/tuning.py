@@ -42,7 +42,8 @@ def budget_sentences(chosen: dict) -> list[str]:
     if len(set(shown.values())) == 1:
         return [f"Every configuration had the same tuning budget: {next(iter(shown.values()))}."]
     return [
-        "The tuning budgets differ (settings that change nothing a configuration trains collapse into one): "
+        "The tuning budgets differ (tuning.exclude skips settings for some configurations, and settings that change "
+        "nothing a configuration trains collapse into one): "
         + "; ".join(f"{name}: {value}" for name, value in shown.items())
         + ". A configuration tuned over more settings had more chances to do well on validation data: a threat to "
         "comparing it with the others."
