@@ -110,6 +110,14 @@ def planned(workdir: Path, *arguments: str) -> dict[str, list[str]]:
     return jobs
 
 
+def planned_then_run(workdir: Path) -> dict[str, list[str]]:
+    """The jobs a dry run plans (see planned), then the real run, which must succeed."""
+    jobs = planned(workdir)
+    result = snakemake(workdir)
+    assert result.returncode == 0, output_of(result)
+    return jobs
+
+
 def planned_training_jobs(workdir: Path, *arguments: str) -> list[dict[str, dict[str, str]]]:
     """Dry run: each planned train_block job's "wildcards" and "resources" (name -> value, as printed)."""
     result = snakemake(workdir, "-n", *arguments)

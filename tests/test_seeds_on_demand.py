@@ -14,7 +14,7 @@ from pairstudy.stats.study import crossed_factors, study_statistics
 from pairstudy.stats.words import FACTOR_EFFECTS, ONE_FACTOR
 from pairstudy.study import ConfigError, validate_config
 from pairstudy.study.stages import counts_at_stage, decided_counts
-from tests.helpers import DIGIT_PAIRS, copy_workflow, output_of, planned, snakemake
+from tests.helpers import DIGIT_PAIRS, copy_workflow, output_of, planned_then_run, snakemake
 from tests.report_claims import check_report, check_rows
 
 STUDY = {
@@ -126,10 +126,7 @@ def test_counts_follow_the_decisions_stage_by_stage():
 @pytest.fixture(scope="module")
 def sequential_run(tmp_path_factory):
     workdir = copy_workflow(tmp_path_factory.mktemp("sequential"), CONFIG)
-    before = planned(workdir)
-    result = snakemake(workdir)
-    assert result.returncode == 0, output_of(result)
-    return workdir, before
+    return workdir, planned_then_run(workdir)
 
 
 def test_a_dry_run_before_the_first_stage_plans_its_seeds_and_its_decision(sequential_run):

@@ -14,7 +14,7 @@ from pairstudy.aggregate import expected_run
 from pairstudy.aggregate.tuning import chosen_settings, rank_settings, tuning_finals
 from pairstudy.study import ConfigError, expand_configurations, load_config, validate_config
 from pairstudy.study.tuning import edge_notes, read_selection, study_tuning
-from tests.helpers import copy_workflow, output_of, planned, snakemake, write_config
+from tests.helpers import copy_workflow, output_of, planned, planned_then_run, snakemake, write_config
 
 STUDY = {
     "seeds": 2,
@@ -156,10 +156,7 @@ def test_a_setting_at_the_edge_of_the_space_is_said_to_be():
 def tuned(tmp_path_factory):
     """CONFIG planned, then run to its report (one run for the module's tests)."""
     workdir = copy_workflow(tmp_path_factory.mktemp("tuned"), CONFIG)
-    before = planned(workdir)
-    result = snakemake(workdir)
-    assert result.returncode == 0, output_of(result)
-    return workdir, before
+    return workdir, planned_then_run(workdir)
 
 
 def test_a_dry_run_before_tuning_plans_the_tuning_runs_and_the_selection_only(tuned):

@@ -43,7 +43,7 @@ def setting_rows(plan: TuningPlan, finals: pd.DataFrame, costs: dict[str, float 
         members = plan.members(group)
         seen = set()
         for order, (setting, levels) in enumerate(plan.settings.items()):
-            if setting not in plan.tried(members[0]):
+            if (members[0], setting) not in plan.assignment:
                 continue  # excluded for this group
             cells = tuple(plan.assignment[member, setting] for member in members)
             if cells in seen:
@@ -84,12 +84,11 @@ def rank_settings(plan: TuningPlan, finals: pd.DataFrame, costs: dict[str, float
     table = pd.DataFrame(setting_rows(plan, finals, costs or {}))
     sign = -1.0 if plan.higher_is_better else 1.0
     table["score"] = (sign * table["mean"] / TIE).round().fillna(np.inf)
-    table = table.sort_values(["group", "failed", "score", "cost", "order"], na_position="last", kind="stable")
+    groups = list(dict.fromkeys(plan.groups.values()))
+    table["group_order"] = table["group"].map(groups.index)
+    table = table.sort_values(["group_order", "failed", "score", "cost", "order"], na_position="last", kind="stable")
     table["rank"] = table.groupby("group", sort=False).cumcount() + 1
-    order = list(dict.fromkeys(plan.groups.values()))
-    table["group_order"] = table["group"].map(order.index)
-    table = table.sort_values(["group_order", "rank"], kind="stable").drop(columns=["score", "group_order", "order"])
-    return table.reset_index(drop=True)
+    return table.drop(columns=["score", "group_order", "order"]).reset_index(drop=True)
 
 
 def chosen_settings(plan: TuningPlan, ranking: pd.DataFrame) -> dict[str, str]:

@@ -66,46 +66,36 @@ def driver_rows(decision: dict, metric) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def runs_trained(decisions: list[dict], configurations: list[str]) -> dict[str, int]:
-    """Each configuration's seeds at the end: the last stage whose seeds it got."""
-    counts = dict.fromkeys(configurations, decisions[0]["looks"][0])
-    for earlier, decision in enumerate(decisions[:-1], start=1):
-        for name in decision["next"]:
-            counts[name] = decision["looks"][earlier]
-    return counts
+def per_configuration(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {count}" for name, count in counts.items())
 
 
-def fixed_design_sentence(decisions: list[dict], configurations: list[str], rule: str) -> str:
+def fixed_design_sentence(last: dict) -> str:
     """The runs trained against those of a fixed design that gives each comparison the same power (resolved) or
-    interval width (precision) at the spread its seeds showed."""
-    last = decisions[-1]
-    counts = runs_trained(decisions, configurations)
-    trained = sum(counts.values())
-    needed = dict.fromkeys(configurations, last["looks"][0])
+    interval width (precision) at the spread its seeds showed, from the last decision."""
+    counts = last["seeds_by_configuration"]
+    trained = f"{sum(counts.values())} runs trained in all ({per_configuration(counts)} seeds)"
+    resolved = last["until"] == "resolved"
+    needed = dict.fromkeys(counts, last["looks"][0])
     for row in last["drivers"]:
         fixed = row.get("fixed_design_seeds")
         if fixed is None:
-            return (
-                f"{trained} runs trained in all ({', '.join(f'{name} {count}' for name, count in counts.items())} "
-                "seeds). No fixed design is given for comparison: "
-                + (
-                    "declare report.smallest_effect to plan one"
-                    if rule == "resolved"
-                    else "some interval would need an impractical number of seeds"
-                )
-                + "."
+            why = (
+                "declare report.smallest_effect to plan one"
+                if resolved
+                else "some interval would need an impractical number of seeds"
             )
+            return f"{trained}. No fixed design is given for comparison: {why}."
         for name in row["configs"]:
             needed[name] = max(needed[name], int(fixed))
-    what = "the same power for the smallest difference worth finding" if rule == "resolved" else "the same precision"
+    what = "the same power for the smallest difference worth finding" if resolved else "the same precision"
     return (
-        f"{trained} runs trained in all ({', '.join(f'{name} {count}' for name, count in counts.items())} seeds); a "
-        f"fixed design with {what}, at the spread these seeds show, would train {sum(needed.values())} "
-        f"({', '.join(f'{name} {count}' for name, count in needed.items())} seeds)."
+        f"{trained}; a fixed design with {what}, at the spread these seeds show, would train {sum(needed.values())} "
+        f"({per_configuration(needed)} seeds)."
     )
 
 
-def seeds_section(paths, spec: MetricSpec, configurations: list[str]) -> Section:
+def seeds_section(paths, spec: MetricSpec) -> Section:
     decisions = read_decisions(paths)
     metric = spec.headline_metric
     last = decisions[-1]
@@ -134,7 +124,5 @@ def seeds_section(paths, spec: MetricSpec, configurations: list[str]) -> Section
     content.table(stage_rows(decisions), key_columns=("stage",))
     content.heading("Where each comparison stopped")
     content.table(driver_rows(last, metric), key_columns=("comparison",))
-    content.paragraph(
-        fixed_design_sentence(decisions, configurations, "resolved" if until == "resolved" else "precision")
-    )
+    content.paragraph(fixed_design_sentence(last))
     return content.section("Seeds")

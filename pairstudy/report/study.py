@@ -128,7 +128,7 @@ def render_study_report(
     if tuning:
         sections.append(tuning_section(*tuning, study["tuning"]["space"], spec))
     if seeds:
-        sections.append(seeds_section(seeds, spec, configurations["config"].tolist()))
+        sections.append(seeds_section(seeds, spec))
     sections += [
         charts_section(figures),
         statistics_section(stored, spec),

@@ -194,14 +194,16 @@ def stage_decision(
                 **row,
             }
         )
-    open_configs = [
-        config for config in dict.fromkeys(c for row in rows if row["decision"] not in STOPPED for c in row["configs"])
-    ]
+    open_configs = list(dict.fromkeys(c for row in rows if row["decision"] not in STOPPED for c in row["configs"]))
     return {
         "stage": stage,
         "seeds": looks[stage - 1],
         "looks": list(looks),
         "until": until,
+        # each configuration's seeds (failed runs too) when this decision was taken
+        "seeds_by_configuration": {
+            str(c): int(n) for c, n in finals.groupby("config", sort=False)["seed"].nunique().items()
+        },
         "drivers": rows,
         "next": open_configs if stage < len(looks) else [],
         "done": stage == len(looks) or not open_configs,
@@ -248,13 +250,10 @@ def apply_decision(
             continue
         p = row.get("adjusted_p", float("nan"))
         values = {
-            "ci_low": row["low"],
-            "ci_high": row["high"],
             "adjusted_t_pvalue": p,
             "t_pvalue": row.get("p", float("nan")),
             "t_statistic": row.get("t", float("nan")),
             "ci_method": sequential_method(decision),
-            "verdict": verdict_of(row["low"], row["high"], p, ALPHA, smallest_effect),
             "seeds_needed": pd.NA,
             "seeds_decision": stop_text(row),
             "n": row["seeds"],
@@ -284,9 +283,13 @@ def apply_decision(
                 first = table.loc[at, "config_a"].iloc[0]
                 sign = 1.0 if first == row["configs"][0] else -1.0
             low, high = sorted((sign * row["low"], sign * row["high"]))
-            for column, value in {**values, "ci_low": low, "ci_high": high, difference: sign * row["mean"]}.items():
-                if column == "verdict":
-                    value = verdict_of(low, high, p, ALPHA, smallest_effect)
+            oriented = {
+                "ci_low": low,
+                "ci_high": high,
+                difference: sign * row["mean"],
+                "verdict": verdict_of(low, high, p, ALPHA, smallest_effect),
+            }
+            for column, value in {**values, **oriented}.items():
                 table.loc[at, column] = value
             tables[name] = table
     return tables

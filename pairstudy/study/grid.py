@@ -39,6 +39,11 @@ def is_sequential(seeds) -> bool:
     return isinstance(seeds, dict)
 
 
+def matches(entry: dict, point: dict) -> bool:
+    """Whether `point` (factor or setting -> level) holds every level an exclude entry names."""
+    return all(key in point and point[key] == value for key, value in entry.items())
+
+
 def seed_count(seeds) -> int:
     """How many seeds `seeds` names (a count, a list, or a sequential plan's most), without listing them."""
     if is_sequential(seeds):
@@ -133,11 +138,7 @@ def expand_configurations(study_name: str, study: dict) -> list[Configuration]:
     for index, point in enumerate(points):
         factors = {name: level for name, level in point.items() if trainer or applies(study, point, name)}
         applying.append(factors)
-        excluded_by = [
-            number
-            for number, entry in enumerate(study["exclude"])
-            if all(factors.get(key, object()) == value for key, value in entry.items())
-        ]
+        excluded_by = [number for number, entry in enumerate(study["exclude"]) if matches(entry, factors)]
         if excluded_by and index >= first_include:
             # a warning, not a refusal: exclude also cuts a study down to a few configurations to try (the presets'
             # tests do), includes among them; but never without a word

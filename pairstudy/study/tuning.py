@@ -11,6 +11,7 @@ configurations at the chosen settings, and a selection written for another plan 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -21,11 +22,11 @@ import yaml
 from pairstudy.metrics.identity import canonical_json, hyperparameter_hash
 from pairstudy.paths import TUNING_SELECTION
 
-from .grid import Configuration, configuration_name, seed_blocks, seed_list
+from .grid import Configuration, configuration_name, matches, seed_blocks, seed_list
 from .resolve import applies, resolve
 from .rules import allowed_factors, check_level, check_resolved
 from .schema import ConfigError
-from .stages import decided_counts, read_decision, study_looks
+from .stages import blocks_of_count, decided_counts, read_decision, study_looks
 from .trainer import check_trainer_setting, resolve_trainer
 
 CELL_PREFIX = "tuning."
@@ -49,7 +50,7 @@ class TuningPlan:
     assignment: dict[tuple[str, str], str]
     groups: dict[str, str]
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
         """Equal for plans that train the same cells on the same seeds and choose the same way."""
         return hyperparameter_hash(
@@ -203,7 +204,7 @@ def settings_tried(
 
     def excluded(configuration: Configuration, levels: dict) -> bool:
         point = {"architecture": configuration.architecture, **configuration.factors, **levels}
-        return any(all(key in point and point[key] == value for key, value in entry.items()) for entry in entries)
+        return any(matches(entry, point) for entry in entries)
 
     tried = {}
     for group in dict.fromkeys(groups.values()):
@@ -227,12 +228,10 @@ def cell_of(study: dict, configuration: Configuration, levels: dict) -> tuple[di
     return factors, resolve(study, configuration.architecture, point)
 
 
-def tuning_plan(study_name: str, study: dict, configurations: list[Configuration], spec) -> TuningPlan | None:
-    """The study's tuning plan (None without a tuning block), every rule checked: keys, levels, seeds, the metric,
-    validation data, the run budget, and a space key that changes nothing any configuration trains."""
-    tuning = study.get("tuning")
-    if not tuning:
-        return None
+def tuning_plan(study_name: str, study: dict, configurations: list[Configuration], spec) -> TuningPlan:
+    """The plan of a study with a tuning block, every rule checked: keys, levels, seeds, the metric, validation
+    data, the run budget, and a space key that changes nothing any configuration trains."""
+    tuning = study["tuning"]
     where = tuning_where(study_name)
     check_space(study_name, study, sorted({c.architecture for c in configurations}))
     check_seeds(study_name, study)
@@ -367,8 +366,7 @@ def planned_work(
     # a sequential study: the seeds each configuration has from the stages decided so far
     name = configurations[0].study
     counts, _, _ = decided_counts([c.name for c in configurations], looks, lambda k: read_decision(name, k, folder))
-    per_job = study["seeds_per_job"]
-    return work + [(c, seed_blocks(range(counts[c.name]), per_job)) for c in configurations]
+    return work + [(c, blocks_of_count(counts[c.name], study["seeds_per_job"])) for c in configurations]
 
 
 def tuning_grid_table(plan: TuningPlan):

@@ -244,13 +244,17 @@ def blocks_of_counts(study, counts):
     return {name: blocks_of_count(count, config["studies"][study]["seeds_per_job"]) for name, count in counts.items()}
 
 
+def staged(study):
+    """A sequential study's seeds per configuration, stage and whether it is done, from its stages' decisions (each
+    decision step planned before what depends on it)."""
+    return decided_counts(list(CONFIGURATIONS[study]), SEQUENTIAL[study], functools.partial(stage_decision, study))
+
+
 def final_blocks(study):
-    """Each configuration's seed blocks: the study's seeds, or a sequential study's seeds so far from its stages'
-    decisions (each planned before what depends on it)."""
+    """Each configuration's seed blocks: the study's seeds, or a sequential study's seeds so far."""
     if study not in SEQUENTIAL:
         return {name: BLOCKS[study] for name in final_configurations(study)}
-    decide = functools.partial(stage_decision, study)
-    counts, _, _ = decided_counts(list(CONFIGURATIONS[study]), SEQUENTIAL[study], decide)
+    counts, _, _ = staged(study)
     return blocks_of_counts(study, counts)
 
 
@@ -279,20 +283,13 @@ def decision_files(study):
     """A sequential study's decision files, stage by stage (planning them first); none for the other studies."""
     if study not in SEQUENTIAL:
         return []
-    _, stage, _ = decided_counts(
-        list(CONFIGURATIONS[study]), SEQUENTIAL[study], functools.partial(stage_decision, study)
-    )
+    _, stage, _ = staged(study)
     return [SEEDS_DECISION.format(study=study, stage=number) for number in range(1, stage + 1)]
 
 
 def final_decision(study):
     """A sequential study's last decision file (planning its stages first); none for the other studies."""
-    if study not in SEQUENTIAL:
-        return []
-    _, stage, _ = decided_counts(
-        list(CONFIGURATIONS[study]), SEQUENTIAL[study], functools.partial(stage_decision, study)
-    )
-    return [SEEDS_DECISION.format(study=study, stage=stage)]
+    return decision_files(study)[-1:]
 
 
 def tuning_run_files(study):

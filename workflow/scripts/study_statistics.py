@@ -22,6 +22,7 @@ try:
 
     finals, metadata = read_table(snakemake.input.finals)
     finals_spec = spec_of(metadata, snakemake.input.finals)
+    smallest = smallest_effect_of(snakemake.params.smallest_effect, finals_spec.headline_metric)
     tables = study_statistics(
         finals,
         metadata["factors"],
@@ -29,7 +30,7 @@ try:
         baselines=snakemake.params.baselines,
         interval=snakemake.params.interval,
         order=list(dict.fromkeys(finals["config"])),
-        smallest_effect=smallest_effect_of(snakemake.params.smallest_effect, finals_spec.headline_metric),
+        smallest_effect=smallest,
     )
     if snakemake.input.seeds:  # a sequential study: the comparisons that decided its seeds, as its test gives them
         import yaml
@@ -37,7 +38,6 @@ try:
         from pairstudy.stats.stages import apply_decision
 
         decision = yaml.safe_load(Path(snakemake.input.seeds[0]).read_text())
-        smallest = smallest_effect_of(snakemake.params.smallest_effect, finals_spec.headline_metric)
         tables = apply_decision(tables, decision, smallest)
     for name, table in tables.items():
         Path(snakemake.output[name]).parent.mkdir(parents=True, exist_ok=True)
