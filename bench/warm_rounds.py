@@ -35,8 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pairstudy.presets import levels_match, preset_study  # noqa: E402
+from pairstudy.presets import preset_study  # noqa: E402
 from pairstudy.study import expand_configurations, load_config, seed_list  # noqa: E402
+from pairstudy.study.published import levels_match  # noqa: E402
 
 PRESET = ROOT / "studies" / "fcn_cnn_auxnet.yaml"
 ACCURACY = "test_accuracy"  # the epoch column the published numbers are compared with (final test accuracy)

@@ -288,7 +288,7 @@ def grid(config_path, study_names):
     from pairstudy.study import expand_configurations, seed_list, study_grid_table
     from pairstudy.study.grid import is_sequential
     from pairstudy.study.preflight import preflight
-    from pairstudy.study.tuning import study_tuning, tuning_grid_table
+    from pairstudy.study.tuning import study_tuning, tuned_settings, tuning_grid_table
 
     try:
         config = load_config(config_path)
@@ -324,7 +324,8 @@ def grid(config_path, study_names):
                 f"study {name}: {len(configurations)} configurations x {seeds} seeds = {len(configurations) * seeds} "
                 "runs"
             )
-        click.echo(study_grid_table(configurations, study, tuning).to_string(index=False))
+        tuned = tuned_settings(tuning) if tuning is not None else None
+        click.echo(study_grid_table(configurations, study, tuned).to_string(index=False))
         click.echo("")
 
 

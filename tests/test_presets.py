@@ -11,7 +11,6 @@ from pairstudy.presets import (
     KINDS,
     STUDIES_DIR,
     SWEEP_SUFFIX,
-    levels_match,
     preset_paths,
     preset_study,
     swept_factors,
@@ -19,6 +18,7 @@ from pairstudy.presets import (
 from pairstudy.report.published import verdicts_markdown
 from pairstudy.report.tables import markdown_text
 from pairstudy.study import expand_configurations, load_config, seed_list
+from pairstudy.study.published import levels_match
 from tests.helpers import ROOT, copy_workflow, output_of, snakemake
 
 PRESETS = preset_paths(STUDIES_DIR)

@@ -15,22 +15,17 @@ from click.testing import CliRunner
 from pairstudy.cli import main
 from pairstudy.presets import (
     DIFFERS,
-    MEASURED,
-    NOT_TESTED,
     STUDIES_DIR,
-    Cause,
-    causes_of,
     check_published,
-    explanation_text,
     preset_paths,
     preset_study,
     published_comparison,
-    published_entries,
     read_verdicts,
     study_verdicts,
 )
 from pairstudy.report.published import findings, published_section
 from pairstudy.study import ConfigError, expand_configurations, load_config, validate_config
+from pairstudy.study.published import MEASURED, NOT_TESTED, Cause, causes_of, explanation_text, published_entries
 from tests.helpers import DIGIT_PAIRS, ROOT, render_results, write_study
 
 TWINNET = STUDIES_DIR / "twinnet.yaml"

@@ -299,15 +299,9 @@ def verdict_table():
     """The verdict table of every preset with numbers in docs/data/preset_results.csv (pandas DataFrame)."""
     import pandas as pd
 
-    from pairstudy.presets import (
-        KINDS,
-        preset_paths,
-        preset_study,
-        published_entries,
-        study_configuration_levels,
-        study_verdicts,
-    )
+    from pairstudy.presets import KINDS, preset_paths, preset_study, study_configuration_levels, study_verdicts
     from pairstudy.report.published import verdict_rows
+    from pairstudy.study.published import published_entries
     from pairstudy.tasks import get_task
 
     ours = read_preset_results()

@@ -20,7 +20,6 @@ from pairstudy.presets import (
     INCONCLUSIVE,
     KIND_TEXT,
     KINDS,
-    LEVELS_KEY,
     NOT_COMPARABLE,
     REPRODUCES,
     RULE_TEXT,
@@ -29,6 +28,7 @@ from pairstudy.presets import (
     preset_comparisons,
     preset_sweep,
 )
+from pairstudy.study.published import LEVELS_KEY
 from pairstudy.tasks.metrics import MetricSpec
 
 from .statistics import section

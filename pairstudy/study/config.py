@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .grid import expand_configurations, fewest_seeds
+from .published import published_entries
 from .schema import ConfigError, read_yaml, validate_against_schema
 from .stages import check_seed_plan
 from .trainer import check_trainer_study, load_trainer
@@ -68,15 +69,11 @@ def validate_config(config: dict, base_dir: str | Path = ".") -> dict:
 
 
 def check_published_levels(study_name: str, study: dict, configurations) -> None:
-    """Published numbers keyed by factor levels each match a configuration (before any job, naming the entry)."""
-    published = study.get("published") or {}
-    if not published:
-        return
-    from pairstudy.presets import published_entries  # pandas: only for a study with published numbers
-
+    """Published numbers keyed by factor levels each match a configuration, and every explanation's causes are
+    marked (before any job, naming the key)."""
     levels = {configuration.name: dict(configuration.factors) for configuration in configurations}
     try:
-        published_entries(published, levels, f"studies.{study_name}.published")
+        published_entries(study.get("published") or {}, levels, f"studies.{study_name}.published")
     except ValueError as error:
         raise ConfigError(str(error)) from None
 

@@ -192,21 +192,15 @@ def baseline_names(configurations: list[Configuration], study: dict) -> list[str
     return plain if len(plain) < len(configurations) else []
 
 
-def study_grid_table(configurations: list[Configuration], study: dict, tuning=None):
+def study_grid_table(configurations: list[Configuration], study: dict, tuned: dict[str, dict] | None = None):
     """One row per configuration: name, factor levels ('-' where a factor does not apply), seeds; for a tuned study
-    (`tuning`, its TuningPlan) each tuned setting, as chosen or "chosen by tuning" until it is."""
+    its tuned settings (`tuned`: configuration -> setting -> value, see tuning.tuned_settings)."""
     import pandas as pd
-
-    from .tuning import read_selection
 
     seeds = len(seed_list(study["seeds"]))
     names = list(dict.fromkeys([*study["factors"], *(key for entry in study["include"] for key in entry)]))
-    chosen = read_selection(tuning) if tuning is not None else None
-    rows = []
-    for c in configurations:
-        row = {"config": c.name, **{name: c.factors.get(name, "-") for name in names}}
-        if tuning is not None:
-            levels = tuning.settings[chosen[c.name]] if chosen else {}
-            row.update({key: levels.get(key, "chosen by tuning") for key in tuning.space})
-        rows.append({**row, "seeds": seeds})
-    return pd.DataFrame(rows)
+    rows = [
+        {"config": c.name, **{name: c.factors.get(name, "-") for name in names}, **(tuned or {}).get(c.name, {})}
+        for c in configurations
+    ]
+    return pd.DataFrame(rows).assign(seeds=seeds)

@@ -369,6 +369,15 @@ def planned_work(
     return work + [(c, blocks_of_count(counts[c.name], study["seeds_per_job"])) for c in configurations]
 
 
+def tuned_settings(plan: TuningPlan, folder: str | Path = ".") -> dict[str, dict]:
+    """Configuration -> each tuned setting's chosen value, or "chosen by tuning" before the selection."""
+    chosen = read_selection(plan, folder)
+    return {
+        name: {key: plan.settings[chosen[name]][key] if chosen else "chosen by tuning" for key in plan.space}
+        for name in plan.groups
+    }
+
+
 def tuning_grid_table(plan: TuningPlan):
     """One row per tuning cell: the configuration it tunes, its group, its setting's levels and its seeds."""
     import pandas as pd
