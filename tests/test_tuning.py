@@ -11,9 +11,12 @@ import pytest
 import yaml
 
 from pairstudy.aggregate import expected_run
-from pairstudy.aggregate.tuning import chosen_settings, rank_settings, tuning_finals
+from pairstudy.aggregate.tuning import chosen_settings, rank_settings, tuning_finals, write_selection
+from pairstudy.paths import TUNING_SELECTION
+from pairstudy.report.tuning import tuning_section
 from pairstudy.study import ConfigError, expand_configurations, load_config, validate_config
-from pairstudy.study.tuning import edge_notes, read_selection, study_tuning
+from pairstudy.study.preflight import metric_spec
+from pairstudy.study.tuning import edge_notes, read_selection, study_tuning, tuned_configurations
 from tests.helpers import copy_workflow, output_of, planned, planned_then_run, snakemake, write_config
 
 STUDY = {
@@ -220,3 +223,59 @@ def test_nothing_reruns_a_new_value_trains_only_its_cells_and_an_unchanged_choic
         "results/tuned/runs/tuning.mlp.lr0.1/block10.parquet",
     ]
     assert "select_tuning" in jobs
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        (
+            {"tuning__chosen_on": [{"architecture": "mlp"}], "tuning__per": "configuration"},
+            "studies.tuned.tuning.chosen_on: with per: configuration every configuration takes its own setting",
+        ),
+        (
+            {"tuning__chosen_on": [{"architecture": "twin"}]},
+            "studies.tuned.tuning.chosen_on[0]: {'architecture': 'twin'}",
+        ),
+        (
+            {"tuning__chosen_on": [{"architecture": "mlp"}]},
+            "studies.tuned.tuning.chosen_on: it names no configuration of cnn",
+        ),
+    ],
+)
+def test_a_bad_chosen_on_is_refused_naming_its_key(changes, named):
+    with pytest.raises(ConfigError) as error:
+        validate_config(config_with(**changes))
+    assert named in str(error.value)
+
+
+def test_chosen_on_tunes_the_configurations_it_names_and_the_others_take_their_setting_untuned(tmp_path):
+    config = config_with(
+        factors={"architecture": ["twin"], "aux": [True, False]},
+        tuning__space={"lr": [0.001, 0.01], "batch_size": [10, 30]},
+        tuning__chosen_on=[{"aux": True}],
+    )
+    study, configurations, plan = plan_of(config)
+    assert {cell.split(".")[1] for cell in plan.cells} == {"twin-aux"} and len(plan.cells) == 4
+    assert plan.tuned_members("twin") == ["twin-aux"] and plan.tried("twin-noaux") == list(plan.settings)
+    assert plan.budget("twin-noaux") == {"settings": 0, "runs": 0, "epochs": 0}
+    assert plan.budget("twin-aux") == {"settings": 4, "runs": 8, "epochs": 8}
+    # ranked on twin-aux's runs alone: twin-noaux has none, and takes the winner with its own other settings
+    values = {plan.assignment["twin-aux", setting]: [0.6, 0.6] for setting in plan.settings}
+    values[plan.assignment["twin-aux", "lr0.01-batch_size10"]] = [0.9, 0.8]
+    ranking = rank_settings(plan, finals_of(plan, values))
+    assert ranking["runs"].tolist() == [2] * 4 and ranking["setting"].iloc[0] == "lr0.01-batch_size10"
+    selected, ranking_path = tmp_path / TUNING_SELECTION.format(study="tuned"), tmp_path / "ranking.csv"
+    selected.parent.mkdir(parents=True)
+    write_selection(plan, ranking, selected, ranking_path)
+    chosen = read_selection(plan, tmp_path)
+    assert chosen == {"twin-aux": "lr0.01-batch_size10", "twin-noaux": "lr0.01-batch_size10"}
+    final = {c.name: c.hyperparameters for c in tuned_configurations(plan, configurations, chosen)}
+    assert final["twin-noaux"]["lr"] == 0.01 and final["twin-noaux"]["batch_size"] == 10
+    assert final["twin-noaux"]["aux"] is False and final["twin-aux"]["aux"] is True
+    # the report says which configuration the setting was chosen on, and flags the untuned one
+    section = tuning_section(selected, ranking_path, plan.space, metric_spec(study))
+    text = section.markdown
+    assert "Ranked on twin-aux alone; 1 more configuration of twin takes this setting untuned." in text
+    assert "Every tuned configuration had the same tuning budget: 4 settings tried, 8 runs, 8 epochs in all." in text
+    assert "Tuning trained 1 of the 2 configurations (twin-aux; tuning.chosen" in text
+    assert "favours the tuned one: a threat to that comparison" in text

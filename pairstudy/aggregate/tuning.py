@@ -40,10 +40,10 @@ def setting_rows(plan: TuningPlan, finals: pd.DataFrame, costs: dict[str, float 
     runs = {cell: frame for cell, frame in finals.groupby("config", sort=False)}
     rows = []
     for group in dict.fromkeys(plan.groups.values()):
-        members = plan.members(group)
+        members = plan.tuned_members(group)
         seen = set()
         for order, (setting, levels) in enumerate(plan.settings.items()):
-            if (members[0], setting) not in plan.assignment:
+            if setting not in plan.tried_settings[group]:
                 continue  # excluded for this group
             cells = tuple(plan.assignment[member, setting] for member in members)
             if cells in seen:
@@ -99,7 +99,8 @@ def chosen_settings(plan: TuningPlan, ranking: pd.DataFrame) -> dict[str, str]:
 
 def selection_document(plan: TuningPlan, ranking: pd.DataFrame) -> dict:
     """What selected.yaml holds: the plan's fingerprint and, per configuration, its group, the chosen setting and its
-    levels, the cell it was measured by, the notes on the space's edges, and the budget tuning spent on it."""
+    levels, whether its own runs were ranked and the cell that measured it (none for a configuration `chosen_on`
+    leaves out), the notes on the space's edges, and the budget tuning spent on it."""
     chosen = chosen_settings(plan, ranking)
     return {
         "study": plan.study,
@@ -112,7 +113,8 @@ def selection_document(plan: TuningPlan, ranking: pd.DataFrame) -> dict:
                 "group": plan.groups[configuration],
                 "setting": setting,
                 "levels": dict(plan.settings[setting]),
-                "cell": plan.assignment[configuration, setting],
+                "tuned": plan.is_tuned(configuration),
+                "cell": plan.assignment.get((configuration, setting)),
                 "edges": edge_notes(plan.space_tried(configuration), plan.settings[setting]),
                 "budget": plan.budget(configuration),
             }

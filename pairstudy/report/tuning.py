@@ -29,9 +29,25 @@ def seeds_text(seeds: list) -> str:
     return ", ".join(str(seed) for seed in seeds)
 
 
+def untuned_sentence(chosen: dict) -> str | None:
+    """The configurations `chosen_on` left out, flagged as a threat to comparing them with the tuned ones."""
+    untuned = [name for name, entry in chosen.items() if not entry.get("tuned", True)]
+    if not untuned:
+        return None
+    tuned = [name for name, entry in chosen.items() if entry.get("tuned", True)]
+    return (
+        f"Tuning trained {len(tuned)} of the {len(chosen)} configurations ({', '.join(tuned)}; tuning.chosen_on); "
+        f"the other {len(untuned)} take their architecture's setting without being tuned themselves. That setting "
+        "was chosen for another configuration, so a comparison of a tuned configuration with an untuned one of its "
+        "architecture favours the tuned one: a threat to that comparison."
+    )
+
+
 def budget_sentences(chosen: dict) -> list[str]:
-    """One sentence when every configuration had the same budget; otherwise each one's, flagged as a threat."""
-    budgets = {name: entry["budget"] for name, entry in chosen.items()}
+    """One sentence when every tuned configuration had the same budget, otherwise each one's, flagged as a threat;
+    and one for the configurations that were not tuned."""
+    untuned = untuned_sentence(chosen)
+    budgets = {name: entry["budget"] for name, entry in chosen.items() if entry.get("tuned", True)}
 
     def text(budget: dict) -> str:
         epochs = f", {budget['epochs']} epochs" if budget.get("epochs") is not None else ""
@@ -40,13 +56,15 @@ def budget_sentences(chosen: dict) -> list[str]:
 
     shown = {name: text(budget) for name, budget in budgets.items()}
     if len(set(shown.values())) == 1:
-        return [f"Every configuration had the same tuning budget: {next(iter(shown.values()))}."]
+        every = "Every configuration" if untuned is None else "Every tuned configuration"
+        return [f"{every} had the same tuning budget: {next(iter(shown.values()))}.", *[untuned] * bool(untuned)]
     return [
         "The tuning budgets differ (tuning.exclude skips settings for some configurations, and settings that change "
         "nothing a configuration trains collapse into one): "
         + "; ".join(f"{name}: {value}" for name, value in shown.items())
         + ". A configuration tuned over more settings had more chances to do well on validation data: a threat to "
-        "comparing it with the others."
+        "comparing it with the others.",
+        *[untuned] * bool(untuned),
     ]
 
 
@@ -74,11 +92,15 @@ def tuning_section(selected_path: str | Path, ranking_path: str | Path, space: d
     ranking = pd.read_csv(ranking_path, keep_default_na=True)
     metric, title = spec.run_metrics()[selected["select"]]
     chosen = selected["chosen"]
+    some_untuned = not all(entry.get("tuned", True) for entry in chosen.values())
     per = (
-        "for each architecture, over the runs of all of its configurations (its factors are then compared at one "
-        "setting)"
-        if selected["per"] == "architecture"
-        else "for each configuration on its own runs"
+        "for each configuration on its own runs"
+        if selected["per"] != "architecture"
+        else "for each architecture, over the runs of the configurations tuning.chosen_on names (its factors are "
+        "then compared at one setting)"
+        if some_untuned
+        else "for each architecture, over the runs of all of its configurations (its factors are then compared at "
+        "one setting)"
     )
     content = Content().paragraph(
         f"Before the study trained, its settings were chosen on validation data only: every setting of the space "
@@ -90,12 +112,18 @@ def tuning_section(selected_path: str | Path, ranking_path: str | Path, space: d
     content.items([f"{key}: {', '.join(level_text(value) for value in values)}" for key, values in space.items()])
     for group, rows in ranking.groupby("group", sort=False):
         members = [name for name, entry in chosen.items() if entry["group"] == group]
-        label = group if members == [group] else f"{group} ({', '.join(members)})"
+        tuned = [name for name in members if chosen[name].get("tuned", True)]
+        label = group if members == [group] else f"{group} ({', '.join(tuned)})"
         entry = chosen[members[0]]
         content.heading(label)
         tried = len(rows)
         more = f" (the best {SHOWN} of {tried} settings)" if tried > SHOWN else ""
-        content.paragraph(f"Chosen: {levels_text(entry['levels'])}{more}.")
+        untuned = len(members) - len(tuned)
+        taken = (
+            f" Ranked on {', '.join(tuned)} alone; {untuned} more configuration{'s' * (untuned != 1)} of {group} "
+            f"take{'s' * (untuned == 1)} this setting untuned."
+        )
+        content.paragraph(f"Chosen: {levels_text(entry['levels'])}{more}.{taken if untuned else ''}")
         content.table(ranking_table(rows, space, metric, title), key_columns=("rank",))
         content.items(entry.get("edges") or [])
     for sentence in budget_sentences(chosen):

@@ -3,7 +3,9 @@ the selection step chose.
 
 A tuning cell is an ordinary configuration of the study, named `tuning.<configuration>.<setting>`, trained on the
 tuning seeds by the same training jobs as the study's own. Points of the space that change nothing a configuration
-trains (momentum under Adam) collapse into one cell, so no run is trained twice. The selection step
+trains (momentum under Adam) collapse into one cell, so no run is trained twice. With `per: architecture`,
+`chosen_on` may name the configurations an architecture's setting is chosen on; its other configurations are not
+tuned and take that setting. The selection step
 (`pairstudy.aggregate.tuning`) ranks each group's settings on validation data alone and writes the choice to
 results/<study>/tuning/selected.yaml with the plan's fingerprint; `tuned_configurations` gives the study's
 configurations at the chosen settings, and a selection written for another plan counts as none.
@@ -36,8 +38,10 @@ SELECTION_PREFIX = "final_validation_"  # the only run metrics a setting may be 
 @dataclass(frozen=True)
 class TuningPlan:
     """What a study's tuning trains and how it chooses: `cells` (name -> the cell as a configuration), `settings`
-    (name -> its levels, in the space's order), `assignment` ((configuration, setting) -> the cell that trains it)
-    and `groups` (configuration -> the group whose setting it takes: its architecture or itself)."""
+    (name -> its levels, in the space's order), `assignment` ((tuned configuration, setting) -> the cell that trains
+    it), `groups` (configuration -> the group whose setting it takes: its architecture or itself), `tried_settings`
+    (group -> the settings its configurations may take) and `untuned` ((configuration, setting) -> the
+    hyperparameters of a configuration `chosen_on` leaves out, at that setting)."""
 
     study: str
     space: dict
@@ -49,6 +53,8 @@ class TuningPlan:
     settings: dict[str, dict]
     assignment: dict[tuple[str, str], str]
     groups: dict[str, str]
+    tried_settings: dict[str, tuple[str, ...]]
+    untuned: dict[tuple[str, str], dict]
 
     @functools.cached_property
     def fingerprint(self) -> str:
@@ -65,8 +71,17 @@ class TuningPlan:
         )
 
     def tried(self, configuration: str) -> list[str]:
-        """The settings a configuration is tuned on (those `tuning.exclude` leaves it), in the space's order."""
-        return [setting for setting in self.settings if (configuration, setting) in self.assignment]
+        """The settings a configuration may take (those `tuning.exclude` leaves its group), in the space's order."""
+        return list(self.tried_settings[self.groups[configuration]])
+
+    def is_tuned(self, configuration: str) -> bool:
+        """Whether tuning trains the configuration itself (`chosen_on` names it, or names nothing)."""
+        return (configuration, self.tried(configuration)[0]) in self.assignment
+
+    def hyperparameters_at(self, configuration: str, setting: str) -> dict:
+        if (configuration, setting) in self.assignment:
+            return self.cells[self.assignment[configuration, setting]].hyperparameters
+        return self.untuned[configuration, setting]
 
     def space_tried(self, configuration: str) -> dict[str, list]:
         """Each space key with the values a configuration tried, in the space's order."""
@@ -77,14 +92,21 @@ class TuningPlan:
         }
 
     def cells_of(self, configuration: str) -> list[str]:
-        """The distinct cells a configuration is tuned on, in the space's order."""
+        """The distinct cells a configuration is tuned on, in the space's order (none for an untuned one)."""
+        if not self.is_tuned(configuration):
+            return []
         return list(dict.fromkeys(self.assignment[configuration, setting] for setting in self.tried(configuration)))
 
     def members(self, group: str) -> list[str]:
         return [name for name, member_of in self.groups.items() if member_of == group]
 
+    def tuned_members(self, group: str) -> list[str]:
+        """The group's configurations whose runs its setting is chosen on."""
+        return [name for name in self.members(group) if self.is_tuned(name)]
+
     def budget(self, configuration: str) -> dict:
-        """What tuning spent on one configuration: settings tried, runs, and epochs where its settings say them."""
+        """What tuning spent on one configuration: settings tried, runs, and epochs where its settings say them (all
+        zero for a configuration `chosen_on` leaves out)."""
         cells = self.cells_of(configuration)
         epochs = [self.cells[cell].hyperparameters.get("epochs") for cell in cells]
         known = all(isinstance(count, int) for count in epochs)
@@ -173,17 +195,50 @@ def check_validation_data(study_name: str, study: dict, cell: Configuration) -> 
     )
 
 
-def check_size(study_name: str, study: dict, configurations: int) -> None:
+def check_size(study_name: str, study: dict, tuned: int, configurations: int) -> None:
     space = study["tuning"]["space"]
     points = math.prod(len(levels) for levels in space.values())
-    runs = configurations * points * len(study["tuning"]["seeds"])
+    runs = tuned * points * len(study["tuning"]["seeds"])
     finals = configurations * len(seed_list(study["seeds"]))
     if runs + finals > study["max_runs"]:
         raise ConfigError(
-            f"config key {tuning_where(study_name)}.space: up to {configurations} configurations x {points} settings x "
+            f"config key {tuning_where(study_name)}.space: up to {tuned} configurations x {points} settings x "
             f"{len(study['tuning']['seeds'])} tuning seeds = {runs} tuning runs, with the study's {finals} more than "
             f"studies.{study_name}.max_runs = {study['max_runs']}; fewer values, or raise max_runs"
         )
+
+
+def chosen_on(study_name: str, study: dict, configurations: list[Configuration]) -> set[str]:
+    """The configurations tuning trains: those a `tuning.chosen_on` entry matches (every one without entries), each
+    architecture keeping at least one, and `per: architecture` the only grouping that can leave some out."""
+    where = f"{tuning_where(study_name)}.chosen_on"
+    entries = study["tuning"]["chosen_on"]
+    if not entries:
+        return {c.name for c in configurations}
+    if study["tuning"]["per"] != "architecture":
+        raise ConfigError(
+            f"config key {where}: with per: {study['tuning']['per']} every configuration takes its own setting, so "
+            "each must be tuned; drop chosen_on or set per: architecture"
+        )
+
+    def point(configuration: Configuration) -> dict:
+        return {"architecture": configuration.architecture, **configuration.factors}
+
+    for index, entry in enumerate(entries):
+        if not any(matches(entry, point(c)) for c in configurations):
+            raise ConfigError(
+                f"config key {where}[{index}]: {entry} matches no configuration of the study; its configurations: "
+                f"{[c.name for c in configurations][:8]}"
+            )
+    tuned = {c.name for c in configurations if any(matches(entry, point(c)) for entry in entries)}
+    architectures = {c.architecture for c in configurations}
+    left = sorted(architectures - {c.architecture for c in configurations if c.name in tuned})
+    if left:
+        raise ConfigError(
+            f"config key {where}: it names no configuration of {left[0]}, so nothing would choose its setting; add "
+            f"an entry such as {{architecture: {left[0]}}}"
+        )
+    return tuned
 
 
 def settings_tried(
@@ -236,7 +291,8 @@ def tuning_plan(study_name: str, study: dict, configurations: list[Configuration
     check_space(study_name, study, sorted({c.architecture for c in configurations}))
     check_seeds(study_name, study)
     select, higher_is_better = selection_metric(study_name, study, spec)
-    check_size(study_name, study, len(configurations))
+    tuned = chosen_on(study_name, study, configurations)
+    check_size(study_name, study, len(tuned), len(configurations))
     space = tuning["space"]
     settings = {}
     for levels in itertools.product(*space.values()):
@@ -246,6 +302,7 @@ def tuning_plan(study_name: str, study: dict, configurations: list[Configuration
     tried = settings_tried(study_name, study, configurations, settings, groups)
     cells: dict[str, Configuration] = {}
     assignment: dict[tuple[str, str], str] = {}
+    untuned: dict[tuple[str, str], dict] = {}
     applied: set[str] = set()
     for configuration in configurations:
         seen: dict[str, str] = {}  # hyperparameters -> the cell that trains them
@@ -253,6 +310,9 @@ def tuning_plan(study_name: str, study: dict, configurations: list[Configuration
             levels = settings[setting]
             factors, hyperparameters = cell_of(study, configuration, levels)
             applied |= {key for key in levels if key in factors}
+            if configuration.name not in tuned:
+                untuned[configuration.name, setting] = hyperparameters
+                continue
             key = canonical_json(hyperparameters)
             if key not in seen:
                 name = f"{CELL_PREFIX}{configuration.name}.{setting}"
@@ -282,6 +342,8 @@ def tuning_plan(study_name: str, study: dict, configurations: list[Configuration
         settings,
         assignment,
         groups,
+        {group: tuple(names) for group, names in tried.items()},
+        untuned,
     )
 
 
@@ -303,18 +365,17 @@ def read_selection(plan: TuningPlan, folder: str | Path = ".") -> dict[str, str]
     if not isinstance(chosen, dict) or set(chosen) != set(plan.groups):
         return None
     settings = {name: entry.get("setting") if isinstance(entry, dict) else None for name, entry in chosen.items()}
-    return settings if all((name, setting) in plan.assignment for name, setting in settings.items()) else None
+    return settings if all(setting in plan.tried(name) for name, setting in settings.items()) else None
 
 
 def tuned_configuration(plan: TuningPlan, configuration: Configuration, setting: str) -> Configuration:
     """`configuration` at a setting of the space: its name and factors, the cell's hyperparameters."""
-    cell = plan.cells[plan.assignment[configuration.name, setting]]
     return Configuration(
         configuration.study,
         configuration.name,
         configuration.architecture,
         configuration.factors,
-        cell.hyperparameters,
+        plan.hyperparameters_at(configuration.name, setting),
     )
 
 
