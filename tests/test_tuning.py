@@ -16,7 +16,7 @@ from pairstudy.paths import TUNING_SELECTION
 from pairstudy.report.tuning import tuning_section
 from pairstudy.study import ConfigError, expand_configurations, load_config, validate_config
 from pairstudy.study.preflight import metric_spec
-from pairstudy.study.tuning import edge_notes, read_selection, study_tuning, tuned_configurations
+from pairstudy.study.tuning import edge_notes, read_selection, study_tuning, tuned_configurations, tuned_settings
 from tests.helpers import copy_workflow, output_of, planned, planned_then_run, snakemake, write_config
 
 STUDY = {
@@ -279,3 +279,27 @@ def test_chosen_on_tunes_the_configurations_it_names_and_the_others_take_their_s
     assert "Every tuned configuration had the same tuning budget: 4 settings tried, 8 runs, 8 epochs in all." in text
     assert "Tuning trained 1 of the 2 configurations (twin-aux; tuning.chosen" in text
     assert "favours the tuned one: a threat to that comparison" in text
+
+
+def test_a_setting_that_changes_nothing_a_group_trains_is_shown_as_a_dash_and_never_said_to_be_on_an_edge(tmp_path):
+    config = config_with(
+        training={"epochs": 1, "batch_size": 30, "optimizer": "sgd"},
+        overrides={"mlp": {"optimizer": "adam"}},
+        tuning__space={"momentum": [0.0, 0.9], "lr": [0.01, 0.1]},
+    )
+    study, _, plan = plan_of(config)
+    values = {cell: [0.5, 0.5] for cell in plan.cells}
+    values[plan.assignment["mlp", "momentum0-lr0.1"]] = [0.9, 0.9]  # mlp: momentum is dropped under Adam
+    values[plan.assignment["cnn", "momentum0.9-lr0.1"]] = [0.9, 0.9]
+    ranking = rank_settings(plan, finals_of(plan, values))
+    assert ranking[ranking["group"] == "mlp"]["momentum"].isna().all()
+    selected, ranking_path = tmp_path / TUNING_SELECTION.format(study="tuned"), tmp_path / "ranking.csv"
+    selected.parent.mkdir(parents=True)
+    write_selection(plan, ranking, selected, ranking_path)
+    chosen = yaml.safe_load(selected.read_text())["chosen"]
+    assert chosen["mlp"]["levels"] == {"lr": 0.1} and chosen["cnn"]["levels"] == {"momentum": 0.9, "lr": 0.1}
+    assert chosen["mlp"]["edges"] == ["lr 0.1 is the largest value tried: widen the space"]
+    assert tuned_settings(plan, tmp_path)["mlp"] == {"momentum": "-", "lr": 0.1}
+    markdown = tuning_section(selected, ranking_path, plan.space, metric_spec(study)).markdown
+    mlp = markdown[markdown.index("### mlp") : markdown.index("### cnn")]
+    assert "Chosen: lr 0.1." in mlp and "| 1 | - | 0.1 | 90.00 ± 0.00 |" in mlp

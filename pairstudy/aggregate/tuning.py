@@ -65,7 +65,7 @@ def setting_rows(plan: TuningPlan, finals: pd.DataFrame, costs: dict[str, float 
                 {
                     "group": group,
                     "setting": setting,
-                    **{key: levels[key] for key in plan.space},
+                    **{key: levels[key] if key in plan.cells[cells[0]].factors else None for key in plan.space},
                     "mean": float(finished.mean()) if len(finished) else float("nan"),
                     "std": float(finished.std(ddof=1)) if len(finished) > 1 else float("nan"),
                     "runs": int(len(values)),
@@ -98,9 +98,10 @@ def chosen_settings(plan: TuningPlan, ranking: pd.DataFrame) -> dict[str, str]:
 
 
 def selection_document(plan: TuningPlan, ranking: pd.DataFrame) -> dict:
-    """What selected.yaml holds: the plan's fingerprint and, per configuration, its group, the chosen setting and its
-    levels, whether its own runs were ranked and the cell that measured it (none for a configuration `chosen_on`
-    leaves out), the notes on the space's edges, and the budget tuning spent on it."""
+    """What selected.yaml holds: the plan's fingerprint and, per configuration, its group, the chosen setting and the
+    levels of it that change what the configuration trains, whether its own runs were ranked and the cell that
+    measured it (none for a configuration `chosen_on` leaves out), the notes on the space's edges, and the budget
+    tuning spent on it."""
     chosen = chosen_settings(plan, ranking)
     return {
         "study": plan.study,
@@ -112,10 +113,10 @@ def selection_document(plan: TuningPlan, ranking: pd.DataFrame) -> dict:
             configuration: {
                 "group": plan.groups[configuration],
                 "setting": setting,
-                "levels": dict(plan.settings[setting]),
+                "levels": plan.applied(configuration, setting),
                 "tuned": plan.is_tuned(configuration),
                 "cell": plan.assignment.get((configuration, setting)),
-                "edges": edge_notes(plan.space_tried(configuration), plan.settings[setting]),
+                "edges": edge_notes(plan.space_tried(configuration), plan.applied(configuration, setting)),
                 "budget": plan.budget(configuration),
             }
             for configuration, setting in chosen.items()

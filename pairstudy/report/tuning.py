@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,9 @@ SHOWN = 5  # settings shown per group, best first
 
 
 def level_text(value) -> str:
+    """A level as the report prints it; "-" for a setting that changes nothing the group trains."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

@@ -40,8 +40,8 @@ class TuningPlan:
     """What a study's tuning trains and how it chooses: `cells` (name -> the cell as a configuration), `settings`
     (name -> its levels, in the space's order), `assignment` ((tuned configuration, setting) -> the cell that trains
     it), `groups` (configuration -> the group whose setting it takes: its architecture or itself), `tried_settings`
-    (group -> the settings its configurations may take) and `untuned` ((configuration, setting) -> the
-    hyperparameters of a configuration `chosen_on` leaves out, at that setting)."""
+    (group -> the settings its configurations may take) and `untuned` ((configuration, setting) -> a configuration
+    `chosen_on` leaves out, at that setting)."""
 
     study: str
     space: dict
@@ -54,7 +54,7 @@ class TuningPlan:
     assignment: dict[tuple[str, str], str]
     groups: dict[str, str]
     tried_settings: dict[str, tuple[str, ...]]
-    untuned: dict[tuple[str, str], dict]
+    untuned: dict[tuple[str, str], Configuration]
 
     @functools.cached_property
     def fingerprint(self) -> str:
@@ -78,10 +78,16 @@ class TuningPlan:
         """Whether tuning trains the configuration itself (`chosen_on` names it, or names nothing)."""
         return (configuration, self.tried(configuration)[0]) in self.assignment
 
-    def hyperparameters_at(self, configuration: str, setting: str) -> dict:
+    def at(self, configuration: str, setting: str) -> Configuration:
+        """The configuration at a setting: the cell that trains it, or the untuned point with the same settings."""
         if (configuration, setting) in self.assignment:
-            return self.cells[self.assignment[configuration, setting]].hyperparameters
+            return self.cells[self.assignment[configuration, setting]]
         return self.untuned[configuration, setting]
+
+    def applied(self, configuration: str, setting: str) -> dict:
+        """The setting's levels that change what the configuration trains (no momentum under Adam)."""
+        factors = self.at(configuration, setting).factors
+        return {key: level for key, level in self.settings[setting].items() if key in factors}
 
     def space_tried(self, configuration: str) -> dict[str, list]:
         """Each space key with the values a configuration tried, in the space's order."""
@@ -311,7 +317,9 @@ def tuning_plan(study_name: str, study: dict, configurations: list[Configuration
             factors, hyperparameters = cell_of(study, configuration, levels)
             applied |= {key for key in levels if key in factors}
             if configuration.name not in tuned:
-                untuned[configuration.name, setting] = hyperparameters
+                untuned[configuration.name, setting] = Configuration(
+                    study_name, configuration.name, configuration.architecture, factors, hyperparameters
+                )
                 continue
             key = canonical_json(hyperparameters)
             if key not in seen:
@@ -375,7 +383,7 @@ def tuned_configuration(plan: TuningPlan, configuration: Configuration, setting:
         configuration.name,
         configuration.architecture,
         configuration.factors,
-        plan.hyperparameters_at(configuration.name, setting),
+        plan.at(configuration.name, setting).hyperparameters,
     )
 
 
@@ -431,12 +439,12 @@ def planned_work(
 
 
 def tuned_settings(plan: TuningPlan, folder: str | Path = ".") -> dict[str, dict]:
-    """Configuration -> each tuned setting's chosen value, or "chosen by tuning" before the selection."""
+    """Configuration -> each tuned setting's chosen value ("-" where it changes nothing the configuration trains), or
+    "chosen by tuning" before the selection."""
     chosen = read_selection(plan, folder)
-    return {
-        name: {key: plan.settings[chosen[name]][key] if chosen else "chosen by tuning" for key in plan.space}
-        for name in plan.groups
-    }
+    if chosen is None:
+        return {name: dict.fromkeys(plan.space, "chosen by tuning") for name in plan.groups}
+    return {name: {key: "-" for key in plan.space} | plan.applied(name, chosen[name]) for name in plan.groups}
 
 
 def tuning_grid_table(plan: TuningPlan):
