@@ -42,7 +42,7 @@ def setting_rows(plan: TuningPlan, finals: pd.DataFrame, costs: dict[str, float 
     for group in dict.fromkeys(plan.groups.values()):
         members = plan.tuned_members(group)
         seen = set()
-        for order, (setting, levels) in enumerate(plan.settings.items()):
+        for order, setting in enumerate(plan.settings):
             if setting not in plan.tried_settings[group]:
                 continue  # excluded for this group
             cells = tuple(plan.assignment[member, setting] for member in members)
@@ -65,7 +65,8 @@ def setting_rows(plan: TuningPlan, finals: pd.DataFrame, costs: dict[str, float 
                 {
                     "group": group,
                     "setting": setting,
-                    **{key: levels[key] if key in plan.cells[cells[0]].factors else None for key in plan.space},
+                    **dict.fromkeys(plan.space),
+                    **plan.applied(members[0], setting),
                     "mean": float(finished.mean()) if len(finished) else float("nan"),
                     "std": float(finished.std(ddof=1)) if len(finished) > 1 else float("nan"),
                     "runs": int(len(values)),

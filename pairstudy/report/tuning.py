@@ -33,15 +33,20 @@ def seeds_text(seeds: list) -> str:
     return ", ".join(str(seed) for seed in seeds)
 
 
+def was_tuned(entry: dict) -> bool:
+    """Whether a configuration's own runs were ranked (a selection written before `chosen_on` does not say: yes)."""
+    return entry.get("tuned", True)
+
+
 def untuned_sentence(chosen: dict) -> str | None:
     """The configurations `chosen_on` left out, flagged as a threat to comparing them with the tuned ones."""
-    untuned = [name for name, entry in chosen.items() if not entry.get("tuned", True)]
+    tuned = [name for name, entry in chosen.items() if was_tuned(entry)]
+    untuned = len(chosen) - len(tuned)
     if not untuned:
         return None
-    tuned = [name for name, entry in chosen.items() if entry.get("tuned", True)]
     return (
         f"Tuning trained {len(tuned)} of the {len(chosen)} configurations ({', '.join(tuned)}; tuning.chosen_on); "
-        f"the other {len(untuned)} take their architecture's setting without being tuned themselves. That setting "
+        f"the other {untuned} take their architecture's setting without being tuned themselves. That setting "
         "was chosen for another configuration, so a comparison of a tuned configuration with an untuned one of its "
         "architecture favours the tuned one: a threat to that comparison."
     )
@@ -51,7 +56,7 @@ def budget_sentences(chosen: dict) -> list[str]:
     """One sentence when every tuned configuration had the same budget, otherwise each one's, flagged as a threat;
     and one for the configurations that were not tuned."""
     untuned = untuned_sentence(chosen)
-    budgets = {name: entry["budget"] for name, entry in chosen.items() if entry.get("tuned", True)}
+    budgets = {name: entry["budget"] for name, entry in chosen.items() if was_tuned(entry)}
 
     def text(budget: dict) -> str:
         epochs = f", {budget['epochs']} epochs" if budget.get("epochs") is not None else ""
@@ -61,15 +66,18 @@ def budget_sentences(chosen: dict) -> list[str]:
     shown = {name: text(budget) for name, budget in budgets.items()}
     if len(set(shown.values())) == 1:
         every = "Every configuration" if untuned is None else "Every tuned configuration"
-        return [f"{every} had the same tuning budget: {next(iter(shown.values()))}.", *[untuned] * bool(untuned)]
-    return [
-        "The tuning budgets differ (tuning.exclude skips settings for some configurations, and settings that change "
-        "nothing a configuration trains collapse into one): "
-        + "; ".join(f"{name}: {value}" for name, value in shown.items())
-        + ". A configuration tuned over more settings had more chances to do well on validation data: a threat to "
-        "comparing it with the others.",
-        *[untuned] * bool(untuned),
-    ]
+        sentences = [f"{every} had the same tuning budget: {next(iter(shown.values()))}."]
+    else:
+        sentences = [
+            "The tuning budgets differ (tuning.exclude skips settings for some configurations, and settings that "
+            "change nothing a configuration trains collapse into one): "
+            + "; ".join(f"{name}: {value}" for name, value in shown.items())
+            + ". A configuration tuned over more settings had more chances to do well on validation data: a threat "
+            "to comparing it with the others."
+        ]
+    if untuned is not None:
+        sentences.append(untuned)
+    return sentences
 
 
 def ranking_table(group: pd.DataFrame, space: list[str], metric, title: str) -> pd.DataFrame:
@@ -96,16 +104,12 @@ def tuning_section(selected_path: str | Path, ranking_path: str | Path, space: d
     ranking = pd.read_csv(ranking_path, keep_default_na=True)
     metric, title = spec.run_metrics()[selected["select"]]
     chosen = selected["chosen"]
-    some_untuned = not all(entry.get("tuned", True) for entry in chosen.values())
-    per = (
-        "for each configuration on its own runs"
-        if selected["per"] != "architecture"
-        else "for each architecture, over the runs of the configurations tuning.chosen_on names (its factors are "
-        "then compared at one setting)"
-        if some_untuned
-        else "for each architecture, over the runs of all of its configurations (its factors are then compared at "
-        "one setting)"
-    )
+    if selected["per"] != "architecture":
+        per = "for each configuration on its own runs"
+    else:
+        every = all(was_tuned(entry) for entry in chosen.values())
+        ranked_on = "all of its configurations" if every else "the configurations tuning.chosen_on names"
+        per = f"for each architecture, over the runs of {ranked_on} (its factors are then compared at one setting)"
     content = Content().paragraph(
         f"Before the study trained, its settings were chosen on validation data only: every setting of the space "
         f"below was trained on the tuning seeds ({seeds_text(selected['seeds'])}), and the setting with the best mean "
@@ -116,7 +120,7 @@ def tuning_section(selected_path: str | Path, ranking_path: str | Path, space: d
     content.items([f"{key}: {', '.join(level_text(value) for value in values)}" for key, values in space.items()])
     for group, rows in ranking.groupby("group", sort=False):
         members = [name for name, entry in chosen.items() if entry["group"] == group]
-        tuned = [name for name in members if chosen[name].get("tuned", True)]
+        tuned = [name for name in members if was_tuned(chosen[name])]
         label = group if members == [group] else f"{group} ({', '.join(tuned)})"
         entry = chosen[members[0]]
         content.heading(label)

@@ -214,6 +214,11 @@ def check_size(study_name: str, study: dict, tuned: int, configurations: int) ->
         )
 
 
+def point_of(configuration: Configuration) -> dict:
+    """The configuration's factor levels with its architecture: what exclude and chosen_on entries match."""
+    return {"architecture": configuration.architecture, **configuration.factors}
+
+
 def chosen_on(study_name: str, study: dict, configurations: list[Configuration]) -> set[str]:
     """The configurations tuning trains: those a `tuning.chosen_on` entry matches (every one without entries), each
     architecture keeping at least one, and `per: architecture` the only grouping that can leave some out."""
@@ -226,17 +231,14 @@ def chosen_on(study_name: str, study: dict, configurations: list[Configuration])
             f"config key {where}: with per: {study['tuning']['per']} every configuration takes its own setting, so "
             "each must be tuned; drop chosen_on or set per: architecture"
         )
-
-    def point(configuration: Configuration) -> dict:
-        return {"architecture": configuration.architecture, **configuration.factors}
-
-    for index, entry in enumerate(entries):
-        if not any(matches(entry, point(c)) for c in configurations):
+    matched = [{c.name for c in configurations if matches(entry, point_of(c))} for entry in entries]
+    for index, (entry, names) in enumerate(zip(entries, matched)):
+        if not names:
             raise ConfigError(
                 f"config key {where}[{index}]: {entry} matches no configuration of the study; its configurations: "
                 f"{[c.name for c in configurations][:8]}"
             )
-    tuned = {c.name for c in configurations if any(matches(entry, point(c)) for entry in entries)}
+    tuned = set().union(*matched)
     architectures = {c.architecture for c in configurations}
     left = sorted(architectures - {c.architecture for c in configurations if c.name in tuned})
     if left:
@@ -264,7 +266,7 @@ def settings_tried(
                 )
 
     def excluded(configuration: Configuration, levels: dict) -> bool:
-        point = {"architecture": configuration.architecture, **configuration.factors, **levels}
+        point = {**point_of(configuration), **levels}
         return any(matches(entry, point) for entry in entries)
 
     tried = {}
@@ -308,7 +310,7 @@ def tuning_plan(study_name: str, study: dict, configurations: list[Configuration
     tried = settings_tried(study_name, study, configurations, settings, groups)
     cells: dict[str, Configuration] = {}
     assignment: dict[tuple[str, str], str] = {}
-    untuned: dict[tuple[str, str], dict] = {}
+    untuned: dict[tuple[str, str], Configuration] = {}
     applied: set[str] = set()
     for configuration in configurations:
         seen: dict[str, str] = {}  # hyperparameters -> the cell that trains them
